@@ -1,0 +1,82 @@
+# CRM customer API: one Makefile for the service, crmctl, tests and tools.
+# `make run` and `make test` are the two commands; see README.md.
+
+-include Makefile.local
+
+CC        ?= cc
+PKGS      := fcgi jansson libmariadb libjwt libcrypto
+SANITIZE  ?= 0
+BUILD     ?= $(if $(filter 1,$(SANITIZE)),build-san,build)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+             -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=c11 -D_GNU_SOURCE -fno-strict-aliasing $(WARN) -I.
+ifeq ($(SANITIZE),1)
+CFLAGS    += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS    += $(PKG_CFLAGS)
+LIBS      := $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC      := $(wildcard lib/*.c conf/*.c fcgi/*.c handlers/*.c model/*.c)
+LIB_SRC      := $(filter-out fcgi/main.c,$(LIB_SRC))
+CTL_SRC      := $(wildcard tools/crmctl/*.c)
+UNIT_SRC     := $(wildcard tests/unit/*.c)
+HTTP_SRC     := $(wildcard tests/http/*.c)
+BENCH_SRC    := bench/fixed_fcgi.c
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CTL_OBJ   := $(CTL_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+HTTP_OBJ  := $(HTTP_SRC:%.c=$(BUILD)/%.o)
+DEPS      := $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(HTTP_OBJ:.o=.d) $(BUILD)/fcgi/main.d
+
+.PHONY: all bootstrap run test unit http lint clean valgrind fuzz bench
+all: $(BUILD)/crm-fcgi $(BUILD)/crmctl
+
+bootstrap:
+	@sh scripts/bootstrap.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libcrm.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/crm-fcgi: $(BUILD)/fcgi/main.o $(BUILD)/libcrm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/crmctl: $(CTL_OBJ) $(BUILD)/libcrm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libcrm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion
+
+$(BUILD)/http-tests: $(HTTP_OBJ) $(BUILD)/libcrm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion -lcurl
+
+# The two commands.  Both bootstrap first so a fresh Debian 12 needs nothing by hand.
+run: bootstrap
+	@$(MAKE) --no-print-directory all
+	@sh scripts/run.sh $(BUILD)
+
+test: bootstrap
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/http-tests
+	@sh scripts/test.sh $(BUILD)
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+lint:
+	@clang-format --dry-run --Werror $(LIB_SRC) fcgi/main.c $(CTL_SRC) $$(find lib conf fcgi handlers model tools -name '*.h')
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr -I. $(LIB_SRC) fcgi/main.c $(CTL_SRC)
+
+clean:
+	rm -rf build build-san
+
+-include $(DEPS)

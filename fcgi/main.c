@@ -1,0 +1,50 @@
+/* crm-fcgi: the service's entry point — read the configuration, run the pool. */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf/config.h"
+#include "fcgi/fcgi.h"
+#include "model/model.h"
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: crm-fcgi [-c FILE] [-t]\n"
+			"  -c FILE  configuration file (every key also as CRM_<KEY>)\n"
+			"  -t       check the configuration and exit\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	int check_only = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strcmp(argv[i], "-t") == 0)
+			check_only = 1;
+		else {
+			usage();
+			return 2;
+		}
+	}
+	static struct config cfg;
+	char err[512];
+	if (config_load(&cfg, path, 1, err, sizeof(err)) != 0) {
+		fprintf(stderr, "crm-fcgi: refusing to start: %s\n", err);
+		return 1;
+	}
+	if (check_only) {
+		printf("crm-fcgi: configuration ok\n");
+		config_free(&cfg);
+		return 0;
+	}
+	/* The client library must be initialised once, before any thread exists. */
+	if (db_library_init() != 0) {
+		fprintf(stderr, "crm-fcgi: cannot initialise the MariaDB client library\n");
+		return 1;
+	}
+	int rc = pool_run(&cfg, path);
+	config_free(&cfg);
+	db_library_end();
+	return rc;
+}

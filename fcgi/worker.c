@@ -1,0 +1,235 @@
+/* worker: one process, N accepting threads, each with its own app context; drains on SIGTERM. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "fcgi/fcgi.h"
+#include "handlers/app.h"
+
+#define MAX_THREADS 64
+
+static atomic_int stopping;
+
+struct thread {
+	pthread_t tid;
+	const struct config *cfg;
+	int listen_fd;
+	atomic_int done;
+};
+
+static void on_wake(int sig)
+{
+	(void)sig; /* only interrupts accept(2) */
+}
+
+static long parse_length(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	return (errno != 0 || *end != '\0' || n < 0) ? -1 : n;
+}
+
+/* Reads up to max_body bytes; more than that sets body_too_large. */
+static void read_body(FCGX_Request *fr, const struct config *cfg, struct strbuf *buf,
+		      struct request *req)
+{
+	long declared = parse_length(FCGX_GetParam("CONTENT_LENGTH", fr->envp));
+	if (declared < 0 || (size_t)declared > cfg->max_body) {
+		req->body_too_large = 1;
+		return;
+	}
+	strbuf_reset(buf);
+	if (strbuf_reserve(buf, cfg->max_body + 1) != 0)
+		return;
+	int n = FCGX_GetStr(buf->data, (int)cfg->max_body + 1, fr->in);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > cfg->max_body) {
+		req->body_too_large = 1;
+		return;
+	}
+	buf->len = (size_t)n;
+	buf->data[n] = '\0';
+	req->body = buf->data;
+	req->body_len = (size_t)n;
+}
+
+static int count_param(char **envp, const char *name)
+{
+	size_t len = strlen(name);
+	int n = 0;
+	for (; envp != NULL && *envp != NULL; envp++)
+		n += strncmp(*envp, name, len) == 0 && (*envp)[len] == '=';
+	return n;
+}
+
+static void build_request(FCGX_Request *fr, const struct config *cfg, struct strbuf *body,
+			  struct request *req)
+{
+	memset(req, 0, sizeof(*req));
+	char **env = fr->envp;
+	req->method = FCGX_GetParam("REQUEST_METHOD", env);
+	req->raw_uri = FCGX_GetParam("REQUEST_URI", env);
+	req->request_id = FCGX_GetParam("REQUEST_ID", env);
+	req->content_type = FCGX_GetParam("CONTENT_TYPE", env);
+	req->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", env);
+	req->authorization_count = count_param(env, "HTTP_AUTHORIZATION");
+	if (req->method == NULL)
+		req->method = "";
+	if (req->raw_uri == NULL)
+		req->raw_uri = "";
+	if (req->request_id == NULL)
+		req->request_id = "-";
+	if (req->content_type != NULL && req->content_type[0] == '\0')
+		req->content_type = NULL;
+	req->uri_err = uri_parse(req->raw_uri, strlen(req->raw_uri), cfg->base_path, &req->uri,
+				 &req->uri_prefix_ok);
+	read_body(fr, cfg, body, req);
+}
+
+static void send_response(FCGX_Request *fr, const struct request *req, struct response *resp)
+{
+	struct strbuf head = STRBUF_INIT;
+	if (strbuf_failed(&resp->body) || strbuf_failed(&resp->headers))
+		resp_error(resp, 500, "The server ran out of memory; try again.");
+	strbuf_appendf(&head, "Status: %d %s\r\nContent-Type: application/json\r\n"
+			      "Content-Length: %zu\r\nCache-Control: no-store\r\n",
+		       resp->status, http_reason(resp->status), resp->body.len);
+	strbuf_append(&head, resp->headers.data, resp->headers.len);
+	strbuf_append(&head, "\r\n", 2);
+	FCGX_PutStr(head.data, (int)head.len, fr->out);
+	if (strcmp(req->method, "HEAD") != 0 && resp->body.len > 0)
+		FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out);
+	strbuf_free(&head);
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void serve(struct thread *t, struct app *app)
+{
+	FCGX_Request fr;
+	struct strbuf body = STRBUF_INIT;
+	struct response resp;
+	resp_init(&resp);
+	FCGX_InitRequest(&fr, t->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	while (!atomic_load(&stopping)) {
+		if (FCGX_Accept_r(&fr) < 0)
+			continue; /* interrupted to stop, or a connection that went away */
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		struct request req;
+		build_request(&fr, t->cfg, &body, &req);
+		resp_reset(&resp);
+		app_handle(app, &req, &resp);
+		send_response(&fr, &req, &resp);
+		FCGX_Finish_r(&fr);
+		log_request(&req, resp.status, elapsed_ms(&t0));
+		uri_free(&req.uri);
+		if (body.cap > 4 * t->cfg->max_body + 65536)
+			strbuf_free(&body); /* do not keep a rare huge buffer for life */
+	}
+	FCGX_Free(&fr, 1);
+	resp_free(&resp);
+	strbuf_free(&body);
+}
+
+static void *thread_main(void *arg)
+{
+	struct thread *t = arg;
+	sigset_t wake;
+	sigemptyset(&wake);
+	sigaddset(&wake, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	struct app *app = app_open(t->cfg);
+	if (app == NULL)
+		log_msg("error", "out of memory starting a worker thread");
+	else
+		serve(t, app);
+	app_close(app);
+	atomic_store(&t->done, 1);
+	return NULL;
+}
+
+static void install_handlers(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake; /* no SA_RESTART: accept(2) must return EINTR */
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t block;
+	sigfillset(&block);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+}
+
+static int all_done(struct thread *threads, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!atomic_load(&threads[i].done))
+			return 0;
+	return 1;
+}
+
+/* Wakes threads blocked in accept(2) until every one has finished its request. */
+static void stop_threads(struct thread *threads, int n, int timeout_s)
+{
+	atomic_store(&stopping, 1);
+	FCGX_ShutdownPending();
+	struct timespec t0, tick = {0, 20 * 1000 * 1000};
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!all_done(threads, n)) {
+		for (int i = 0; i < n; i++)
+			if (!atomic_load(&threads[i].done))
+				pthread_kill(threads[i].tid, SIGUSR1);
+		nanosleep(&tick, NULL);
+		if (elapsed_ms(&t0) > timeout_s * 1000.0) {
+			log_msg("warn", "worker did not drain within %d s", timeout_s);
+			_exit(1);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(threads[i].tid, NULL);
+}
+
+void worker_main(const struct config *cfg, int listen_fd)
+{
+	static struct thread threads[MAX_THREADS];
+	int n = cfg->threads > MAX_THREADS ? MAX_THREADS : cfg->threads;
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	install_handlers();
+	FCGX_Init();
+	for (int i = 0; i < n; i++) {
+		threads[i].cfg = cfg;
+		threads[i].listen_fd = listen_fd;
+		if (pthread_create(&threads[i].tid, NULL, thread_main, &threads[i]) != 0) {
+			log_msg("error", "cannot start worker thread: %s", strerror(errno));
+			_exit(1);
+		}
+	}
+	sigset_t wait_set;
+	sigemptyset(&wait_set);
+	sigaddset(&wait_set, SIGTERM);
+	sigaddset(&wait_set, SIGINT);
+	int sig = 0;
+	if (getppid() != 1)
+		sigwait(&wait_set, &sig);
+	stop_threads(threads, n, cfg->shutdown_timeout);
+	exit(0);
+}

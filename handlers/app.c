@@ -1,0 +1,175 @@
+/* app: the dispatcher — route, method, body limits, token and permission, then the handler. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "handlers/handlers.h"
+
+struct app *app_open(const struct config *cfg)
+{
+	struct app *app = calloc(1, sizeof(*app));
+	if (app == NULL)
+		return NULL;
+	app->cfg = cfg;
+	app->db = db_open(cfg, 0);
+	if (app->db == NULL) {
+		free(app);
+		return NULL;
+	}
+	return app;
+}
+
+void app_close(struct app *app)
+{
+	if (app == NULL)
+		return;
+	db_close(app->db);
+	free(app);
+}
+
+static int method_is(const struct route *r, const char *method)
+{
+	return strcmp(r->method, method) == 0 ||
+	       (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
+}
+
+/* Finds the route; answers 404 or 405 (with Allow) itself and returns NULL then. */
+static const struct route *find_route(struct ctx *c)
+{
+	char allow[64] = "";
+	for (size_t i = 0; i < route_count; i++) {
+		const struct route *r = &route_table[i];
+		if (!route_match(r->pattern, &c->req->uri, c))
+			continue;
+		if (method_is(r, c->req->method))
+			return r;
+		if (strstr(allow, r->method) == NULL) {
+			if (allow[0])
+				strcat(allow, ", ");
+			strcat(allow, r->method);
+			if (strcmp(r->method, "GET") == 0)
+				strcat(allow, ", HEAD");
+		}
+	}
+	if (allow[0] == '\0') {
+		resp_error(c->resp, 404, "No such resource; see the API reference for the paths.");
+		return NULL;
+	}
+	resp_header(c->resp, "Allow", allow);
+	resp_errorf(c->resp, 405, "Method %s is not allowed here; allowed: %s.",
+		    printable_or(c->req->method, "?"), allow);
+	return NULL;
+}
+
+static int authenticate(struct ctx *c)
+{
+	const struct request *req = c->req;
+	enum auth_err rc = AUTH_ERR_SCHEME;
+	if (req->authorization_count <= 1) {
+		const char *h = req->authorization;
+		rc = auth_verify(c->app->cfg, h, h ? strlen(h) : 0, (int64_t)time(NULL), &c->who);
+	}
+	if (rc != AUTH_OK) {
+		resp_header(c->resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+		resp_error(c->resp, 401, auth_strerror(rc));
+		return -1;
+	}
+	memcpy(c->req->tenant, c->who.tenant, sizeof(c->who.tenant));
+	memcpy(c->req->user, c->who.sub, sizeof(c->who.sub));
+	int allowed = (c->route->flags & ROUTE_WRITE) ? c->who.can_write : c->who.can_read;
+	if (!allowed) {
+		const char *need = (c->route->flags & ROUTE_WRITE) ? "crm:write" : "crm:read";
+		resp_header(c->resp, "WWW-Authenticate",
+			    (c->route->flags & ROUTE_WRITE)
+				    ? "Bearer error=\"insufficient_scope\", scope=\"crm:write\""
+				    : "Bearer error=\"insufficient_scope\", scope=\"crm:read\"");
+		resp_errorf(c->resp, 403, "This token lacks the %s permission.", need);
+		return -1;
+	}
+	return 0;
+}
+
+/* Routes that take no query parameters refuse any. */
+static int check_no_params(struct ctx *c)
+{
+	if ((c->route->flags & ROUTE_PAGED) || c->req->uri.nparam == 0)
+		return 0;
+	resp_errorf(c->resp, 400, "unknown query parameter '%s' (this endpoint takes none)",
+		    printable_or(c->req->uri.param[0].name, "?"));
+	return -1;
+}
+
+static int is_json_type(const char *ct)
+{
+	if (ct == NULL)
+		return 0;
+	size_t n = strlen("application/json");
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* A JSON body: the right type, within the limit, an object. */
+static int read_body(struct ctx *c)
+{
+	if (!(c->route->flags & ROUTE_BODY))
+		return 0;
+	if (!is_json_type(c->req->content_type)) {
+		resp_error(c->resp, 415, "The body must be JSON: send 'Content-Type: application/json'.");
+		return -1;
+	}
+	json_error_t jerr;
+	c->body = c->req->body ? json_loadb(c->req->body, c->req->body_len, JSON_REJECT_DUPLICATES,
+					    &jerr)
+			       : NULL;
+	if (c->body == NULL) {
+		resp_errorf(c->resp, 400, "The body is not valid JSON%s%s.", c->req->body ? ": " : "",
+			    c->req->body ? jerr.text : " (it is empty)");
+		return -1;
+	}
+	if (!json_is_object(c->body)) {
+		resp_error(c->resp, 400, "The body must be a JSON object.");
+		return -1;
+	}
+	return 0;
+}
+
+static void dispatch(struct ctx *c)
+{
+	struct request *req = c->req;
+	if (!req->uri_prefix_ok) {
+		resp_error(c->resp, 404, "No such resource; the API lives below /api/v1/.");
+		return;
+	}
+	if (req->uri_err != FCGI_OK) {
+		resp_errorf(c->resp, 400, "Malformed request URI: %s.", fcgi_strerror(req->uri_err));
+		return;
+	}
+	c->route = find_route(c);
+	if (c->route == NULL)
+		return;
+	req->route = c->route->name;
+	if (req->body_too_large) {
+		resp_errorf(c->resp, 413, "The body exceeds the limit of %zu bytes.",
+			    c->app->cfg->max_body);
+		return;
+	}
+	if (authenticate(c) != 0 || check_no_params(c) != 0 || read_body(c) != 0)
+		return;
+	c->route->handler(c);
+}
+
+void app_handle(struct app *app, struct request *req, struct response *resp)
+{
+	struct ctx c;
+	memset(&c, 0, sizeof(c));
+	c.app = app;
+	c.req = req;
+	c.resp = resp;
+	resp->status = 500; /* only the success path changes it */
+	dispatch(&c);
+	json_decref(c.body);
+	if (resp->status == 500 && resp->body.len == 0)
+		resp_error(resp, 500, "Internal error; it has been logged.");
+}

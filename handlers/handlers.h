@@ -1,0 +1,153 @@
+/* handlers: the route table, the dispatcher's checks, and the endpoint functions. */
+#ifndef CRM_HANDLERS_H
+#define CRM_HANDLERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "conf/config.h"
+#include "fcgi/fcgi.h"
+#include "handlers/app.h"
+#include "model/model.h"
+
+/* ---- the caller (auth.c) ---------------------------------------------- */
+
+#define PRINCIPAL_ID_MAX 64
+
+struct principal {
+	char sub[PRINCIPAL_ID_MAX + 1];
+	char tenant[PRINCIPAL_ID_MAX + 1];
+	int can_read;
+	int can_write;
+};
+
+enum auth_err {
+	AUTH_OK = 0,
+	AUTH_ERR_MISSING,    /* no Authorization header */
+	AUTH_ERR_SCHEME,     /* not "Bearer <token>", or two headers */
+	AUTH_ERR_MALFORMED,  /* not a JWT we can read */
+	AUTH_ERR_ALG,        /* header names another algorithm than configured */
+	AUTH_ERR_SIGNATURE,
+	AUTH_ERR_EXPIRED,
+	AUTH_ERR_NOT_YET,
+	AUTH_ERR_ISSUER,
+	AUTH_ERR_AUDIENCE,
+	AUTH_ERR_CLAIMS,     /* sub/tenantId/scope/roles/exp missing or of the wrong type */
+	AUTH_ERR__MAX
+};
+const char *auth_strerror(enum auth_err err);
+
+#define AUTH_TOKEN_MAX 8192
+
+/*
+ * Pure: extracts the token from an Authorization header value (len bytes):
+ * scheme "Bearer" (any case), one or more spaces, then a JWT of three
+ * base64url parts and nothing else.  tok and tok_len point into hdr.
+ */
+enum auth_err auth_parse_header(const char *hdr, size_t len, const char **tok, size_t *tok_len);
+
+/* Pure: decodes the token's JOSE header and checks its "alg" is `alg`. */
+enum auth_err auth_check_alg(const char *tok, size_t len, const char *alg);
+
+/* Pure: checks decoded claims at time `now` (seconds) against cfg. */
+enum auth_err auth_check_claims(const json_t *claims, const struct config *cfg, int64_t now,
+				struct principal *out);
+
+/* Signature and claims: the whole check of one header value. */
+enum auth_err auth_verify(const struct config *cfg, const char *hdr, size_t len, int64_t now,
+			  struct principal *out);
+
+/* ---- requests as handlers see them ----------------------------------- */
+
+#define ROUTE_MAX_ARGS 4
+
+struct ctx {
+	struct app *app;
+	struct request *req;
+	struct response *resp;
+	struct principal who;
+	const struct route *route;
+	const char *arg[ROUTE_MAX_ARGS];   /* decoded path parameters, in order */
+	size_t arg_len[ROUTE_MAX_ARGS];
+	json_t *body;                      /* parsed JSON body, when the route takes one */
+};
+
+struct app {
+	const struct config *cfg;
+	struct db *db;
+};
+
+typedef void (*handler_fn)(struct ctx *c);
+
+enum route_flag {
+	ROUTE_WRITE = 1 << 0, /* needs crm:write (else crm:read or crm:write) */
+	ROUTE_BODY = 1 << 1,  /* takes a JSON object body */
+	ROUTE_PAGED = 1 << 2, /* accepts limit and cursor */
+};
+
+struct route {
+	const char *method;
+	const char *pattern;  /* below base_path; "{name}" segments are parameters */
+	handler_fn handler;
+	unsigned flags;
+	const char *name;     /* for the log line */
+};
+
+extern const struct route route_table[];
+extern const size_t route_count;
+
+/* Pure: does the path match pattern?  Fills c->arg on a match. */
+int route_match(const char *pattern, const struct uri *u, struct ctx *c);
+
+/* ---- input checks (validate.c) --------------------------------------- */
+
+/* s when it is short printable UTF-8 (safe to echo in a message), else fallback. */
+const char *printable_or(const char *s, const char *fallback);
+
+/* Path ids: 1..64 bytes of [A-Za-z0-9_-]. */
+int valid_id(const char *s, size_t len);
+
+/* Paging: limit (1..1000, default 100) and the opaque cursor. */
+struct paging {
+	int limit;
+	int has_cursor;
+	struct page_key after;
+};
+
+#define PAGING_DEFAULT_LIMIT 100
+#define PAGING_MAX_LIMIT 1000
+
+/* Pure: reads limit/cursor from the query for a list of `kind`; on a bad
+ * value returns -1 with a client-facing message in err. */
+int paging_parse(const struct uri *u, enum list_kind kind, struct paging *pg, char *err,
+		 size_t errlen);
+
+/* Pure: the opaque cursor for the page after key; returns its length.
+ * out must hold CURSOR_MAX bytes. */
+#define CURSOR_MAX 1500
+size_t cursor_encode(enum list_kind kind, const struct page_key *key, char *out);
+/* Pure: 0 and *key, or -1 when the cursor is not one of ours for kind. */
+int cursor_decode(const char *s, size_t len, enum list_kind kind, struct page_key *key);
+
+/* ---- helpers shared by endpoints (reply.c) ---------------------------- */
+
+/* Maps a model result to an error response (404 text given by caller). */
+void reply_db_error(struct ctx *c, enum db_rc rc, const char *not_found);
+
+/* ---- endpoints ---------------------------------------------------------- */
+
+void customers_by_owner(struct ctx *c);
+void customers_by_status(struct ctx *c);
+void customers_my(struct ctx *c);
+void customers_overdue(struct ctx *c);
+void customer_get(struct ctx *c);
+void customer_set_status(struct ctx *c);
+void customer_set_next_action(struct ctx *c);
+void customer_set_owner(struct ctx *c);
+void customer_clear_owner(struct ctx *c);
+void customer_add_tag(struct ctx *c);
+void customer_remove_tag(struct ctx *c);
+
+#endif

@@ -1,0 +1,53 @@
+/* change: the six customer changes as pure edits of a customer document. */
+#ifndef CRM_CHANGE_H
+#define CRM_CHANGE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "lib/timefmt.h"
+#include "model/enums.h"
+
+enum change_kind {
+	CHANGE_STATUS,
+	CHANGE_NEXT_ACTION,
+	CHANGE_OWNER_SET,
+	CHANGE_OWNER_CLEAR,
+	CHANGE_TAG_ADD,
+	CHANGE_TAG_REMOVE,
+	CHANGE__MAX
+};
+
+/* A validated change request; strings are borrowed from the request. */
+struct change {
+	enum change_kind kind;
+	enum crm_status status;      /* CHANGE_STATUS */
+	const char *text;            /* next action text (NULL clears), owner id, or tag */
+	int has_due;                 /* CHANGE_NEXT_ACTION */
+	crm_time_t due;
+	const char *actor;           /* the caller's sub */
+	crm_time_t now;
+	const char *event_id;        /* id for the event a real change appends */
+};
+
+enum change_result {
+	CHANGE_APPLIED,   /* the document was edited and an event appended */
+	CHANGE_NOOP,      /* nothing to do: the document is untouched */
+	CHANGE_REFUSED,   /* a rule forbids it: 409 with the message */
+	CHANGE_FAILED     /* the stored document is not what we wrote, or no memory */
+};
+
+/*
+ * Applies ch to doc (a stored customer document, edited in place): on a
+ * real change also appends the event and sets updated/updatedBy.  On
+ * CHANGE_REFUSED, msg holds the client-facing reason.
+ */
+enum change_result change_apply(json_t *doc, const struct change *ch, char *msg, size_t msglen);
+
+/* Tags equal regardless of case (ASCII and Latin-1 letters fold). */
+int tag_equal(const char *a, const char *b);
+
+#define TAGS_MAX 100
+
+#endif

@@ -1,0 +1,154 @@
+/* customer_read: the list pages and the enriched customer, written from stored JSON by concatenation. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+#include "model/stmt.h"
+
+/* A stored document is a JSON object: everything but its closing brace. */
+static void append_open_object(struct strbuf *out, const char *doc, unsigned long len)
+{
+	if (len > 0 && doc[len - 1] == '}')
+		len--;
+	strbuf_append(out, doc, len);
+}
+
+struct list_ctx {
+	const struct list_query *q;
+	struct strbuf *out;
+	int count;
+	int more;
+	struct page_key last;
+};
+
+static enum db_rc list_row(void *arg, const struct db_row *row)
+{
+	struct list_ctx *c = arg;
+	if (c->count == c->q->limit) {
+		c->more = 1; /* the extra row only says another page exists */
+		return DB_OK;
+	}
+	if (c->count++ > 0)
+		strbuf_append_char(c->out, ',');
+	append_open_object(c->out, row->val[0], row->len[0]);
+	strbuf_append(c->out, row->val[1], row->len[1]);
+	strbuf_append_char(c->out, '}');
+	if (c->q->kind == LIST_OVERDUE) {
+		c->last.due = strtoll(row->val[2], NULL, 10);
+	} else {
+		size_t n = row->len[2] < PAGE_NAME_MAX ? row->len[2] : PAGE_NAME_MAX;
+		memcpy(c->last.name, row->val[2], n);
+		c->last.name[n] = '\0';
+	}
+	size_t idn = row->len[3] < sizeof(c->last.id) - 1 ? row->len[3] : sizeof(c->last.id) - 1;
+	memcpy(c->last.id, row->val[3], idn);
+	c->last.id[idn] = '\0';
+	return DB_OK;
+}
+
+enum db_rc db_customer_list(struct db *db, const struct list_query *q, struct strbuf *out,
+			    int *more, struct page_key *next)
+{
+	static const enum stmt stmts[LIST__MAX] = {
+		[LIST_BY_OWNER] = STMT_CUSTOMER_LIST_BY_OWNER,
+		[LIST_BY_STATUS] = STMT_CUSTOMER_LIST_BY_STATUS,
+		[LIST_OVERDUE] = STMT_CUSTOMER_LIST_OVERDUE,
+	};
+	static struct list_ctx zero;
+	struct list_ctx c = zero;
+	c.q = q;
+	c.out = out;
+	const char *after_id = q->after ? q->after->id : "";
+	struct db_param p[6];
+	p[0] = dbp_cstr(q->tenant);
+	if (q->kind == LIST_OVERDUE) {
+		long long after_due = q->after ? q->after->due : INT64_MIN;
+		p[1] = dbp_int(q->now);
+		p[2] = dbp_int(after_due);
+		p[3] = dbp_int(after_due);
+	} else {
+		const char *after_name = q->after ? q->after->name : "";
+		p[1] = dbp_cstr(q->filter);
+		p[2] = dbp_cstr(after_name);
+		p[3] = dbp_cstr(after_name);
+	}
+	p[4] = dbp_cstr(after_id);
+	p[5] = dbp_int(q->limit + 1);
+	strbuf_append_char(out, '[');
+	enum db_rc rc = db_run(db, stmts[q->kind], p, list_row, &c, NULL);
+	strbuf_append_char(out, ']');
+	*more = c.more;
+	if (c.more)
+		*next = c.last;
+	return rc;
+}
+
+struct enriched_ctx {
+	struct strbuf *out;
+	int found;
+	int count;
+};
+
+static void append_owner(struct strbuf *out, const struct db_row *row)
+{
+	strbuf_append_str(out, ",\"owner\":");
+	if (row->is_null[1]) {
+		strbuf_append_str(out, "null");
+		return;
+	}
+	strbuf_append_str(out, "{\"displayName\":");
+	if (row->is_null[3])
+		strbuf_append_str(out, "null");
+	else
+		strbuf_append_json_string(out, row->val[3], row->len[3]);
+	strbuf_append_str(out, ",\"id\":");
+	strbuf_append_json_string(out, row->val[1], row->len[1]);
+	strbuf_append_str(out, ",\"username\":");
+	strbuf_append_json_string(out, row->val[2], row->len[2]);
+	strbuf_append_char(out, '}');
+}
+
+static enum db_rc customer_row(void *arg, const struct db_row *row)
+{
+	struct enriched_ctx *c = arg;
+	c->found = 1;
+	append_open_object(c->out, row->val[0], row->len[0]);
+	append_owner(c->out, row);
+	return DB_OK;
+}
+
+static enum db_rc doc_row(void *arg, const struct db_row *row)
+{
+	struct enriched_ctx *c = arg;
+	if (c->count++ > 0)
+		strbuf_append_char(c->out, ',');
+	strbuf_append(c->out, row->val[0], row->len[0]);
+	return DB_OK;
+}
+
+static enum db_rc append_docs(struct db *db, enum stmt id, const struct db_param *p,
+			      const char *member, struct enriched_ctx *c)
+{
+	strbuf_append_str(c->out, member);
+	c->count = 0;
+	enum db_rc rc = db_run(db, id, p, doc_row, c, NULL);
+	strbuf_append_char(c->out, ']');
+	return rc;
+}
+
+enum db_rc db_customer_get_enriched(struct db *db, const char *tenant, const char *id,
+				    struct strbuf *out)
+{
+	struct enriched_ctx c = {out, 0, 0};
+	struct db_param p[2] = {dbp_cstr(tenant), dbp_cstr(id)};
+	enum db_rc rc = db_run(db, STMT_CUSTOMER_GET_ENRICHED, p, customer_row, &c, NULL);
+	if (rc != DB_OK)
+		return rc;
+	if (!c.found)
+		return DB_NOT_FOUND;
+	rc = append_docs(db, STMT_OPPORTUNITY_LIST_BY_CUSTOMER, p, ",\"opportunities\":[", &c);
+	if (rc == DB_OK)
+		rc = append_docs(db, STMT_ACTIVITY_RECENT_BY_CUSTOMER, p, ",\"recentActivities\":[", &c);
+	strbuf_append_char(out, '}');
+	return rc;
+}

@@ -1,0 +1,396 @@
+/* db: one MariaDB connection per thread, its prepared statements, reconnects and row fetching. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+
+#include "lib/timefmt.h"
+#include "model/model.h"
+#include "model/stmt.h"
+
+#define MAX_COLS 8
+#define MAX_PARAMS 12
+#define COL_INITIAL 16384
+#define RECONNECT_BACKOFF_US 100000 /* fail fast between attempts while the server is down */
+
+struct db {
+	const struct config *cfg;
+	int admin;
+	MYSQL *conn;                    /* NULL while disconnected */
+	MYSQL_STMT *stmts[STMT__MAX];   /* prepared lazily, once per connection */
+	int in_tx;
+	crm_time_t last_attempt;
+	char error[256];
+	/* result buffers, reused by every statement of this connection */
+	char *col[MAX_COLS];
+	unsigned long cap[MAX_COLS];
+	unsigned long len[MAX_COLS];
+	char null[MAX_COLS];
+	char trunc[MAX_COLS];
+};
+
+const char *db_strerror(enum db_rc rc)
+{
+	static const char *const names[DB__MAX] = {
+		"ok", "not found", "conflict", "database unavailable", "retry", "database error",
+	};
+	return (rc >= 0 && rc < DB__MAX) ? names[rc] : "unknown";
+}
+
+int db_library_init(void)
+{
+	return mysql_library_init(0, NULL, NULL) == 0 ? 0 : -1;
+}
+
+void db_library_end(void)
+{
+	mysql_library_end();
+}
+
+struct db *db_open(const struct config *cfg, int admin)
+{
+	struct db *db = calloc(1, sizeof(*db));
+	if (db == NULL)
+		return NULL;
+	db->cfg = cfg;
+	db->admin = admin;
+	for (int i = 0; i < MAX_COLS; i++) {
+		db->col[i] = malloc(COL_INITIAL);
+		db->cap[i] = COL_INITIAL;
+		if (db->col[i] == NULL) {
+			db_close(db);
+			return NULL;
+		}
+	}
+	return db;
+}
+
+static void disconnect(struct db *db)
+{
+	for (int i = 0; i < STMT__MAX; i++) {
+		if (db->stmts[i] != NULL)
+			mysql_stmt_close(db->stmts[i]);
+		db->stmts[i] = NULL;
+	}
+	if (db->conn != NULL)
+		mysql_close(db->conn);
+	db->conn = NULL;
+	db->in_tx = 0;
+}
+
+void db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	disconnect(db);
+	for (int i = 0; i < MAX_COLS; i++)
+		free(db->col[i]);
+	free(db);
+	mysql_thread_end();
+}
+
+const char *db_last_error(const struct db *db)
+{
+	return db->error;
+}
+
+static void set_options(MYSQL *conn, const struct config *cfg)
+{
+	unsigned int connect_timeout = (unsigned int)cfg->db_connect_timeout;
+	/* The server aborts a slow statement (max_statement_time); this is the backstop. */
+	unsigned int io_timeout = (unsigned int)cfg->db_query_timeout + 2;
+	my_bool off = 0;
+	mysql_options(conn, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+	mysql_options(conn, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+	mysql_options(conn, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+	mysql_options(conn, MYSQL_OPT_RECONNECT, &off);
+	mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+}
+
+static enum db_rc session_setup(struct db *db)
+{
+	char sql[160];
+	/* integers from our own configuration only */
+	snprintf(sql, sizeof(sql),
+		 "SET SESSION time_zone = '+00:00', innodb_lock_wait_timeout = %d,"
+		 " max_statement_time = %d",
+		 db->cfg->db_lock_wait_timeout, db->cfg->db_query_timeout);
+	if (mysql_query(db->conn, sql) != 0) {
+		snprintf(db->error, sizeof(db->error), "session setup: %s", mysql_error(db->conn));
+		return DB_UNAVAILABLE;
+	}
+	return DB_OK;
+}
+
+static enum db_rc connect_db(struct db *db)
+{
+	const struct config *c = db->cfg;
+	crm_time_t now = timefmt_now();
+	if (db->last_attempt != 0 && now - db->last_attempt < RECONNECT_BACKOFF_US)
+		return DB_UNAVAILABLE;
+	db->last_attempt = now;
+	db->conn = mysql_init(NULL);
+	if (db->conn == NULL)
+		return DB_ERROR;
+	set_options(db->conn, c);
+	const char *user = db->admin && c->db_admin_user[0] ? c->db_admin_user : c->db_user;
+	const char *pass = db->admin && c->db_admin_user[0] ? c->db_admin_password : c->db_password;
+	if (mysql_real_connect(db->conn, c->db_socket[0] ? NULL : c->db_host, user, pass,
+			       c->db_name, (unsigned int)c->db_port,
+			       c->db_socket[0] ? c->db_socket : NULL, 0) == NULL) {
+		snprintf(db->error, sizeof(db->error), "connect: %s", mysql_error(db->conn));
+		disconnect(db);
+		return DB_UNAVAILABLE;
+	}
+	if (session_setup(db) != DB_OK) {
+		disconnect(db);
+		return DB_UNAVAILABLE;
+	}
+	db->last_attempt = 0;
+	return DB_OK;
+}
+
+enum db_rc db_connect_now(struct db *db, char *err, size_t errlen)
+{
+	db->last_attempt = 0;
+	enum db_rc rc = db->conn ? DB_OK : connect_db(db);
+	if (rc != DB_OK)
+		snprintf(err, errlen, "%s", db->error);
+	return rc;
+}
+
+int db_retries(const struct db *db)
+{
+	return db->cfg->db_retries;
+}
+
+MYSQL *db_conn(struct db *db)
+{
+	return db->conn;
+}
+
+static int connection_lost(unsigned int err)
+{
+	switch (err) {
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_SERVER_LOST_EXTENDED:
+	case ER_CONNECTION_KILLED:
+	case ER_SERVER_SHUTDOWN:
+	case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static enum db_rc classify(struct db *db, unsigned int err, const char *msg)
+{
+	snprintf(db->error, sizeof(db->error), "%u: %s", err, msg);
+	if (connection_lost(err)) {
+		disconnect(db);
+		return DB_UNAVAILABLE;
+	}
+	switch (err) {
+	case ER_LOCK_DEADLOCK:
+	case ER_LOCK_WAIT_TIMEOUT:
+		return DB_RETRY;
+	case ER_STATEMENT_TIMEOUT:
+		return DB_UNAVAILABLE;
+	case ER_DUP_ENTRY:
+		return DB_CONFLICT;
+	default:
+		return DB_ERROR;
+	}
+}
+
+static enum db_rc prepare(struct db *db, enum stmt id, MYSQL_STMT **out)
+{
+	const struct stmt_def *def = &stmt_table[id];
+	if (db->stmts[id] != NULL) {
+		*out = db->stmts[id];
+		return DB_OK;
+	}
+	MYSQL_STMT *st = mysql_stmt_init(db->conn);
+	if (st == NULL)
+		return DB_ERROR;
+	if (mysql_stmt_prepare(st, def->sql, strlen(def->sql)) != 0) {
+		enum db_rc rc = classify(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+		mysql_stmt_close(st);
+		return rc;
+	}
+	if (mysql_stmt_param_count(st) != def->nparams || mysql_stmt_field_count(st) != def->ncols) {
+		snprintf(db->error, sizeof(db->error), "statement %d: %lu params, %u columns; table says %u, %u",
+			 (int)id, mysql_stmt_param_count(st), mysql_stmt_field_count(st), def->nparams,
+			 def->ncols);
+		mysql_stmt_close(st);
+		return DB_ERROR;
+	}
+	db->stmts[id] = *out = st;
+	return DB_OK;
+}
+
+static void bind_params(MYSQL_BIND *b, const struct db_param *p, unsigned n, long long *nums)
+{
+	memset(b, 0, sizeof(*b) * n);
+	for (unsigned i = 0; i < n; i++) {
+		switch (p[i].type) {
+		case DBP_STR:
+			b[i].buffer_type = MYSQL_TYPE_STRING;
+			b[i].buffer = (void *)p[i].str;
+			b[i].buffer_length = p[i].len;
+			break;
+		case DBP_INT:
+			nums[i] = p[i].num;
+			b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			b[i].buffer = &nums[i];
+			break;
+		default:
+			b[i].buffer_type = MYSQL_TYPE_NULL;
+			break;
+		}
+	}
+}
+
+static void bind_results(struct db *db, MYSQL_BIND *b, unsigned n)
+{
+	memset(b, 0, sizeof(*b) * n);
+	for (unsigned i = 0; i < n; i++) {
+		b[i].buffer_type = MYSQL_TYPE_STRING;
+		b[i].buffer = db->col[i];
+		b[i].buffer_length = db->cap[i] - 1; /* room for our NUL */
+		b[i].length = &db->len[i];
+		b[i].is_null = (my_bool *)&db->null[i];
+		b[i].error = (my_bool *)&db->trunc[i];
+	}
+}
+
+/* A column longer than its buffer: grow the buffer and fetch the column again. */
+static enum db_rc refetch_truncated(struct db *db, MYSQL_STMT *st, MYSQL_BIND *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (db->null[i] || db->len[i] < db->cap[i])
+			continue;
+		unsigned long want = db->len[i] + 1;
+		char *grown = realloc(db->col[i], want);
+		if (grown == NULL)
+			return DB_ERROR;
+		db->col[i] = grown;
+		db->cap[i] = want;
+		b[i].buffer = grown;
+		b[i].buffer_length = want - 1;
+		if (mysql_stmt_fetch_column(st, &b[i], i, 0) != 0)
+			return classify(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+	}
+	return mysql_stmt_bind_result(st, b) == 0 ? DB_OK : DB_ERROR;
+}
+
+static enum db_rc fetch_rows(struct db *db, MYSQL_STMT *st, unsigned n, db_row_fn fn, void *arg)
+{
+	MYSQL_BIND b[MAX_COLS];
+	bind_results(db, b, n);
+	if (mysql_stmt_bind_result(st, b) != 0)
+		return classify(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+	struct db_row row = {n, (const char *const *)db->col, db->len, db->null};
+	enum db_rc rc = DB_OK;
+	for (;;) {
+		int f = mysql_stmt_fetch(st);
+		if (f == MYSQL_NO_DATA)
+			break;
+		if (f == 1) {
+			rc = classify(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+			break;
+		}
+		if (f == MYSQL_DATA_TRUNCATED && (rc = refetch_truncated(db, st, b, n)) != DB_OK)
+			break;
+		for (unsigned i = 0; i < n; i++)
+			db->col[i][db->null[i] ? 0 : db->len[i]] = '\0';
+		if (fn != NULL && (rc = fn(arg, &row)) != DB_OK)
+			break;
+	}
+	if (db->conn != NULL)
+		mysql_stmt_free_result(st);
+	return rc;
+}
+
+static enum db_rc run_once(struct db *db, enum stmt id, const struct db_param *params,
+			   db_row_fn fn, void *arg, unsigned long long *affected)
+{
+	const struct stmt_def *def = &stmt_table[id];
+	MYSQL_BIND pb[MAX_PARAMS];
+	long long nums[MAX_PARAMS];
+	MYSQL_STMT *st = NULL;
+	enum db_rc rc = db->conn ? DB_OK : connect_db(db);
+	if (rc == DB_OK)
+		rc = prepare(db, id, &st);
+	if (rc != DB_OK)
+		return rc;
+	bind_params(pb, params, def->nparams, nums);
+	if (mysql_stmt_bind_param(st, pb) != 0 || mysql_stmt_execute(st) != 0)
+		return classify(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+	if (affected != NULL)
+		*affected = mysql_stmt_affected_rows(st);
+	return def->ncols > 0 ? fetch_rows(db, st, def->ncols, fn, arg) : DB_OK;
+}
+
+enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db_row_fn fn,
+		  void *arg, unsigned long long *affected)
+{
+	int was_connected = db->conn != NULL, in_tx = db->in_tx;
+	enum db_rc rc = run_once(db, id, params, fn, arg, affected);
+	/* A connection that died while idle (server restart, wait_timeout) is
+	 * worth one more try; inside a transaction the caller must start over. */
+	if (rc == DB_UNAVAILABLE && was_connected && !in_tx && db->conn == NULL) {
+		db->last_attempt = 0;
+		rc = run_once(db, id, params, fn, arg, affected);
+	}
+	return rc;
+}
+
+struct db_param dbp_cstr(const char *s)
+{
+	return s ? dbp_str(s, strlen(s)) : dbp_null();
+}
+
+static enum db_rc simple(struct db *db, const char *sql)
+{
+	enum db_rc rc = db->conn ? DB_OK : connect_db(db);
+	if (rc != DB_OK)
+		return rc;
+	if (mysql_real_query(db->conn, sql, strlen(sql)) != 0)
+		return classify(db, mysql_errno(db->conn), mysql_error(db->conn));
+	return DB_OK;
+}
+
+enum db_rc db_begin(struct db *db)
+{
+	int was_connected = db->conn != NULL;
+	enum db_rc rc = simple(db, "START TRANSACTION");
+	if (rc == DB_UNAVAILABLE && was_connected && db->conn == NULL) {
+		db->last_attempt = 0;
+		rc = simple(db, "START TRANSACTION");
+	}
+	db->in_tx = rc == DB_OK;
+	return rc;
+}
+
+enum db_rc db_commit(struct db *db)
+{
+	enum db_rc rc = simple(db, "COMMIT");
+	db->in_tx = 0;
+	return rc;
+}
+
+void db_rollback(struct db *db)
+{
+	if (db->conn != NULL)
+		mysql_real_query(db->conn, "ROLLBACK", 8);
+	db->in_tx = 0;
+}

@@ -1,0 +1,166 @@
+/* import: stores one canonical item — its JSON as given plus the keys that find and order it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/timefmt.h"
+#include "model/model.h"
+#include "model/shape.h"
+#include "model/stmt.h"
+
+#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+#define SORT_NAME_CHARS 255
+
+static const char *str_member(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* Microseconds of an RFC 3339 member, or 0 with *is_null set. */
+static long long time_member(const json_t *o, const char *key, int *is_null)
+{
+	const char *s = str_member(o, key);
+	crm_time_t t = 0;
+	*is_null = s == NULL || timefmt_parse_rfc3339(s, strlen(s), &t) != 0;
+	return t;
+}
+
+static struct db_param time_param(const json_t *o, const char *key)
+{
+	int is_null;
+	long long t = time_member(o, key, &is_null);
+	return is_null ? dbp_null() : dbp_int(t);
+}
+
+/* The first 255 characters of the name: the column that orders lists. */
+static size_t sort_name_len(const char *s)
+{
+	size_t i = 0, chars = 0;
+	while (s[i] != '\0' && chars < SORT_NAME_CHARS) {
+		i++;
+		while (((unsigned char)s[i] & 0xC0) == 0x80)
+			i++;
+		chars++;
+	}
+	return i;
+}
+
+static int id_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 64)
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* Splits a canonical customer into `doc` (shared members) and `list_extra`. */
+static int customer_docs(const json_t *item, char **doc, char **extra)
+{
+	json_t *core = json_copy((json_t *)item);
+	json_t *ext = json_pack("{s:O,s:O}", "preferredLanguage",
+				json_object_get(item, "preferredLanguage"), "visits",
+				json_object_get(item, "visits"));
+	*doc = *extra = NULL;
+	if (core != NULL && ext != NULL) {
+		json_object_del(core, "preferredLanguage");
+		json_object_del(core, "visits");
+		*doc = json_dumps(core, DUMP_FLAGS);
+		char *e = json_dumps(ext, DUMP_FLAGS);
+		/* "{...}" becomes ",..." so it can follow the doc's last member */
+		if (e != NULL) {
+			e[0] = ',';
+			e[strlen(e) - 1] = '\0';
+		}
+		*extra = e;
+	}
+	json_decref(core);
+	json_decref(ext);
+	return *doc && *extra ? 0 : -1;
+}
+
+static struct db_param overdue_param(const json_t *item)
+{
+	if (json_is_null(json_object_get(item, "nextAction")))
+		return dbp_null();
+	return time_param(item, "nextActionDueDate");
+}
+
+static enum db_rc import_customer(struct db *db, const json_t *item, const char *tenant,
+				  char *err, size_t errlen)
+{
+	const char *owner = str_member(item, "ownerId");
+	if (owner != NULL && !id_ok(owner)) {
+		snprintf(err, errlen, "ownerId: a user id of 1..64 characters [A-Za-z0-9_-]");
+		return DB_CONFLICT;
+	}
+	char *doc = NULL, *extra = NULL;
+	if (customer_docs(item, &doc, &extra) != 0) {
+		free(doc);
+		free(extra);
+		return DB_ERROR;
+	}
+	const char *name = str_member(item, "name");
+	if (name == NULL)
+		name = "";
+	struct db_param p[8] = {
+		dbp_cstr(tenant), dbp_cstr(str_member(item, "id")), dbp_str(name, sort_name_len(name)),
+		dbp_cstr(owner), dbp_cstr(str_member(item, "crmStatus")), overdue_param(item),
+		dbp_cstr(doc), dbp_cstr(extra),
+	};
+	enum db_rc rc = db_run(db, STMT_CUSTOMER_UPSERT, p, NULL, NULL, NULL);
+	free(doc);
+	free(extra);
+	return rc;
+}
+
+static enum db_rc import_child(struct db *db, enum stmt st, const json_t *item, const char *key,
+			       const char *tenant)
+{
+	char *doc = json_dumps(item, DUMP_FLAGS);
+	if (doc == NULL)
+		return DB_ERROR;
+	struct db_param when = time_param(item, key);
+	if (when.type == DBP_NULL && st == STMT_ACTIVITY_UPSERT)
+		when = time_param(item, "created");
+	struct db_param p[5] = {
+		dbp_cstr(tenant), dbp_cstr(str_member(item, "id")),
+		dbp_cstr(str_member(item, "customerId")), when, dbp_cstr(doc),
+	};
+	enum db_rc rc = db_run(db, st, p, NULL, NULL, NULL);
+	free(doc);
+	return rc;
+}
+
+static enum db_rc import_user(struct db *db, const json_t *item, int active, const char *tenant,
+			      char *err, size_t errlen)
+{
+	const char *username = str_member(item, "username");
+	if (username == NULL) {
+		snprintf(err, errlen, "username: required");
+		return DB_CONFLICT;
+	}
+	struct db_param p[5] = {
+		dbp_cstr(tenant), dbp_cstr(str_member(item, "id")), dbp_cstr(username),
+		dbp_cstr(str_member(item, "displayName")), dbp_int(active ? 1 : 0),
+	};
+	return db_run(db, STMT_USER_UPSERT, p, NULL, NULL, NULL);
+}
+
+enum db_rc db_import_item(struct db *db, int shape_kind, const json_t *item, int user_active,
+			  const char *tenant, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	switch (shape_kind) {
+	case SHAPE_USER:
+		return import_user(db, item, user_active, tenant, err, errlen);
+	case SHAPE_CUSTOMER:
+		return import_customer(db, item, tenant, err, errlen);
+	case SHAPE_OPPORTUNITY:
+		return import_child(db, STMT_OPPORTUNITY_UPSERT, item, "created", tenant);
+	case SHAPE_ACTIVITY:
+		return import_child(db, STMT_ACTIVITY_UPSERT, item, "scheduledAt", tenant);
+	default:
+		snprintf(err, errlen, "unknown item kind");
+		return DB_CONFLICT;
+	}
+}

@@ -1,0 +1,140 @@
+/* migrate: the versioned schema.  Each migration runs once; its version is recorded. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mysql.h>
+
+#include "model/model.h"
+#include "model/stmt.h"
+
+struct migration {
+	int version;
+	const char *description;
+	const char *const *sql; /* NULL-terminated */
+};
+
+#define TABLE_OPTS " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin ROW_FORMAT=DYNAMIC"
+
+/*
+ * Customers keep their nested collections in `doc`, the JSON of every member
+ * shared by the list and the enriched shape, exactly as it is sent; the list
+ * shape's extra members (preferredLanguage, visits) are the JSON fragment
+ * `list_extra`.  A response is written by concatenation, never re-serialised.
+ * The scalar columns beside them exist only to find, order and page rows,
+ * each list served by an index in its own sort order.
+ */
+static const char *const v1_sql[] = {
+	"CREATE TABLE users ("
+	" tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
+	" username VARCHAR(255) NOT NULL, display_name VARCHAR(255) NULL,"
+	" active TINYINT(1) NOT NULL DEFAULT 1,"
+	" PRIMARY KEY (tenant_id, id))" TABLE_OPTS,
+	"CREATE TABLE customers ("
+	" tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
+	" sort_name VARCHAR(255) COLLATE utf8mb4_unicode_ci NOT NULL,"
+	" owner_id VARCHAR(64) NULL,"
+	" crm_status ENUM('LEAD','PROSPECT','ACTIVE','CUSTOMER','INACTIVE','CHURNED') NOT NULL,"
+	" overdue_key BIGINT NULL COMMENT 'next action due (us since epoch) while a next action is set',"
+	" doc LONGTEXT NOT NULL, list_extra LONGTEXT NOT NULL,"
+	" PRIMARY KEY (tenant_id, id),"
+	" KEY customers_by_owner (tenant_id, owner_id, sort_name, id),"
+	" KEY customers_by_status (tenant_id, crm_status, sort_name, id),"
+	" KEY customers_by_due (tenant_id, overdue_key, id))" TABLE_OPTS,
+	"CREATE TABLE opportunities ("
+	" tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
+	" customer_id VARCHAR(64) NOT NULL, created_key BIGINT NULL, doc LONGTEXT NOT NULL,"
+	" PRIMARY KEY (tenant_id, id),"
+	" KEY opportunities_by_customer (tenant_id, customer_id, created_key, id))" TABLE_OPTS,
+	"CREATE TABLE activities ("
+	" tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
+	" customer_id VARCHAR(64) NOT NULL, recent_key BIGINT NULL"
+	" COMMENT 'scheduledAt, else created (us since epoch)', doc LONGTEXT NOT NULL,"
+	" PRIMARY KEY (tenant_id, id),"
+	" KEY activities_by_customer (tenant_id, customer_id, recent_key, id))" TABLE_OPTS,
+	NULL,
+};
+
+static const struct migration migrations[] = {
+	{1, "users, customers, opportunities, activities", v1_sql},
+};
+
+static enum db_rc exec_sql(MYSQL *conn, const char *sql, char *err, size_t errlen)
+{
+	if (mysql_query(conn, sql) == 0)
+		return DB_OK;
+	snprintf(err, errlen, "%s (in: %.80s...)", mysql_error(conn), sql);
+	return DB_ERROR;
+}
+
+static int current_version(MYSQL *conn, char *err, size_t errlen)
+{
+	if (exec_sql(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			   " version INT NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL,"
+			   " applied_at DATETIME(6) NOT NULL)" TABLE_OPTS, err, errlen) != DB_OK)
+		return -1;
+	if (exec_sql(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", err,
+		     errlen) != DB_OK)
+		return -1;
+	MYSQL_RES *res = mysql_store_result(conn);
+	MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+	int v = row && row[0] ? (int)strtol(row[0], NULL, 10) : -1;
+	mysql_free_result(res);
+	if (v < 0)
+		snprintf(err, errlen, "cannot read schema_migrations");
+	return v;
+}
+
+static int record_version(MYSQL *conn, const struct migration *m)
+{
+	static const char sql[] = "INSERT INTO schema_migrations VALUES (?, ?, UTC_TIMESTAMP(6))";
+	MYSQL_STMT *st = mysql_stmt_init(conn);
+	long long version = m->version;
+	MYSQL_BIND b[2];
+	memset(b, 0, sizeof(b));
+	b[0].buffer_type = MYSQL_TYPE_LONGLONG;
+	b[0].buffer = &version;
+	b[1].buffer_type = MYSQL_TYPE_STRING;
+	b[1].buffer = (void *)m->description;
+	b[1].buffer_length = strlen(m->description);
+	int rc = st == NULL || mysql_stmt_prepare(st, sql, sizeof(sql) - 1) != 0 ||
+		 mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0;
+	if (st != NULL)
+		mysql_stmt_close(st);
+	return rc ? -1 : 0;
+}
+
+static enum db_rc apply(MYSQL *conn, const struct migration *m, char *err, size_t errlen)
+{
+	for (const char *const *sql = m->sql; *sql != NULL; sql++)
+		if (exec_sql(conn, *sql, err, errlen) != DB_OK)
+			return DB_ERROR;
+	if (record_version(conn, m) != 0) {
+		snprintf(err, errlen, "cannot record migration %d: %s", m->version, mysql_error(conn));
+		return DB_ERROR;
+	}
+	printf("applied migration %d: %s\n", m->version, m->description);
+	return DB_OK;
+}
+
+enum db_rc db_migrate(struct db *db, char *err, size_t errlen)
+{
+	if (db_connect_now(db, err, errlen) != DB_OK)
+		return DB_UNAVAILABLE;
+	MYSQL *conn = db_conn(db);
+	if (exec_sql(conn, "SELECT GET_LOCK('crm_migrate', 60)", err, errlen) != DB_OK)
+		return DB_ERROR;
+	mysql_free_result(mysql_store_result(conn));
+	enum db_rc rc = DB_OK;
+	int have = current_version(conn, err, errlen);
+	if (have < 0)
+		rc = DB_ERROR;
+	for (size_t i = 0; rc == DB_OK && i < sizeof(migrations) / sizeof(migrations[0]); i++)
+		if (migrations[i].version > have)
+			rc = apply(conn, &migrations[i], err, errlen);
+	if (rc == DB_OK && have >= (int)(sizeof(migrations) / sizeof(migrations[0])))
+		printf("schema is up to date (version %d)\n", have);
+	char ignore[64];
+	exec_sql(conn, "DO RELEASE_LOCK('crm_migrate')", ignore, sizeof(ignore));
+	return rc;
+}

@@ -1,0 +1,117 @@
+/* model: the only code that talks to MariaDB — connections, statements, row <-> JSON. */
+#ifndef CRM_MODEL_H
+#define CRM_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "conf/config.h"
+#include "lib/strbuf.h"
+
+/* What every model call returns; handlers map these to HTTP statuses. */
+enum db_rc {
+	DB_OK = 0,
+	DB_NOT_FOUND,    /* no such row in the caller's tenant */
+	DB_CONFLICT,     /* a rule or constraint forbids the change */
+	DB_UNAVAILABLE,  /* the database cannot be reached or timed out: 503 */
+	DB_RETRY,        /* deadlock or lock wait: the transaction may be retried */
+	DB_ERROR,        /* anything else: logged, 500 */
+	DB__MAX
+};
+const char *db_strerror(enum db_rc rc);
+
+struct db;
+
+/* Once per process, before threads: 0 or -1. */
+int db_library_init(void);
+void db_library_end(void);
+
+/*
+ * A connection handle for one thread.  admin: connect as db_admin_user
+ * (migrations, import).  Connects lazily, reconnects after the server went
+ * away.  Returns NULL only when out of memory.  Free with db_close().
+ */
+struct db *db_open(const struct config *cfg, int admin);
+void db_close(struct db *db);
+/* Connects now if not connected: DB_OK or DB_UNAVAILABLE (err filled). */
+enum db_rc db_connect_now(struct db *db, char *err, size_t errlen);
+/* The last error text of the connection, for logs (never for clients). */
+const char *db_last_error(const struct db *db);
+
+enum db_rc db_begin(struct db *db);
+enum db_rc db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/* ---- migrations (migrate.c) -------------------------------------------- */
+
+/* Applies pending migrations in order; prints each applied one to stdout.
+ * Safe to run twice and from two processes at once.  DB_OK or an error with
+ * a message in err. */
+enum db_rc db_migrate(struct db *db, char *err, size_t errlen);
+
+/* ---- customers: reads (customer_read.c) -------------------------------- */
+
+#define PAGE_NAME_MAX 1024
+
+/* The keyset position after which a page starts. */
+struct page_key {
+	char name[PAGE_NAME_MAX + 1]; /* sort name (lists by owner/status) */
+	int64_t due;                  /* next action due, µs (overdue list) */
+	char id[65];
+};
+
+enum list_kind { LIST_BY_OWNER, LIST_BY_STATUS, LIST_OVERDUE, LIST__MAX };
+
+struct list_query {
+	enum list_kind kind;
+	const char *tenant;
+	const char *filter;          /* owner id or status; unused for overdue */
+	const struct page_key *after;/* NULL: first page */
+	int limit;                   /* 1..1000 */
+	int64_t now;                 /* overdue: due before this instant (µs) */
+};
+
+/*
+ * Appends a JSON array of customers in the list shape to out.  *more is
+ * set to 1 when another page follows, and *next then holds its key.
+ */
+enum db_rc db_customer_list(struct db *db, const struct list_query *q, struct strbuf *out,
+			    int *more, struct page_key *next);
+
+/* Appends the enriched customer to out; DB_NOT_FOUND outside the tenant. */
+enum db_rc db_customer_get_enriched(struct db *db, const char *tenant, const char *id,
+				    struct strbuf *out);
+
+/* ---- customers: changes (customer_write.c) ----------------------------- */
+
+struct change;
+
+struct customer_change_out {
+	int result;          /* enum change_result */
+	int user_missing;    /* CHANGE_OWNER_SET: no active user of that id */
+	char message[256];   /* CHANGE_REFUSED: why, for the client */
+};
+
+/*
+ * Applies ch (see change.h) to customer id of tenant in one transaction,
+ * retrying deadlocks and lock waits db_retries times.  DB_OK after a
+ * change or a no-op (out->result tells which); DB_NOT_FOUND for an unknown
+ * customer or (out->user_missing) owner; DB_CONFLICT when a rule refuses.
+ * Sets ch->now to the time of the change.
+ */
+enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
+			      struct change *ch, struct customer_change_out *out);
+
+/* ---- import (import.c) ------------------------------------------------- */
+
+/*
+ * Upserts one item (already canonical, see shape.h) of the given kind into
+ * tenant.  Runs inside the caller's transaction.  DB_CONFLICT with a
+ * message in err when the item cannot be stored as it is.
+ */
+enum db_rc db_import_item(struct db *db, int shape_kind, const json_t *item, int user_active,
+			  const char *tenant, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,88 @@
+/* stmt: every SQL statement of the service, as an enum and a parallel table (model-internal). */
+#ifndef CRM_STMT_H
+#define CRM_STMT_H
+
+#include <stddef.h>
+
+#include <mysql.h>
+
+#include "model/model.h"
+
+enum stmt {
+	STMT_CUSTOMER_GET_ENRICHED,
+	STMT_OPPORTUNITY_LIST_BY_CUSTOMER,
+	STMT_ACTIVITY_RECENT_BY_CUSTOMER,
+	STMT_CUSTOMER_LIST_BY_OWNER,
+	STMT_CUSTOMER_LIST_BY_STATUS,
+	STMT_CUSTOMER_LIST_OVERDUE,
+	STMT_CUSTOMER_LOCK,
+	STMT_CUSTOMER_UPDATE,
+	STMT_USER_GET_ACTIVE,
+	STMT_USER_UPSERT,
+	STMT_CUSTOMER_UPSERT,
+	STMT_OPPORTUNITY_UPSERT,
+	STMT_ACTIVITY_UPSERT,
+	STMT__MAX
+};
+
+struct stmt_def {
+	const char *sql;
+	unsigned nparams;
+	unsigned ncols;
+};
+
+extern const struct stmt_def stmt_table[STMT__MAX];
+
+/* A parameter: a string (bytes, len), an integer, or SQL NULL. */
+enum db_param_type { DBP_NULL, DBP_STR, DBP_INT };
+struct db_param {
+	enum db_param_type type;
+	const char *str;
+	unsigned long len;
+	long long num;
+};
+
+static inline struct db_param dbp_str(const char *s, size_t len)
+{
+	struct db_param p = {DBP_STR, s, (unsigned long)len, 0};
+	return p;
+}
+struct db_param dbp_cstr(const char *s); /* NULL becomes DBP_NULL */
+static inline struct db_param dbp_int(long long n)
+{
+	struct db_param p = {DBP_INT, NULL, 0, n};
+	return p;
+}
+static inline struct db_param dbp_null(void)
+{
+	struct db_param p = {DBP_NULL, NULL, 0, 0};
+	return p;
+}
+
+/* A fetched row: every column as bytes (integers in decimal), NULL-aware. */
+struct db_row {
+	unsigned ncols;
+	const char *const *val;     /* NUL-terminated */
+	const unsigned long *len;
+	const char *is_null;
+};
+
+/* Called once per row; a non-DB_OK return stops the fetch and is returned. */
+typedef enum db_rc (*db_row_fn)(void *arg, const struct db_row *row);
+
+/*
+ * Executes statement id with params (stmt_table[id].nparams of them) and
+ * feeds each row to fn (may be NULL for statements without rows).
+ * *affected (may be NULL) receives the affected-row count.  Reconnects
+ * and retries once when the connection was lost outside a transaction.
+ */
+enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db_row_fn fn,
+		  void *arg, unsigned long long *affected);
+
+/* How often a transaction that hit a deadlock or lock wait is retried. */
+int db_retries(const struct db *db);
+
+/* The raw connection, connected; for migrate.c, which runs DDL text. */
+MYSQL *db_conn(struct db *db);
+
+#endif
