@@ -34,7 +34,7 @@ UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 HTTP_OBJ  := $(HTTP_SRC:%.c=$(BUILD)/%.o)
 DEPS      := $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(HTTP_OBJ:.o=.d) $(BUILD)/fcgi/main.d
 
-.PHONY: all bootstrap run test unit http lint clean valgrind fuzz bench
+.PHONY: all bootstrap run test unit http lint clean valgrind fuzz bench check-docs
 all: $(BUILD)/crm-fcgi $(BUILD)/crmctl
 
 bootstrap:
@@ -66,8 +66,15 @@ run: bootstrap
 	@sh scripts/run.sh $(BUILD)
 
 test: bootstrap
-	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/http-tests
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/http-tests check-docs
 	@sh scripts/test.sh $(BUILD)
+
+# The README's lifecycle section is generated from the code's one table.
+check-docs: $(BUILD)/crmctl
+	@$(BUILD)/crmctl lifecycle > $(BUILD)/lifecycle.md
+	@sed -n '/lifecycle:begin/,/lifecycle:end/p' README.md | sed '1d;$$d' | \
+		diff -u $(BUILD)/lifecycle.md - >/dev/null || \
+		{ echo "README.md: the lifecycle section differs from 'crmctl lifecycle'"; exit 1; }
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests

@@ -1,30 +1,9 @@
-/* customers_write: the six changes — parse, validate, apply, answer with the enriched customer. */
+/* customers_write: the six changes — parse, apply in one transaction, answer with the enriched customer. */
 #include <stdio.h>
 #include <string.h>
 
 #include "handlers/handlers.h"
-#include "lib/utf8.h"
 #include "model/change.h"
-
-#define NEXT_ACTION_MAX 500
-#define TAG_MAX 50
-
-/* Refuses members other than the allowed ones, naming the first stranger. */
-static int only_members(struct ctx *c, const char *const *allowed)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(c->body, key, v) {
-		const char *const *a = allowed;
-		while (*a != NULL && strcmp(*a, key) != 0)
-			a++;
-		if (*a == NULL) {
-			resp_errorf(c->resp, 400, "unknown member '%s' in the body", printable_or(key, "?"));
-			return -1;
-		}
-	}
-	return 0;
-}
 
 static int check_id(struct ctx *c, size_t i, const char *what)
 {
@@ -58,65 +37,29 @@ static void run_change(struct ctx *c, struct change *ch)
 
 void customer_set_status(struct ctx *c)
 {
-	static const char *const members[] = {"crmStatus", NULL};
-	if (check_id(c, 0, "id") != 0 || only_members(c, members) != 0)
+	char err[300];
+	struct change ch = {.kind = CHANGE_STATUS};
+	if (check_id(c, 0, "id") != 0)
 		return;
-	json_t *v = json_object_get(c->body, "crmStatus");
-	int status = json_is_string(v) ? enum_lookup(ENUM_CRM_STATUS, json_string_value(v),
-						     json_string_length(v))
-				       : -1;
-	if (status < 0) {
-		resp_errorf(c->resp, 400, "crmStatus: %s one of %s.",
-			    v == NULL ? "required," : json_is_string(v) ? "must be" : "expected a string,",
-			    enum_list(ENUM_CRM_STATUS));
+	if (parse_status_body(c->body, &ch.status, err, sizeof(err)) != 0) {
+		resp_error(c->resp, 400, err);
 		return;
 	}
-	struct change ch = {.kind = CHANGE_STATUS, .status = (enum crm_status)status};
 	run_change(c, &ch);
-}
-
-static int read_next_action(struct ctx *c, struct change *ch)
-{
-	json_t *text = json_object_get(c->body, "nextAction");
-	json_t *due = json_object_get(c->body, "nextActionDueDate");
-	if (text != NULL && !json_is_null(text) && !json_is_string(text)) {
-		resp_error(c->resp, 400, "nextAction: expected a string or null.");
-		return -1;
-	}
-	if (due != NULL && !json_is_null(due) && !json_is_string(due)) {
-		resp_error(c->resp, 400, "nextActionDueDate: expected an RFC 3339 date-time or null.");
-		return -1;
-	}
-	if (json_is_string(text)) {
-		long n = utf8_count(json_string_value(text), json_string_length(text));
-		if (n < 1 || n > NEXT_ACTION_MAX) {
-			resp_errorf(c->resp, 400, "nextAction: 1 to %d characters.", NEXT_ACTION_MAX);
-			return -1;
-		}
-		ch->text = json_string_value(text);
-	}
-	if (json_is_string(due)) {
-		if (timefmt_parse_rfc3339(json_string_value(due), json_string_length(due), &ch->due) != 0) {
-			resp_error(c->resp, 400, "nextActionDueDate: expected an RFC 3339 date-time "
-						 "such as 2026-12-01T09:00:00Z.");
-			return -1;
-		}
-		ch->has_due = 1;
-	}
-	if (ch->has_due && ch->text == NULL) {
-		resp_error(c->resp, 400, "nextActionDueDate needs a nextAction text.");
-		return -1;
-	}
-	return 0;
 }
 
 void customer_set_next_action(struct ctx *c)
 {
-	static const char *const members[] = {"nextAction", "nextActionDueDate", NULL};
-	struct change ch = {.kind = CHANGE_NEXT_ACTION};
-	if (check_id(c, 0, "id") != 0 || only_members(c, members) != 0 ||
-	    read_next_action(c, &ch) != 0)
+	char err[300];
+	struct next_action na;
+	if (check_id(c, 0, "id") != 0)
 		return;
+	if (parse_next_action_body(c->body, &na, err, sizeof(err)) != 0) {
+		resp_error(c->resp, 400, err);
+		return;
+	}
+	struct change ch = {.kind = CHANGE_NEXT_ACTION, .text = na.text, .has_due = na.has_due,
+			    .due = na.due};
 	run_change(c, &ch);
 }
 
@@ -136,31 +79,15 @@ void customer_clear_owner(struct ctx *c)
 	run_change(c, &ch);
 }
 
-/* Trims ASCII white space in place (the segment is ours: decoded storage). */
-static const char *trim_tag(struct ctx *c, size_t *len)
-{
-	char *s = (char *)c->arg[1];
-	size_t n = c->arg_len[1];
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	size_t i = 0;
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	s[n] = '\0';
-	*len = n - i;
-	return s + i;
-}
-
 static void tag_change(struct ctx *c, enum change_kind kind)
 {
+	const char *tag = NULL;
+	size_t len = 0;
 	if (check_id(c, 0, "id") != 0)
 		return;
-	size_t len = 0;
-	const char *tag = trim_tag(c, &len);
-	long chars = utf8_count_printable(tag, len);
-	if (chars < 1 || chars > TAG_MAX || memchr(tag, '\0', len) != NULL) {
-		resp_errorf(c->resp, 400, "tag: 1 to %d printable characters (after trimming spaces).",
-			    TAG_MAX);
+	/* the decoded segment lives in the request's own storage */
+	if (parse_tag((char *)c->arg[1], c->arg_len[1], &tag, &len) != 0) {
+		resp_error(c->resp, 400, "tag: 1 to 50 printable characters, after trimming spaces.");
 		return;
 	}
 	struct change ch = {.kind = kind, .text = tag};

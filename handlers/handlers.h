@@ -10,6 +10,7 @@
 #include "conf/config.h"
 #include "fcgi/fcgi.h"
 #include "handlers/app.h"
+#include "model/enums.h"
 #include "model/model.h"
 
 /* ---- the caller (auth.c) ---------------------------------------------- */
@@ -130,6 +131,23 @@ int paging_parse(const struct uri *u, enum list_kind kind, struct paging *pg, ch
 size_t cursor_encode(enum list_kind kind, const struct page_key *key, char *out);
 /* Pure: 0 and *key, or -1 when the cursor is not one of ours for kind. */
 int cursor_decode(const char *s, size_t len, enum list_kind kind, struct page_key *key);
+
+/* ---- bodies and path values (bodies.c) -------------------------------- */
+
+struct next_action {
+	const char *text;   /* NULL: no next action (borrowed from the body) */
+	int has_due;
+	int64_t due;        /* µs since the epoch, UTC */
+};
+
+/* Pure: {"crmStatus": "..."} and nothing else.  0, or -1 with a message. */
+int parse_status_body(const json_t *body, enum crm_status *out, char *err, size_t errlen);
+/* Pure: {"nextAction": string|null, "nextActionDueDate": date-time|null}. */
+int parse_next_action_body(const json_t *body, struct next_action *out, char *err,
+			   size_t errlen);
+/* Pure: trims a decoded tag segment in place (s must have len+1 bytes) and
+ * checks it holds 1..50 printable characters.  0, or -1. */
+int parse_tag(char *s, size_t len, const char **tag, size_t *tag_len);
 
 /* ---- helpers shared by endpoints (reply.c) ---------------------------- */
 

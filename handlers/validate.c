@@ -30,11 +30,26 @@ int valid_id(const char *s, size_t len)
 /*
  * Cursor layout before base64url: a kind byte ('n' name-ordered, 'd'
  * due-ordered), the sort key (name bytes, or the due instant in decimal),
- * a NUL, then the id of the last row served.
+ * a NUL, the id of the last row served, and a 4-byte FNV-1a check of all
+ * that, so a truncated or mangled cursor is refused rather than misread.
  */
+static uint32_t fnv1a(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static void put_check(char *raw, size_t n)
+{
+	uint32_t h = fnv1a(raw, n);
+	for (int i = 0; i < 4; i++)
+		raw[n + (size_t)i] = (char)(h >> (8 * i));
+}
 size_t cursor_encode(enum list_kind kind, const struct page_key *key, char *out)
 {
-	char raw[PAGE_NAME_MAX + 100];
+	char raw[PAGE_NAME_MAX + 104];
 	size_t n = 0;
 	raw[n++] = kind == LIST_OVERDUE ? 'd' : 'n';
 	if (kind == LIST_OVERDUE)
@@ -48,7 +63,8 @@ size_t cursor_encode(enum list_kind kind, const struct page_key *key, char *out)
 	size_t il = strnlen(key->id, 64);
 	memcpy(raw + n, key->id, il);
 	n += il;
-	return b64url_encode(raw, n, out);
+	put_check(raw, n);
+	return b64url_encode(raw, n + 4, out);
 }
 
 static int parse_due(const char *s, size_t len, int64_t *out)
@@ -73,7 +89,13 @@ int cursor_decode(const char *s, size_t len, enum list_kind kind, struct page_ke
 	if (len == 0 || len >= CURSOR_MAX - 4)
 		return -1;
 	long n = b64url_decode(s, len, raw);
-	if (n < 3 || raw[0] != (kind == LIST_OVERDUE ? 'd' : 'n'))
+	if (n < 7)
+		return -1;
+	n -= 4;
+	char check[4];
+	memcpy(check, raw + n, 4);
+	put_check(raw, (size_t)n);
+	if (memcmp(check, raw + n, 4) != 0 || raw[0] != (kind == LIST_OVERDUE ? 'd' : 'n'))
 		return -1;
 	const char *nul = memchr(raw + 1, '\0', (size_t)n - 1);
 	if (nul == NULL)

@@ -15,7 +15,8 @@ typedef int64_t crm_time_t;
  * "2019-08-24T16:15:22.123+02:00", 't'/'z' lower case accepted, 1..9
  * fractional digits, digits beyond microseconds truncated) of exactly len
  * bytes.  Years 0001..9999, real calendar days (leap years), hours 00..23,
- * minutes 00..59, seconds 00..60 (60 is folded into 59), offsets -23:59..+23:59.
+ * minutes 00..59, seconds 00..60 (60 is folded into 59), offsets -23:59..+23:59;
+ * the UTC instant must itself fall in years 0001..9999 (so it can be written back).
  * Returns 0 and stores the UTC instant in *out, or -1 on any malformation.
  */
 int timefmt_parse_rfc3339(const char *s, size_t len, crm_time_t *out);

@@ -1,0 +1,116 @@
+/* bodies: one parse_* function per request body and path value — pure, typed, fuzzable. */
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers/handlers.h"
+#include "lib/timefmt.h"
+#include "lib/utf8.h"
+
+#define NEXT_ACTION_MAX 500
+#define TAG_MAX 50
+
+/* Refuses members other than the allowed ones, naming the first stranger. */
+static int only_members(const json_t *body, const char *const *allowed, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)body, key, v) {
+		const char *const *a = allowed;
+		while (*a != NULL && strcmp(*a, key) != 0)
+			a++;
+		if (*a == NULL) {
+			snprintf(err, errlen, "unknown member '%s' in the body", printable_or(key, "?"));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int parse_status_body(const json_t *body, enum crm_status *out, char *err, size_t errlen)
+{
+	static const char *const members[] = {"crmStatus", NULL};
+	if (!json_is_object(body)) {
+		snprintf(err, errlen, "The body must be a JSON object.");
+		return -1;
+	}
+	if (only_members(body, members, err, errlen) != 0)
+		return -1;
+	json_t *v = json_object_get(body, "crmStatus");
+	int status = json_is_string(v) ? enum_lookup(ENUM_CRM_STATUS, json_string_value(v),
+						     json_string_length(v))
+				       : -1;
+	if (status < 0) {
+		snprintf(err, errlen, "crmStatus: %s one of %s.",
+			 v == NULL ? "required," : json_is_string(v) ? "must be" : "expected a string,",
+			 enum_list(ENUM_CRM_STATUS));
+		return -1;
+	}
+	*out = (enum crm_status)status;
+	return 0;
+}
+
+static int read_text(const json_t *text, struct next_action *out, char *err, size_t errlen)
+{
+	if (text == NULL || json_is_null(text))
+		return 0;
+	if (!json_is_string(text)) {
+		snprintf(err, errlen, "nextAction: expected a string or null.");
+		return -1;
+	}
+	long n = utf8_count(json_string_value(text), json_string_length(text));
+	if (n < 1 || n > NEXT_ACTION_MAX) {
+		snprintf(err, errlen, "nextAction: 1 to %d characters.", NEXT_ACTION_MAX);
+		return -1;
+	}
+	out->text = json_string_value(text);
+	return 0;
+}
+
+static int read_due(const json_t *due, struct next_action *out, char *err, size_t errlen)
+{
+	if (due == NULL || json_is_null(due))
+		return 0;
+	if (!json_is_string(due) ||
+	    timefmt_parse_rfc3339(json_string_value(due), json_string_length(due), &out->due) != 0) {
+		snprintf(err, errlen, "nextActionDueDate: expected an RFC 3339 date-time such as "
+				      "2026-12-01T09:00:00Z, or null.");
+		return -1;
+	}
+	out->has_due = 1;
+	return 0;
+}
+
+int parse_next_action_body(const json_t *body, struct next_action *out, char *err, size_t errlen)
+{
+	static const char *const members[] = {"nextAction", "nextActionDueDate", NULL};
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(body)) {
+		snprintf(err, errlen, "The body must be a JSON object.");
+		return -1;
+	}
+	if (only_members(body, members, err, errlen) != 0 ||
+	    read_text(json_object_get(body, "nextAction"), out, err, errlen) != 0 ||
+	    read_due(json_object_get(body, "nextActionDueDate"), out, err, errlen) != 0)
+		return -1;
+	if (out->has_due && out->text == NULL) {
+		snprintf(err, errlen, "nextActionDueDate needs a nextAction text.");
+		return -1;
+	}
+	return 0;
+}
+
+int parse_tag(char *s, size_t len, const char **tag, size_t *tag_len)
+{
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	size_t i = 0;
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	s[len] = '\0';
+	long chars = utf8_count_printable(s + i, len - i);
+	if (chars < 1 || chars > TAG_MAX)
+		return -1;
+	*tag = s + i;
+	*tag_len = len - i;
+	return 0;
+}

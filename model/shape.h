@@ -1,0 +1,35 @@
+/* shape: validates imported items and rewrites them in the seed's canonical shape. */
+#ifndef CRM_SHAPE_H
+#define CRM_SHAPE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+enum shape_kind {
+	SHAPE_USER,        /* {displayName, id, username}; input may add active, tenantId */
+	SHAPE_CUSTOMER,    /* the seed's list shape (with preferredLanguage and visits) */
+	SHAPE_OPPORTUNITY, /* an element of the enriched customer's "opportunities" */
+	SHAPE_ACTIVITY,    /* an element of the enriched customer's "recentActivities" */
+	SHAPE__MAX
+};
+
+/*
+ * Checks `in` against the seed's shape for `kind` and returns a NEW object
+ * (the caller json_decref's it) in canonical form: every member of the
+ * shape present, in the seed's (alphabetical) key order; absent or null
+ * members as null, absent arrays as []; date-times rewritten in UTC with
+ * 'Z'; numbers that the seed writes as 0.1 stored as reals; tenantId set to
+ * `tenant`.  On any problem (unknown member, wrong type, bad enum value,
+ * date or id, out-of-range number, tenantId of another tenant) returns NULL
+ * and writes a message naming the member path into err, e.g.
+ * "contacts[1].email: expected a string or null".  `in` is not modified.
+ */
+json_t *shape_canonical(enum shape_kind kind, const json_t *in, const char *tenant, char *err,
+			size_t errlen);
+
+/* A user item's "active" member: 0 when it is false, else 1 (absent or null
+ * means active).  Call it after shape_canonical accepted the item. */
+int shape_user_active(const json_t *in);
+
+#endif
