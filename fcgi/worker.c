@@ -139,8 +139,9 @@ static void serve(struct thread *t, struct app *app)
 		resp_reset(&resp);
 		app_handle(app, &req, &resp);
 		send_response(&fr, &req, &resp);
-		FCGX_Finish_r(&fr);
+		/* before Finish: the request's strings live in libfcgi's params */
 		log_request(&req, resp.status, elapsed_ms(&t0));
+		FCGX_Finish_r(&fr);
 		uri_free(&req.uri);
 		if (body.cap > 4 * t->cfg->max_body + 65536)
 			strbuf_free(&body); /* do not keep a rare huge buffer for life */
