@@ -3,18 +3,27 @@
 
 -include Makefile.local
 
-CC        ?= cc
 PKGS      := fcgi jansson libmariadb libjwt libcrypto
 SANITIZE  ?= 0
+FUZZ      ?= 0
+ifeq ($(FUZZ),1)
+CC        := clang
+BUILD     ?= build-fuzz
+else
+CC        ?= cc
 BUILD     ?= $(if $(filter 1,$(SANITIZE)),build-san,build)
+endif
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
              -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
-CFLAGS    ?= -O2 -g
-CFLAGS    += -std=c11 -D_GNU_SOURCE -fno-strict-aliasing $(WARN) -I.
+OPT       ?= -O2 -g
+CFLAGS    := $(OPT) -std=c11 -D_GNU_SOURCE -fno-strict-aliasing $(WARN) -I. $(EXTRA_CFLAGS)
 ifeq ($(SANITIZE),1)
 CFLAGS    += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined
+endif
+ifeq ($(FUZZ),1)
+CFLAGS    += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -34,7 +43,7 @@ UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 HTTP_OBJ  := $(HTTP_SRC:%.c=$(BUILD)/%.o)
 DEPS      := $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(HTTP_OBJ:.o=.d) $(BUILD)/fcgi/main.d
 
-.PHONY: all bootstrap run test unit http lint clean valgrind fuzz bench check-docs
+.PHONY: all bootstrap run test unit http lint clean valgrind fuzz fuzz-build fuzz-smoke bench check-docs
 all: $(BUILD)/crm-fcgi $(BUILD)/crmctl
 
 bootstrap:
@@ -79,11 +88,34 @@ check-docs: $(BUILD)/crmctl
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
+# libFuzzer targets for every parser that sees request bytes (clang).
+FUZZ_TARGETS := uri cursor auth rfc3339 bodies shape
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?= 20000
+fuzz-build:
+	@$(MAKE) --no-print-directory FUZZ=1 $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libcrm.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+
+# `make fuzz` explores for FUZZ_SECONDS each; `make fuzz-smoke` (part of
+# `make test`) replays the corpus and regressions plus FUZZ_RUNS new inputs.
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do mkdir -p tests/fuzz/corpus-work/$$t; \
+	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    tests/fuzz/corpus-work/$$t tests/fuzz/corpus/$$t tests/fuzz/regression/$$t || exit 1; done
+
+fuzz-smoke: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  build-fuzz/fuzz_$$t -runs=$(FUZZ_RUNS) -seed=1 tests/fuzz/corpus/$$t tests/fuzz/regression/$$t \
+	    >build-fuzz/fuzz_$$t.log 2>&1 || { tail -30 build-fuzz/fuzz_$$t.log; exit 1; }; \
+	  echo "fuzz $$t: $$(grep -c . build-fuzz/fuzz_$$t.log >/dev/null; tail -1 build-fuzz/fuzz_$$t.log)"; done
+
 lint:
 	@clang-format --dry-run --Werror $(LIB_SRC) fcgi/main.c $(CTL_SRC) $$(find lib conf fcgi handlers model tools -name '*.h')
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr -I. $(LIB_SRC) fcgi/main.c $(CTL_SRC)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(DEPS)

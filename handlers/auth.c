@@ -22,8 +22,8 @@ const char *auth_strerror(enum auth_err err)
 		[AUTH_ERR_NOT_YET] = "The token is not valid yet (nbf).",
 		[AUTH_ERR_ISSUER] = "The token's issuer (iss) is not accepted.",
 		[AUTH_ERR_AUDIENCE] = "The token's audience (aud) is not this service.",
-		[AUTH_ERR_CLAIMS] = "The token lacks a valid exp, sub or tenantId claim, or its "
-				    "scope/roles claim has the wrong type.",
+		[AUTH_ERR_CLAIMS] = ("The token lacks a valid exp, sub or tenantId claim, or its "
+				     "scope/roles claim has the wrong type."),
 	};
 	return (err >= 0 && err < AUTH_ERR__MAX) ? text[err] : "invalid token";
 }
