@@ -95,7 +95,7 @@ static enum change_result apply_next_action(json_t *doc, const struct change *ch
 		return CHANGE_NOOP;
 	json_object_set_new(doc, "nextAction", ch->text ? json_string(ch->text) : json_null());
 	json_object_set_new(doc, "nextActionDueDate", ch->has_due ? json_string(due) : json_null());
-	char desc[700];
+	char desc[4 * 500 + 96]; /* 500 characters of up to 4 bytes each, never cut */
 	if (ch->text == NULL)
 		snprintf(desc, sizeof(desc), "Next action cleared");
 	else if (ch->has_due)

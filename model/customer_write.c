@@ -99,8 +99,10 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 			rc = store(db, tenant, id, l.doc);
 		else if (out->result == CHANGE_REFUSED)
 			rc = DB_CONFLICT;
-		else if (out->result == CHANGE_FAILED)
+		else if (out->result == CHANGE_FAILED) {
+			db_note_error(db, "customer document could not be edited");
 			rc = DB_ERROR;
+		}
 	}
 	json_decref(l.doc);
 	if (rc == DB_OK && out->result == CHANGE_APPLIED)

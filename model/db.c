@@ -164,6 +164,11 @@ enum db_rc db_connect_now(struct db *db, char *err, size_t errlen)
 	return rc;
 }
 
+void db_note_error(struct db *db, const char *what)
+{
+	snprintf(db->error, sizeof(db->error), "%s", what);
+}
+
 int db_retries(const struct db *db)
 {
 	return db->cfg->db_retries;

@@ -82,6 +82,9 @@ enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db
 /* How often a transaction that hit a deadlock or lock wait is retried. */
 int db_retries(const struct db *db);
 
+/* Records a model-level failure for db_last_error(). */
+void db_note_error(struct db *db, const char *what);
+
 /* The raw connection, connected; for migrate.c, which runs DDL text. */
 MYSQL *db_conn(struct db *db);
 
