@@ -13,8 +13,9 @@ struct app *app_open(const struct config *cfg)
 		return NULL;
 	app->cfg = cfg;
 	app->db = db_open(cfg, 0);
-	if (app->db == NULL) {
-		free(app);
+	app->tokens = auth_cache_new();
+	if (app->db == NULL || app->tokens == NULL) {
+		app_close(app);
 		return NULL;
 	}
 	return app;
@@ -25,6 +26,7 @@ void app_close(struct app *app)
 	if (app == NULL)
 		return;
 	db_close(app->db);
+	auth_cache_free(app->tokens);
 	free(app);
 }
 
@@ -68,7 +70,8 @@ static int authenticate(struct ctx *c)
 	enum auth_err rc = AUTH_ERR_SCHEME;
 	if (req->authorization_count <= 1) {
 		const char *h = req->authorization;
-		rc = auth_verify(c->app->cfg, h, h ? strlen(h) : 0, (int64_t)time(NULL), &c->who);
+		rc = auth_verify_cached(c->app->tokens, c->app->cfg, h, h ? strlen(h) : 0,
+					(int64_t)time(NULL), &c->who);
 	}
 	if (rc != AUTH_OK) {
 		resp_header(c->resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");

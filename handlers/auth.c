@@ -157,16 +157,24 @@ static int audience_ok(const json_t *aud, const char *want)
 	return 0;
 }
 
-static enum auth_err check_times(const json_t *claims, const struct config *cfg, int64_t now)
+enum auth_err auth_check_times(const struct principal *p, const struct config *cfg, int64_t now)
+{
+	if ((double)now >= p->exp + cfg->jwt_leeway)
+		return AUTH_ERR_EXPIRED;
+	if (p->has_nbf && (double)now + cfg->jwt_leeway < p->nbf)
+		return AUTH_ERR_NOT_YET;
+	return AUTH_OK;
+}
+
+static enum auth_err read_times(const json_t *claims, struct principal *out)
 {
 	const json_t *exp = json_object_get(claims, "exp");
 	const json_t *nbf = json_object_get(claims, "nbf");
 	if (!json_is_number(exp) || (nbf != NULL && !json_is_number(nbf)))
 		return AUTH_ERR_CLAIMS;
-	if ((double)now >= json_number_value(exp) + cfg->jwt_leeway)
-		return AUTH_ERR_EXPIRED;
-	if (nbf != NULL && (double)now + cfg->jwt_leeway < json_number_value(nbf))
-		return AUTH_ERR_NOT_YET;
+	out->exp = json_number_value(exp);
+	out->has_nbf = nbf != NULL;
+	out->nbf = nbf ? json_number_value(nbf) : 0;
 	return AUTH_OK;
 }
 
@@ -175,7 +183,10 @@ enum auth_err auth_check_claims(const json_t *claims, const struct config *cfg, 
 {
 	if (!json_is_object(claims))
 		return AUTH_ERR_MALFORMED;
-	enum auth_err rc = check_times(claims, cfg, now);
+	memset(out, 0, sizeof(*out));
+	enum auth_err rc = read_times(claims, out);
+	if (rc == AUTH_OK)
+		rc = auth_check_times(out, cfg, now);
 	if (rc != AUTH_OK)
 		return rc;
 	const json_t *iss = json_object_get(claims, "iss");
@@ -183,7 +194,6 @@ enum auth_err auth_check_claims(const json_t *claims, const struct config *cfg, 
 		return AUTH_ERR_ISSUER;
 	if (cfg->jwt_audience[0] && !audience_ok(json_object_get(claims, "aud"), cfg->jwt_audience))
 		return AUTH_ERR_AUDIENCE;
-	memset(out, 0, sizeof(*out));
 	if (copy_id(json_object_get(claims, "sub"), out->sub) != 0 ||
 	    copy_id(json_object_get(claims, "tenantId"), out->tenant) != 0)
 		return AUTH_ERR_CLAIMS;

@@ -22,6 +22,9 @@ struct principal {
 	char tenant[PRINCIPAL_ID_MAX + 1];
 	int can_read;
 	int can_write;
+	double exp;      /* the token's exp and nbf, kept so a cached */
+	double nbf;      /* verification is checked against the clock again */
+	int has_nbf;
 };
 
 enum auth_err {
@@ -60,6 +63,20 @@ enum auth_err auth_check_claims(const json_t *claims, const struct config *cfg, 
 enum auth_err auth_verify(const struct config *cfg, const char *hdr, size_t len, int64_t now,
 			  struct principal *out);
 
+/*
+ * A per-thread cache of verified tokens (auth_cache.c): a client sends the
+ * same token many times, and its signature and claims do not change; only
+ * exp and nbf are checked again on every hit.
+ */
+struct auth_cache;
+struct auth_cache *auth_cache_new(void);
+void auth_cache_free(struct auth_cache *cache);
+enum auth_err auth_verify_cached(struct auth_cache *cache, const struct config *cfg,
+				 const char *hdr, size_t len, int64_t now, struct principal *out);
+
+/* Pure: exp/nbf of p against now with the configured leeway. */
+enum auth_err auth_check_times(const struct principal *p, const struct config *cfg, int64_t now);
+
 /* ---- requests as handlers see them ----------------------------------- */
 
 #define ROUTE_MAX_ARGS 4
@@ -78,6 +95,7 @@ struct ctx {
 struct app {
 	const struct config *cfg;
 	struct db *db;
+	struct auth_cache *tokens;
 };
 
 typedef void (*handler_fn)(struct ctx *c);

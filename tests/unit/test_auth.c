@@ -226,3 +226,29 @@ Test(auth, checks_issuer_and_audience_when_configured)
 	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"iss\":\"https://idp\","
 			    "\"aud\":[\"x\",\"crm\"]}"), AUTH_OK);
 }
+
+Test(auth, cached_token_is_checked_against_the_clock_again)
+{
+	struct auth_cache *cache = auth_cache_new();
+	struct principal p;
+	char c[256];
+	long now = (long)time(NULL);
+	snprintf(c, sizeof(c), "{\"sub\":\"u\",\"tenantId\":\"t\",\"scope\":\"crm:read\",\"exp\":%ld}", now + 10);
+	const char *hdr = bearer(c, SECRET);
+	cr_assert_eq(auth_verify_cached(cache, &cfg, hdr, strlen(hdr), now, &p), AUTH_OK);
+	cr_assert_eq(auth_verify_cached(cache, &cfg, hdr, strlen(hdr), now + 1, &p), AUTH_OK);
+	cr_assert_str_eq(p.tenant, "t");
+	cr_assert_eq(auth_verify_cached(cache, &cfg, hdr, strlen(hdr), now + 10 + 60, &p),
+		     AUTH_ERR_EXPIRED);
+	auth_cache_free(cache);
+}
+
+Test(auth, cache_does_not_remember_a_bad_signature)
+{
+	struct auth_cache *cache = auth_cache_new();
+	struct principal p;
+	const char *bad = bearer(good_claims(), "another-secret-another-secret-0000");
+	cr_assert_eq(auth_verify_cached(cache, &cfg, bad, strlen(bad), time(NULL), &p), AUTH_ERR_SIGNATURE);
+	cr_assert_eq(auth_verify_cached(cache, &cfg, bad, strlen(bad), time(NULL), &p), AUTH_ERR_SIGNATURE);
+	auth_cache_free(cache);
+}
