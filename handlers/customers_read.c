@@ -8,12 +8,12 @@
 #include "model/enums.h"
 
 /* Link: <base/path?limit=N&cursor=C>; rel="next" — rebuilt from the decoded path. */
-static void link_next(struct ctx *c, enum list_kind kind, const struct paging *pg,
-		      const struct page_key *next)
+static void link_next(struct ctx *c, enum list_kind kind, const char *scope,
+		      const struct paging *pg, const struct page_key *next)
 {
 	struct strbuf link = STRBUF_INIT;
 	char cursor[CURSOR_MAX], enc[3 * 64 + 1];
-	cursor_encode(kind, next, cursor);
+	cursor_encode(kind, scope, next, cursor);
 	strbuf_append_char(&link, '<');
 	strbuf_append_str(&link, c->app->cfg->base_path);
 	const struct uri *u = &c->req->uri;
@@ -33,8 +33,10 @@ static void link_next(struct ctx *c, enum list_kind kind, const struct paging *p
 static void list(struct ctx *c, enum list_kind kind, const char *filter)
 {
 	struct paging pg;
-	char err[200];
-	if (paging_parse(&c->req->uri, kind, &pg, err, sizeof(err)) != 0) {
+	char err[200], scope[160];
+	/* a cursor belongs to one list: this route with this filter */
+	snprintf(scope, sizeof(scope), "%s/%s", c->route->name, filter ? filter : "");
+	if (paging_parse(&c->req->uri, kind, scope, &pg, err, sizeof(err)) != 0) {
 		resp_error(c->resp, 400, err);
 		return;
 	}
@@ -48,7 +50,7 @@ static void list(struct ctx *c, enum list_kind kind, const char *filter)
 		return;
 	}
 	if (more)
-		link_next(c, kind, &pg, &next);
+		link_next(c, kind, scope, &pg, &next);
 	c->resp->status = 200;
 }
 

@@ -138,17 +138,20 @@ struct paging {
 #define PAGING_DEFAULT_LIMIT 100
 #define PAGING_MAX_LIMIT 1000
 
-/* Pure: reads limit/cursor from the query for a list of `kind`; on a bad
- * value returns -1 with a client-facing message in err. */
-int paging_parse(const struct uri *u, enum list_kind kind, struct paging *pg, char *err,
-		 size_t errlen);
+/* Pure: reads limit/cursor from the query for a list of `kind` whose
+ * cursors are bound to `scope` (route and filter); on a bad value returns
+ * -1 with a client-facing message in err. */
+int paging_parse(const struct uri *u, enum list_kind kind, const char *scope, struct paging *pg,
+		 char *err, size_t errlen);
 
 /* Pure: the opaque cursor for the page after key; returns its length.
  * out must hold CURSOR_MAX bytes. */
 #define CURSOR_MAX 1500
-size_t cursor_encode(enum list_kind kind, const struct page_key *key, char *out);
-/* Pure: 0 and *key, or -1 when the cursor is not one of ours for kind. */
-int cursor_decode(const char *s, size_t len, enum list_kind kind, struct page_key *key);
+size_t cursor_encode(enum list_kind kind, const char *scope, const struct page_key *key,
+		     char *out);
+/* Pure: 0 and *key, or -1 when the cursor is not one of ours for kind and scope. */
+int cursor_decode(const char *s, size_t len, enum list_kind kind, const char *scope,
+		  struct page_key *key);
 
 /* ---- bodies and path values (bodies.c) -------------------------------- */
 

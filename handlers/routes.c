@@ -37,8 +37,8 @@ int route_match(const char *pattern, const struct uri *u, struct ctx *c)
 			return 0;
 		const struct uri_segment *s = &u->seg[i++];
 		if (p[0] == '{') {
-			/* an empty value still routes, so its handler can call it malformed */
-			if (nargs == ROUTE_MAX_ARGS)
+			/* "customers/" or "tags/" name no resource: no route (404) */
+			if (s->len == 0 || nargs == ROUTE_MAX_ARGS)
 				return 0;
 			c->arg[nargs] = s->str;
 			c->arg_len[nargs++] = s->len;

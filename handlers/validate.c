@@ -31,23 +31,24 @@ int valid_id(const char *s, size_t len)
  * Cursor layout before base64url: a kind byte ('n' name-ordered, 'd'
  * due-ordered), the sort key (name bytes, or the due instant in decimal),
  * a NUL, the id of the last row served, and a 4-byte FNV-1a check of all
- * that, so a truncated or mangled cursor is refused rather than misread.
+ * that and of the list it belongs to (scope: route and filter), so a
+ * truncated, mangled or borrowed cursor is refused rather than misread.
  */
-static uint32_t fnv1a(const char *s, size_t n)
+static uint32_t fnv1a(uint32_t h, const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 16777619u;
 	return h;
 }
 
-static void put_check(char *raw, size_t n)
+static void put_check(char *raw, size_t n, const char *scope)
 {
-	uint32_t h = fnv1a(raw, n);
+	uint32_t h = fnv1a(fnv1a(2166136261u, scope, strlen(scope) + 1), raw, n);
 	for (int i = 0; i < 4; i++)
 		raw[n + (size_t)i] = (char)(h >> (8 * i));
 }
-size_t cursor_encode(enum list_kind kind, const struct page_key *key, char *out)
+size_t cursor_encode(enum list_kind kind, const char *scope, const struct page_key *key,
+		     char *out)
 {
 	char raw[PAGE_NAME_MAX + 104];
 	size_t n = 0;
@@ -63,7 +64,7 @@ size_t cursor_encode(enum list_kind kind, const struct page_key *key, char *out)
 	size_t il = strnlen(key->id, 64);
 	memcpy(raw + n, key->id, il);
 	n += il;
-	put_check(raw, n);
+	put_check(raw, n, scope);
 	return b64url_encode(raw, n + 4, out);
 }
 
@@ -83,7 +84,8 @@ static int parse_due(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
-int cursor_decode(const char *s, size_t len, enum list_kind kind, struct page_key *key)
+int cursor_decode(const char *s, size_t len, enum list_kind kind, const char *scope,
+		  struct page_key *key)
 {
 	char raw[CURSOR_MAX];
 	if (len == 0 || len >= CURSOR_MAX - 4)
@@ -94,7 +96,7 @@ int cursor_decode(const char *s, size_t len, enum list_kind kind, struct page_ke
 	n -= 4;
 	char check[4];
 	memcpy(check, raw + n, 4);
-	put_check(raw, (size_t)n);
+	put_check(raw, (size_t)n, scope);
 	if (memcmp(check, raw + n, 4) != 0 || raw[0] != (kind == LIST_OVERDUE ? 'd' : 'n'))
 		return -1;
 	const char *nul = memchr(raw + 1, '\0', (size_t)n - 1);
@@ -132,8 +134,8 @@ static int parse_limit(const char *v, size_t len, int *out)
 	return 0;
 }
 
-int paging_parse(const struct uri *u, enum list_kind kind, struct paging *pg, char *err,
-		 size_t errlen)
+int paging_parse(const struct uri *u, enum list_kind kind, const char *scope, struct paging *pg,
+		 char *err, size_t errlen)
 {
 	memset(pg, 0, sizeof(*pg));
 	pg->limit = PAGING_DEFAULT_LIMIT;
@@ -146,7 +148,7 @@ int paging_parse(const struct uri *u, enum list_kind kind, struct paging *pg, ch
 				return -1;
 			}
 		} else if (strcmp(p->name, "cursor") == 0) {
-			if (cursor_decode(p->value, p->value_len, kind, &pg->after) != 0) {
+			if (cursor_decode(p->value, p->value_len, kind, scope, &pg->after) != 0) {
 				snprintf(err, errlen, "cursor is not valid for this list; use the "
 						      "Link header of the previous page");
 				return -1;

@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			route_match(route_table[i].pattern, &u, &c);
 		struct paging pg;
 		char err[200];
-		paging_parse(&u, LIST_BY_STATUS, &pg, err, sizeof(err));
-		paging_parse(&u, LIST_OVERDUE, &pg, err, sizeof(err));
+		paging_parse(&u, LIST_BY_STATUS, "s", &pg, err, sizeof(err));
+		paging_parse(&u, LIST_OVERDUE, "s", &pg, err, sizeof(err));
 	}
 	uri_free(&u);
 	return 0;

@@ -967,13 +967,16 @@ Test(write_tags, rejects_a_tag_of_only_spaces_with_400)
 	free(tok);
 }
 
-Test(write_tags, rejects_an_empty_tag_segment_with_400)
+/* "tags/" names no tag at all: like any path with an empty segment it is
+ * no route (404), while a segment of only spaces is a malformed tag (400). */
+Test(write_tags, empty_tag_segment_is_no_route_and_blank_tag_is_400)
 {
 	char tenant[64];
 	one_customer(tenant, sizeof(tenant), "wtg-empty", TAGS("alpha"));
 	char *tok = wh_token(tenant);
-	expect_tag_rejected(tenant, tok, 1, "", 400, "POST tags/ (empty tag)");
-	expect_tag_rejected(tenant, tok, 0, "", 400, "DELETE tags/ (empty tag)");
+	expect_tag_rejected(tenant, tok, 1, "", 404, "POST tags/ (empty segment)");
+	expect_tag_rejected(tenant, tok, 0, "", 404, "DELETE tags/ (empty segment)");
+	expect_tag_rejected(tenant, tok, 1, "%20%20", 400, "POST tags/%20%20 (blank tag)");
 	free(tok);
 }
 

@@ -13,7 +13,7 @@ static int paging(const char *raw, enum list_kind kind, struct paging *pg)
 	char err[200];
 	uri_free(&u);
 	cr_assert_eq(uri_parse(raw, strlen(raw), "/api/v1", &u, &ok), FCGI_OK);
-	return paging_parse(&u, kind, pg, err, sizeof(err));
+	return paging_parse(&u, kind, "scope", pg, err, sizeof(err));
 }
 
 static void teardown(void)
@@ -84,8 +84,8 @@ Test(validate, cursor_round_trips_a_name_key)
 	strcpy(k.name, "Bakkerij Jansen B.V. – Zoë");
 	strcpy(k.id, "cus-0001");
 	char cur[CURSOR_MAX];
-	size_t n = cursor_encode(LIST_BY_STATUS, &k, cur);
-	cr_assert_eq(cursor_decode(cur, n, LIST_BY_STATUS, &back), 0);
+	size_t n = cursor_encode(LIST_BY_STATUS, "scope", &k, cur);
+	cr_assert_eq(cursor_decode(cur, n, LIST_BY_STATUS, "scope", &back), 0);
 	cr_assert_str_eq(back.name, k.name);
 	cr_assert_str_eq(back.id, k.id);
 }
@@ -95,8 +95,8 @@ Test(validate, cursor_round_trips_a_due_key)
 	struct page_key k = {.due = -1234567890123LL}, back;
 	strcpy(k.id, "x");
 	char cur[CURSOR_MAX];
-	size_t n = cursor_encode(LIST_OVERDUE, &k, cur);
-	cr_assert_eq(cursor_decode(cur, n, LIST_OVERDUE, &back), 0);
+	size_t n = cursor_encode(LIST_OVERDUE, "scope", &k, cur);
+	cr_assert_eq(cursor_decode(cur, n, LIST_OVERDUE, "scope", &back), 0);
 	cr_assert_eq(back.due, k.due);
 }
 
@@ -105,8 +105,8 @@ Test(validate, rejects_a_cursor_of_another_list_kind)
 	struct page_key k = {.due = 5}, back;
 	strcpy(k.id, "x");
 	char cur[CURSOR_MAX];
-	size_t n = cursor_encode(LIST_OVERDUE, &k, cur);
-	cr_assert_eq(cursor_decode(cur, n, LIST_BY_OWNER, &back), -1);
+	size_t n = cursor_encode(LIST_OVERDUE, "scope", &k, cur);
+	cr_assert_eq(cursor_decode(cur, n, LIST_BY_OWNER, "scope", &back), -1);
 }
 
 Test(validate, rejects_forged_or_truncated_cursors)
@@ -115,12 +115,24 @@ Test(validate, rejects_forged_or_truncated_cursors)
 	strcpy(k.name, "Name");
 	strcpy(k.id, "id-1");
 	char cur[CURSOR_MAX];
-	size_t n = cursor_encode(LIST_BY_OWNER, &k, cur);
-	cr_assert_eq(cursor_decode(cur, n - 2, LIST_BY_OWNER, &back), -1);
-	cr_assert_eq(cursor_decode("!!!!", 4, LIST_BY_OWNER, &back), -1);
-	cr_assert_eq(cursor_decode("", 0, LIST_BY_OWNER, &back), -1);
+	size_t n = cursor_encode(LIST_BY_OWNER, "scope", &k, cur);
+	cr_assert_eq(cursor_decode(cur, n - 2, LIST_BY_OWNER, "scope", &back), -1);
+	cr_assert_eq(cursor_decode("!!!!", 4, LIST_BY_OWNER, "scope", &back), -1);
+	cr_assert_eq(cursor_decode("", 0, LIST_BY_OWNER, "scope", &back), -1);
 	/* "nName\0id.1": an id with a character ids never have */
-	cr_assert_eq(cursor_decode("bk5hbWUAaWQuMQ", 14, LIST_BY_OWNER, &back), -1);
+	cr_assert_eq(cursor_decode("bk5hbWUAaWQuMQ", 14, LIST_BY_OWNER, "scope", &back), -1);
 	/* "d12x\0id": a due key that is not a number */
-	cr_assert_eq(cursor_decode("ZDEyeABpZA", 10, LIST_OVERDUE, &back), -1);
+	cr_assert_eq(cursor_decode("ZDEyeABpZA", 10, LIST_OVERDUE, "scope", &back), -1);
+}
+
+Test(validate, rejects_a_cursor_of_another_list_of_the_same_kind)
+{
+	struct page_key k = {.due = 0}, back;
+	strcpy(k.name, "Name");
+	strcpy(k.id, "id-1");
+	char cur[CURSOR_MAX];
+	size_t n = cursor_encode(LIST_BY_STATUS, "customers.by_status/LEAD", &k, cur);
+	cr_assert_eq(cursor_decode(cur, n, LIST_BY_STATUS, "customers.by_status/LEAD", &back), 0);
+	cr_assert_eq(cursor_decode(cur, n, LIST_BY_STATUS, "customers.by_status/ACTIVE", &back), -1);
+	cr_assert_eq(cursor_decode(cur, n, LIST_BY_OWNER, "customers.by_owner/u1", &back), -1);
 }

@@ -1,0 +1,51 @@
+#!/bin/sh
+# test.sh BUILD: unit tests, then the HTTP tests against a private MariaDB, the pool and nginx
+# under var/test (port 18180).  Everything started here is stopped by PID on exit.
+set -u
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/lib.sh"
+cd "$ROOT" || exit 1
+
+status=0
+"$BUILD/unit-tests" --jobs 2 || status=1
+
+T=$(short_dir "$ROOT/var/test")
+rm -rf "$ROOT/var/test"
+mkdir -p "$ROOT/var/test"
+T=$(short_dir "$ROOT/var/test")
+
+cleanup() {
+	nginx_stop "$T/nginx"
+	stop_pid "$T/crm.pid"
+	db_stop "$T/db"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+CRM_DB_POOL=128M db_start "$T/db"
+db_users "$T/db"
+write_conf "$T/crm.conf" "$T/db" "$T/crm.sock" "$(openssl rand -hex 32)" 2
+"$BUILD/crmctl" -c "$T/crm.conf" migrate >/dev/null || die "migrate failed"
+
+# CRM_TEST_WRAPPER runs the service under a tool, e.g. valgrind (make valgrind)
+${CRM_TEST_WRAPPER:-} "$BUILD/crm-fcgi" -c "$T/crm.conf" >"$T/crm-fcgi.log" 2>&1 &
+wait_for test -S "$T/crm.sock" || { cat "$T/crm-fcgi.log"; die "crm-fcgi did not start"; }
+mkdir -p "$T/nginx"
+nginx_conf conf/nginx.local.conf.in "$T/nginx/nginx.conf" "$T/nginx" "$T/crm.sock" 18180 ""
+nginx_start "$T/nginx"
+
+. "$T/db/passwords"
+export CRM_TEST_BASE_URL=http://127.0.0.1:18180/api/v1
+export CRM_TEST_CONF="$T/crm.conf" CRM_TEST_CRMCTL="$ROOT/$BUILD/crmctl"
+export CRM_TEST_DB_SOCKET="$T/db/run/mysqld.sock" CRM_TEST_DB_NAME=crm
+export CRM_TEST_DB_USER=crm_admin CRM_TEST_DB_PASSWORD="$ADMIN_PW"
+export CRM_TEST_MASTER_PID="$(cat "$T/crm.pid")" CRM_TEST_NGINX_PID="$(cat "$T/nginx/nginx.pid")"
+export CRM_TEST_VAR="$T"
+
+"$BUILD/http-tests" --jobs 1 || {
+	status=1
+	echo "--- last lines of the service log ($T/crm-fcgi.log) ---"
+	grep -v ' request ' "$T/crm-fcgi.log" | tail -40
+}
+exit $status
