@@ -107,7 +107,7 @@ CONF
 	chmod 600 "$1"
 }
 
-# nginx_conf TEMPLATE OUT PREFIX SOCKET HTTP_PORT HTTPS_PORT(or empty) [EXTRA_FILE]
+# nginx_conf TEMPLATE OUT PREFIX SOCKET HTTP_PORT HTTPS_PORT(or empty) [SERVER_INCLUDE [HTTP_INCLUDE]]
 nginx_conf() {
 	tls=""
 	if [ -n "$6" ]; then
@@ -115,8 +115,10 @@ nginx_conf() {
 	fi
 	extra=""
 	[ -n "${7:-}" ] && extra="include $7;"
+	http_extra=""
+	[ -n "${8:-}" ] && http_extra="include $8;"
 	sed -e "s|@PREFIX@|$3|g" -e "s|@SOCKET@|$4|g" -e "s|@HTTP_PORT@|$5|g" \
-		-e "s|@TLS@|$tls|g" -e "s|@EXTRA@|$extra|g" "$1" >"$2"
+		-e "s|@TLS@|$tls|g" -e "s|@EXTRA@|$extra|g" -e "s|@HTTP_EXTRA@|$http_extra|g" "$1" >"$2"
 }
 
 nginx_start() {
