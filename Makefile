@@ -35,13 +35,17 @@ LIB_SRC      := $(filter-out fcgi/main.c,$(LIB_SRC))
 CTL_SRC      := $(wildcard tools/crmctl/*.c)
 UNIT_SRC     := $(wildcard tests/unit/*.c)
 HTTP_SRC     := $(wildcard tests/http/*.c)
-BENCH_SRC    := bench/fixed_fcgi.c
+FAULT_SRC    := $(wildcard tests/faults/*.c)
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ   := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 HTTP_OBJ  := $(HTTP_SRC:%.c=$(BUILD)/%.o)
-DEPS      := $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(HTTP_OBJ:.o=.d) $(BUILD)/fcgi/main.d
+FAULT_OBJ := $(FAULT_SRC:%.c=$(BUILD)/%.o)
+# the fault tests reuse the HTTP tests' client
+CLIENT_OBJ := $(BUILD)/tests/http/client.o
+DEPS      := $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(HTTP_OBJ:.o=.d) \
+             $(FAULT_OBJ:.o=.d) $(BUILD)/fcgi/main.d
 
 .PHONY: all bootstrap run test unit http lint clean valgrind fuzz fuzz-build fuzz-smoke bench check-docs
 all: $(BUILD)/crm-fcgi $(BUILD)/crmctl
@@ -69,14 +73,36 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libcrm.a
 $(BUILD)/http-tests: $(HTTP_OBJ) $(BUILD)/libcrm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion -lcurl
 
+$(BUILD)/fault-tests: $(FAULT_OBJ) $(CLIENT_OBJ) $(BUILD)/libcrm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion -lcurl
+
+$(BUILD)/fixed-fcgi: bench/fixed_fcgi.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBS)
+
+$(BUILD)/gen-data: $(wildcard bench/gen_data.c) $(BUILD)/libcrm.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
 # The two commands.  Both bootstrap first so a fresh Debian 12 needs nothing by hand.
 run: bootstrap
 	@$(MAKE) --no-print-directory all
 	@sh scripts/run.sh $(BUILD)
 
+TEST_BINS := $(BUILD)/unit-tests $(BUILD)/http-tests $(if $(FAULT_SRC),$(BUILD)/fault-tests)
 test: bootstrap
-	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/http-tests check-docs
+	@$(MAKE) --no-print-directory all $(TEST_BINS) check-docs
+	@$(MAKE) --no-print-directory fuzz-smoke
 	@sh scripts/test.sh $(BUILD)
+
+# The same tests with the service under valgrind memcheck (failing on any
+# error or definite leak), and with AddressSanitizer + UBSan (SANITIZE=1).
+valgrind: bootstrap
+	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@CRM_TEST_VALGRIND=1 sh scripts/test.sh $(BUILD)
+
+bench: bootstrap
+	@$(MAKE) --no-print-directory all $(BUILD)/fixed-fcgi $(BUILD)/gen-data
+	@sh bench/bench.sh $(BUILD)
 
 # The README's lifecycle section is generated from the code's one table.
 check-docs: $(BUILD)/crmctl

@@ -75,7 +75,9 @@ int pool_listen(const struct config *cfg)
 	if (clear_stale_socket(path) != 0)
 		return -1;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	/* non-blocking: workers poll it and must never hang in accept(2) for a
+	 * connection another worker took first */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    chmod(path, (mode_t)cfg->listen_mode) != 0 || listen(fd, 1024) != 0) {
 		log_msg("error", "cannot listen on %s: %s", path, strerror(errno));

@@ -1,5 +1,6 @@
 /* worker: one process, N accepting threads, each with its own app context; drains on SIGTERM. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -16,6 +17,7 @@
 #include "handlers/app.h"
 
 #define MAX_THREADS 64
+#define IDLE_POLL_MS 200 /* how soon an idle thread notices it should stop */
 
 static atomic_int stopping;
 
@@ -25,11 +27,6 @@ struct thread {
 	int listen_fd;
 	atomic_int done;
 };
-
-static void on_wake(int sig)
-{
-	(void)sig; /* only interrupts accept(2) */
-}
 
 static long parse_length(const char *s)
 {
@@ -128,10 +125,18 @@ static void serve(struct thread *t, struct app *app)
 	struct strbuf body = STRBUF_INIT;
 	struct response resp;
 	resp_init(&resp);
-	FCGX_InitRequest(&fr, t->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	FCGX_InitRequest(&fr, t->listen_fd, 0);
 	while (!atomic_load(&stopping)) {
-		if (FCGX_Accept_r(&fr) < 0)
-			continue; /* interrupted to stop, or a connection that went away */
+		/*
+		 * The listening socket is non-blocking and shared by every worker:
+		 * wait until a connection is there, then let libfcgi accept it.
+		 * Another worker may win it (accept fails with EAGAIN and we wait
+		 * again).  No signal ever interrupts a thread, so a request that was
+		 * accepted is always served to the end, also while draining.
+		 */
+		struct pollfd pfd = {t->listen_fd, POLLIN, 0};
+		if (poll(&pfd, 1, IDLE_POLL_MS) <= 0 || FCGX_Accept_r(&fr) < 0)
+			continue;
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		struct request req;
@@ -154,10 +159,6 @@ static void serve(struct thread *t, struct app *app)
 static void *thread_main(void *arg)
 {
 	struct thread *t = arg;
-	sigset_t wake;
-	sigemptyset(&wake);
-	sigaddset(&wake, SIGUSR1);
-	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 	struct app *app = app_open(t->cfg);
 	if (app == NULL)
 		log_msg("error", "out of memory starting a worker thread");
@@ -168,12 +169,9 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* Threads take no signals; the main thread waits for SIGTERM/SIGINT with sigwait. */
 static void install_handlers(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_wake; /* no SA_RESTART: accept(2) must return EINTR */
-	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigset_t block;
 	sigfillset(&block);
@@ -188,17 +186,13 @@ static int all_done(struct thread *threads, int n)
 	return 1;
 }
 
-/* Wakes threads blocked in accept(2) until every one has finished its request. */
+/* Tells the threads to stop and waits until each has finished its request. */
 static void stop_threads(struct thread *threads, int n, int timeout_s)
 {
 	atomic_store(&stopping, 1);
-	FCGX_ShutdownPending();
-	struct timespec t0, tick = {0, 20 * 1000 * 1000};
+	struct timespec t0, tick = {0, 10 * 1000 * 1000};
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!all_done(threads, n)) {
-		for (int i = 0; i < n; i++)
-			if (!atomic_load(&threads[i].done))
-				pthread_kill(threads[i].tid, SIGUSR1);
 		nanosleep(&tick, NULL);
 		if (elapsed_ms(&t0) > timeout_s * 1000.0) {
 			log_msg("warn", "worker did not drain within %d s", timeout_s);
