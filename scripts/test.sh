@@ -29,8 +29,13 @@ db_users "$T/db"
 write_conf "$T/crm.conf" "$T/db" "$T/crm.sock" "$(openssl rand -hex 32)" 2
 "$BUILD/crmctl" -c "$T/crm.conf" migrate >/dev/null || die "migrate failed"
 
-# CRM_TEST_WRAPPER runs the service under a tool, e.g. valgrind (make valgrind)
-${CRM_TEST_WRAPPER:-} "$BUILD/crm-fcgi" -c "$T/crm.conf" >"$T/crm-fcgi.log" 2>&1 &
+# make valgrind: the master and every worker it forks run under memcheck
+wrapper=""
+if [ "${CRM_TEST_VALGRIND:-0}" = 1 ]; then
+	wrapper="valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
+		--track-fds=no --num-callers=30 --log-file=$T/valgrind.%p.log"
+fi
+$wrapper "$BUILD/crm-fcgi" -c "$T/crm.conf" >"$T/crm-fcgi.log" 2>&1 &
 wait_for test -S "$T/crm.sock" || { cat "$T/crm-fcgi.log"; die "crm-fcgi did not start"; }
 # A second pool on 18181 verifies RS256 tokens, for the algorithm-confusion tests.
 mkdir -p "$T/rs"
@@ -67,4 +72,22 @@ export CRM_TEST_RS_MASTER_PID="$(cat "$T/crm-rs.pid")"
 	echo "--- last lines of the service log ($T/crm-fcgi.log) ---"
 	grep -v ' request ' "$T/crm-fcgi.log" | tail -40
 }
+
+# Stop the service now so that sanitizers and valgrind write their exit reports.
+nginx_stop "$T/nginx"
+stop_pid "$T/crm.pid"
+stop_pid "$T/crm-rs.pid"
+if grep -l -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$T"/crm-fcgi.log "$T"/crm-rs.log >/dev/null 2>&1; then
+	echo "sanitizer reports in the service logs:"
+	grep -h -A30 -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$T"/crm-fcgi.log "$T"/crm-rs.log | head -80
+	status=1
+fi
+if [ "${CRM_TEST_VALGRIND:-0}" = 1 ]; then
+	bad=$(grep -L 'ERROR SUMMARY: 0 errors' "$T"/valgrind.*.log)
+	echo "valgrind: $(ls "$T"/valgrind.*.log | wc -l) processes checked"
+	if [ -n "$bad" ]; then
+		for f in $bad; do echo "--- $f"; tail -60 "$f"; done
+		status=1
+	fi
+fi
 exit $status
