@@ -18,8 +18,8 @@ static void make_body(void)
 {
 	size_t n = (size_t)snprintf(body, sizeof(body), "{\"items\":[");
 	for (int i = 0; n < 1450; i++)
-		n += (size_t)snprintf(body + n, sizeof(body) - n, "%s{\"id\":%d,\"name\":\"item %04d\"}",
-				      i ? "," : "", i, i);
+		n += (size_t)snprintf(body + n, sizeof(body) - n,
+		                      "%s{\"id\":%d,\"name\":\"item %04d\"}", i ? "," : "", i, i);
 	snprintf(body + n, sizeof(body) - n, "]}");
 }
 
@@ -29,9 +29,10 @@ static void serve(int fd)
 	FCGX_Init();
 	FCGX_InitRequest(&req, fd, 0);
 	char head[160];
-	int hn = snprintf(head, sizeof(head),
-			  "Status: 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-			  strlen(body));
+	int hn = snprintf(
+	        head, sizeof(head),
+	        "Status: 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+	        strlen(body));
 	while (FCGX_Accept_r(&req) >= 0) {
 		FCGX_PutStr(head, hn, req.out);
 		FCGX_PutStr(body, (int)strlen(body), req.out);

@@ -14,41 +14,47 @@ struct key_def {
 	const char *name;
 	enum key_type type;
 	size_t offset;
-	size_t size;  /* buffer size for strings */
+	size_t size; /* buffer size for strings */
 	long min, max;
 };
 
-#define STR(k) {#k, KEY_STR, offsetof(struct config, k), sizeof(((struct config *)0)->k), 0, 0}
-#define INT(k, lo, hi) {#k, KEY_INT, offsetof(struct config, k), 0, lo, hi}
+#define STR(k)                                                                                     \
+	{                                                                                          \
+#k, KEY_STR, offsetof(struct config, k), sizeof(((struct config *)0)->k), 0, 0     \
+	}
+#define INT(k, lo, hi)                                                                             \
+	{                                                                                          \
+#k, KEY_INT, offsetof(struct config, k), 0, lo, hi                                 \
+	}
 
 static const struct key_def keys[] = {
-	STR(listen),
-	{"listen_mode", KEY_OCTAL, offsetof(struct config, listen_mode), 0, 0, 0777},
-	INT(workers, 0, 256),
-	INT(threads, 1, 64),
-	STR(pid_file),
-	STR(base_path),
-	{"max_body", KEY_SIZE, offsetof(struct config, max_body), 0, 1, 16 * 1024 * 1024},
-	INT(shutdown_timeout, 1, 3600),
-	STR(db_host),
-	INT(db_port, 1, 65535),
-	STR(db_socket),
-	STR(db_name),
-	STR(db_user),
-	STR(db_password),
-	STR(db_admin_user),
-	STR(db_admin_password),
-	INT(db_connect_timeout, 1, 600),
-	INT(db_query_timeout, 1, 3600),
-	INT(db_lock_wait_timeout, 1, 3600),
-	INT(db_retries, 0, 100),
-	{"jwt_alg", KEY_ALG, offsetof(struct config, jwt_alg), 0, 0, 0},
-	STR(jwt_secret),
-	STR(jwt_public_key_file),
-	STR(jwt_private_key_file),
-	STR(jwt_issuer),
-	STR(jwt_audience),
-	INT(jwt_leeway, 0, 3600),
+        STR(listen),
+        {"listen_mode", KEY_OCTAL, offsetof(struct config, listen_mode), 0, 0, 0777},
+        INT(workers, 0, 256),
+        INT(threads, 1, 64),
+        STR(pid_file),
+        STR(base_path),
+        {"max_body", KEY_SIZE, offsetof(struct config, max_body), 0, 1, 16 * 1024 * 1024},
+        INT(shutdown_timeout, 1, 3600),
+        STR(db_host),
+        INT(db_port, 1, 65535),
+        STR(db_socket),
+        STR(db_name),
+        STR(db_user),
+        STR(db_password),
+        STR(db_admin_user),
+        STR(db_admin_password),
+        INT(db_connect_timeout, 1, 600),
+        INT(db_query_timeout, 1, 3600),
+        INT(db_lock_wait_timeout, 1, 3600),
+        INT(db_retries, 0, 100),
+        {"jwt_alg", KEY_ALG, offsetof(struct config, jwt_alg), 0, 0, 0},
+        STR(jwt_secret),
+        STR(jwt_public_key_file),
+        STR(jwt_private_key_file),
+        STR(jwt_issuer),
+        STR(jwt_audience),
+        INT(jwt_leeway, 0, 3600),
 };
 
 static void set_defaults(struct config *c)
@@ -101,8 +107,8 @@ static int parse_long(const char *v, int base, long *out)
 	return 0;
 }
 
-static int set_value(struct config *c, const struct key_def *k, const char *v,
-		     char *err, size_t errlen)
+static int set_value(struct config *c, const struct key_def *k, const char *v, char *err,
+                     size_t errlen)
 {
 	char *base = (char *)c + k->offset;
 	long n = 0;
@@ -110,26 +116,29 @@ static int set_value(struct config *c, const struct key_def *k, const char *v,
 	switch (k->type) {
 	case KEY_STR:
 		if (strlen(v) >= k->size) {
-			snprintf(err, errlen, "%s: value longer than %zu bytes", k->name, k->size - 1);
+			snprintf(err, errlen, "%s: value longer than %zu bytes", k->name,
+			         k->size - 1);
 			return -1;
 		}
 		memcpy(base, v, strlen(v) + 1);
 		return 0;
 	case KEY_ALG:
-		if (strcmp(v, "HS256") == 0) c->jwt_alg = CONFIG_ALG_HS256;
-		else if (strcmp(v, "RS256") == 0) c->jwt_alg = CONFIG_ALG_RS256;
-		else if (strcmp(v, "ES256") == 0) c->jwt_alg = CONFIG_ALG_ES256;
+		if (strcmp(v, "HS256") == 0)
+			c->jwt_alg = CONFIG_ALG_HS256;
+		else if (strcmp(v, "RS256") == 0)
+			c->jwt_alg = CONFIG_ALG_RS256;
+		else if (strcmp(v, "ES256") == 0)
+			c->jwt_alg = CONFIG_ALG_ES256;
 		else {
 			snprintf(err, errlen, "jwt_alg: '%s' is not HS256, RS256 or ES256", v);
 			return -1;
 		}
 		return 0;
-	default:
-		break;
+	default: break;
 	}
 	if (parse_long(v, k->type == KEY_OCTAL ? 8 : 10, &n) != 0 || n < k->min || n > k->max) {
-		snprintf(err, errlen, "%s: '%s' is not a whole number from %ld to %ld",
-			 k->name, v, k->min, k->max);
+		snprintf(err, errlen, "%s: '%s' is not a whole number from %ld to %ld", k->name, v,
+		         k->min, k->max);
 		return -1;
 	}
 	if (k->type == KEY_SIZE)
@@ -149,8 +158,8 @@ static char *trim(char *s)
 	return s;
 }
 
-static int parse_line(struct config *c, char *line, const char *path, int lineno,
-		      char *err, size_t errlen)
+static int parse_line(struct config *c, char *line, const char *path, int lineno, char *err,
+                      size_t errlen)
 {
 	char *s = trim(line);
 	if (*s == '\0' || *s == '#')
@@ -216,13 +225,13 @@ static int read_key_file(struct config *c, char *err, size_t errlen)
 {
 	if (c->jwt_public_key_file[0] == '\0') {
 		snprintf(err, errlen, "jwt_alg %s needs jwt_public_key_file (a PEM public key)",
-			 config_alg_name(c->jwt_alg));
+		         config_alg_name(c->jwt_alg));
 		return -1;
 	}
 	FILE *f = fopen(c->jwt_public_key_file, "rb");
 	if (f == NULL) {
 		snprintf(err, errlen, "cannot open jwt_public_key_file %s: %s",
-			 c->jwt_public_key_file, strerror(errno));
+		         c->jwt_public_key_file, strerror(errno));
 		return -1;
 	}
 	char *buf = calloc(1, 65537);
@@ -231,7 +240,7 @@ static int read_key_file(struct config *c, char *err, size_t errlen)
 	if (buf == NULL || n == 0 || strstr(buf, "-----BEGIN PUBLIC KEY-----") == NULL) {
 		free(buf);
 		snprintf(err, errlen, "jwt_public_key_file %s holds no PEM public key",
-			 c->jwt_public_key_file);
+		         c->jwt_public_key_file);
 		return -1;
 	}
 	c->jwt_public_key = buf;
@@ -245,18 +254,19 @@ static int check_keys(struct config *c, char *err, size_t errlen)
 		return read_key_file(c, err, errlen);
 	size_t n = strlen(c->jwt_secret);
 	if (n == 0) {
-		snprintf(err, errlen, "jwt_secret is not set (CRM_JWT_SECRET); it must hold at least 32 bytes");
+		snprintf(err, errlen,
+		         "jwt_secret is not set (CRM_JWT_SECRET); it must hold at least 32 bytes");
 		return -1;
 	}
 	if (n < 32) {
-		snprintf(err, errlen, "jwt_secret is too weak: %zu bytes, at least 32 are needed", n);
+		snprintf(err, errlen, "jwt_secret is too weak: %zu bytes, at least 32 are needed",
+		         n);
 		return -1;
 	}
 	return 0;
 }
 
-int config_load(struct config *cfg, const char *path, int need_verify_key,
-		char *err, size_t errlen)
+int config_load(struct config *cfg, const char *path, int need_verify_key, char *err, size_t errlen)
 {
 	set_defaults(cfg);
 	if (path != NULL && load_file(cfg, path, err, errlen) != 0)

@@ -8,14 +8,14 @@ enum config_alg { CONFIG_ALG_HS256, CONFIG_ALG_RS256, CONFIG_ALG_ES256 };
 
 struct config {
 	/* service */
-	char listen[256];          /* unix socket path, or host:port */
-	int listen_mode;           /* permissions of a unix socket (octal) */
-	int workers;               /* worker processes; 0 = number of cores */
-	int threads;               /* accepting threads per worker */
+	char listen[256]; /* unix socket path, or host:port */
+	int listen_mode;  /* permissions of a unix socket (octal) */
+	int workers;      /* worker processes; 0 = number of cores */
+	int threads;      /* accepting threads per worker */
 	char pid_file[256];
-	char base_path[64];        /* URI prefix nginx passes, e.g. /api/v1 */
-	size_t max_body;           /* bytes; larger bodies get 413 */
-	int shutdown_timeout;      /* seconds a draining worker may take */
+	char base_path[64];   /* URI prefix nginx passes, e.g. /api/v1 */
+	size_t max_body;      /* bytes; larger bodies get 413 */
+	int shutdown_timeout; /* seconds a draining worker may take */
 	/* database */
 	char db_host[256];
 	int db_port;
@@ -23,22 +23,22 @@ struct config {
 	char db_name[64];
 	char db_user[64];
 	char db_password[128];
-	char db_admin_user[64];     /* for crmctl migrate; empty = db_user */
+	char db_admin_user[64]; /* for crmctl migrate; empty = db_user */
 	char db_admin_password[128];
-	int db_connect_timeout;     /* seconds */
-	int db_query_timeout;       /* seconds a statement may take (503 after) */
-	int db_lock_wait_timeout;   /* seconds; innodb_lock_wait_timeout */
-	int db_retries;             /* deadlock / lock-wait retries per change */
+	int db_connect_timeout;   /* seconds */
+	int db_query_timeout;     /* seconds a statement may take (503 after) */
+	int db_lock_wait_timeout; /* seconds; innodb_lock_wait_timeout */
+	int db_retries;           /* deadlock / lock-wait retries per change */
 	/* tokens */
 	enum config_alg jwt_alg;
-	char jwt_secret[512];       /* HS256 key, >= 32 bytes */
+	char jwt_secret[512];           /* HS256 key, >= 32 bytes */
 	char jwt_public_key_file[256];  /* RS256/ES256 verification key (PEM) */
 	char jwt_private_key_file[256]; /* crmctl token signing key for RS/ES */
-	char jwt_issuer[256];       /* empty = not checked */
-	char jwt_audience[256];     /* empty = not checked */
-	int jwt_leeway;             /* seconds */
+	char jwt_issuer[256];           /* empty = not checked */
+	char jwt_audience[256];         /* empty = not checked */
+	int jwt_leeway;                 /* seconds */
 	/* loaded, not configured */
-	char *jwt_public_key;       /* PEM text read from jwt_public_key_file */
+	char *jwt_public_key; /* PEM text read from jwt_public_key_file */
 	size_t jwt_public_key_len;
 };
 
@@ -49,8 +49,8 @@ struct config {
  * with config_free().  need_verify_key: also load and check the JWT key
  * (the service and `crmctl token` do; `crmctl migrate` does not).
  */
-int config_load(struct config *cfg, const char *path, int need_verify_key,
-		char *err, size_t errlen);
+int config_load(struct config *cfg, const char *path, int need_verify_key, char *err,
+                size_t errlen);
 void config_free(struct config *cfg);
 const char *config_alg_name(enum config_alg alg);
 

@@ -11,11 +11,11 @@
 
 enum fcgi_err {
 	FCGI_OK = 0,
-	FCGI_ERR_BAD_ESCAPE,    /* '%' not followed by two hex digits */
-	FCGI_ERR_TOO_MANY,      /* more segments or parameters than we accept */
-	FCGI_ERR_TOO_LONG,      /* a component longer than we accept */
-	FCGI_ERR_DUPLICATE,     /* a query parameter given twice */
-	FCGI_ERR_EMPTY,         /* a query parameter without name or value */
+	FCGI_ERR_BAD_ESCAPE, /* '%' not followed by two hex digits */
+	FCGI_ERR_TOO_MANY,   /* more segments or parameters than we accept */
+	FCGI_ERR_TOO_LONG,   /* a component longer than we accept */
+	FCGI_ERR_DUPLICATE,  /* a query parameter given twice */
+	FCGI_ERR_EMPTY,      /* a query parameter without name or value */
 	FCGI_ERR_NOMEM,
 	FCGI_ERR__MAX
 };
@@ -24,11 +24,11 @@ const char *fcgi_strerror(enum fcgi_err err);
 /* ---- the decoded URI: pure, fuzzable (uri.c) --------------------------- */
 
 #define URI_MAX_SEGMENTS 16
-#define URI_MAX_PARAMS 16
-#define URI_MAX_LEN 8192
+#define URI_MAX_PARAMS   16
+#define URI_MAX_LEN      8192
 
 struct uri_segment {
-	const char *str;   /* percent-decoded, NUL-terminated; may hold NUL bytes */
+	const char *str; /* percent-decoded, NUL-terminated; may hold NUL bytes */
 	size_t len;
 };
 
@@ -43,7 +43,7 @@ struct uri {
 	size_t nseg;
 	struct uri_param param[URI_MAX_PARAMS];
 	size_t nparam;
-	char *storage;     /* owns every decoded string above */
+	char *storage; /* owns every decoded string above */
 };
 
 /*
@@ -55,8 +55,8 @@ struct uri {
  * checked for duplicates and empty names or values.  Returns FCGI_OK or an
  * error; on any return uri_free() releases what was taken.
  */
-enum fcgi_err uri_parse(const char *raw, size_t len, const char *prefix,
-			struct uri *out, int *prefix_ok);
+enum fcgi_err uri_parse(const char *raw, size_t len, const char *prefix, struct uri *out,
+                        int *prefix_ok);
 void uri_free(struct uri *u);
 
 /* ---- the request a handler sees -------------------------------------- */
@@ -70,9 +70,9 @@ struct request {
 	int authorization_count;   /* how many Authorization headers came */
 	const char *body;          /* NUL-terminated, body_len bytes, or NULL */
 	size_t body_len;
-	int body_too_large;        /* more than max_body bytes were sent */
+	int body_too_large; /* more than max_body bytes were sent */
 	struct uri uri;
-	enum fcgi_err uri_err;     /* FCGI_OK when uri is usable */
+	enum fcgi_err uri_err; /* FCGI_OK when uri is usable */
 	int uri_prefix_ok;
 	/* filled in by the dispatcher, for the log line */
 	const char *route;
@@ -84,8 +84,8 @@ struct request {
 
 struct response {
 	int status;
-	struct strbuf headers;  /* extra "Name: value\r\n" lines */
-	struct strbuf body;     /* JSON text */
+	struct strbuf headers; /* extra "Name: value\r\n" lines */
+	struct strbuf body;    /* JSON text */
 };
 
 void resp_init(struct response *r);
@@ -99,7 +99,7 @@ void resp_header(struct response *r, const char *name, const char *value);
  */
 void resp_error(struct response *r, int status, const char *detail);
 void resp_errorf(struct response *r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 /* The reason phrase of an HTTP status ("Not Found"). */
 const char *http_reason(int status);
 

@@ -53,6 +53,6 @@ void log_request(const struct request *req, int status, double ms)
 	safe_copy(id, sizeof(id), req->request_id);
 	safe_copy(method, sizeof(method), req->method);
 	log_msg("request", "id=%s tenant=%s user=%s %s %s status=%d ms=%.2f", id,
-		req->tenant[0] ? req->tenant : "-", req->user[0] ? req->user : "-", method,
-		req->route ? req->route : "-", status, ms);
+	        req->tenant[0] ? req->tenant : "-", req->user[0] ? req->user : "-", method,
+	        req->route ? req->route : "-", status, ms);
 }

@@ -9,8 +9,8 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: crm-fcgi [-c FILE] [-t]\n"
-			"  -c FILE  configuration file (every key also as CRM_<KEY>)\n"
-			"  -t       check the configuration and exit\n");
+	                "  -c FILE  configuration file (every key also as CRM_<KEY>)\n"
+	                "  -t       check the configuration and exit\n");
 }
 
 int main(int argc, char **argv)

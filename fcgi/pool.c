@@ -17,14 +17,14 @@
 #define MAX_WORKERS 256
 
 struct slot {
-	pid_t pid;         /* 0 = empty */
+	pid_t pid; /* 0 = empty */
 	int generation;
 	time_t started;
 };
 
 struct pool {
 	struct config *cfg;
-	struct config *reloaded;  /* owned: the configuration read on the last SIGHUP */
+	struct config *reloaded; /* owned: the configuration read on the last SIGHUP */
 	const char *cfg_path;
 	int listen_fd;
 	int generation;
@@ -69,7 +69,8 @@ int pool_listen(const struct config *cfg)
 	const char *path = cfg->listen;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		log_msg("error", "listen path %s is longer than %zu bytes", path, sizeof(sa.sun_path) - 1);
+		log_msg("error", "listen path %s is longer than %zu bytes", path,
+		        sizeof(sa.sun_path) - 1);
 		return -1;
 	}
 	if (clear_stale_socket(path) != 0)
@@ -120,7 +121,7 @@ static void spawn_generation(struct pool *p)
 			break;
 	}
 	log_msg("info", "generation %d: %d workers x %d threads", p->generation, p->nworkers,
-		p->cfg->threads);
+	        p->cfg->threads);
 }
 
 static void signal_workers(struct pool *p, int sig, int below_generation)
@@ -150,10 +151,12 @@ static void reap(struct pool *p, int replace)
 				continue;
 			s->pid = 0;
 			int current = s->generation == p->generation;
-			if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0 && current))
+			if (WIFSIGNALED(status) ||
+			    (WIFEXITED(status) && WEXITSTATUS(status) != 0 && current))
 				log_msg("warn", "worker %d ended (%s %d)", (int)pid,
-					WIFSIGNALED(status) ? "signal" : "status",
-					WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+				        WIFSIGNALED(status) ? "signal" : "status",
+				        WIFSIGNALED(status) ? WTERMSIG(status)
+				                            : WEXITSTATUS(status));
 			if (replace && current) {
 				/* A worker that dies at once every time must not turn into a fork loop. */
 				if (time(NULL) - s->started < 1)
@@ -169,14 +172,16 @@ static void reload(struct pool *p)
 	struct config *fresh = malloc(sizeof(*fresh));
 	char err[512];
 	if (fresh == NULL || config_load(fresh, p->cfg_path, 1, err, sizeof(err)) != 0) {
-		log_msg("error", "SIGHUP: configuration not reloaded: %s", fresh ? err : "out of memory");
+		log_msg("error", "SIGHUP: configuration not reloaded: %s",
+		        fresh ? err : "out of memory");
 		if (fresh)
 			config_free(fresh);
 		free(fresh);
 		return;
 	}
 	if (strcmp(fresh->listen, p->cfg->listen) != 0)
-		log_msg("warn", "SIGHUP: a new listen address needs a restart; keeping %s", p->cfg->listen);
+		log_msg("warn", "SIGHUP: a new listen address needs a restart; keeping %s",
+		        p->cfg->listen);
 	memcpy(fresh->listen, p->cfg->listen, sizeof(fresh->listen));
 	p->cfg = fresh;
 	p->generation++;

@@ -26,7 +26,7 @@ struct store {
 };
 
 static long store_decode(struct store *st, const char *s, size_t len, enum pct_mode mode,
-			 const char **out)
+                         const char **out)
 {
 	char *dst = st->buf + st->used;
 	long n = pct_decode(s, len, mode, dst);
@@ -85,7 +85,7 @@ static enum fcgi_err split_query(const char *q, size_t len, struct store *st, st
 	for (size_t i = 0; i <= len; i++) {
 		if (i < len && q[i] != '&')
 			continue;
-		if (i > start) {  /* "a=1&&b=2" and a trailing '&' are tolerated */
+		if (i > start) { /* "a=1&&b=2" and a trailing '&' are tolerated */
 			enum fcgi_err e = add_param(q + start, i - start, st, u);
 			if (e != FCGI_OK)
 				return e;
@@ -95,8 +95,8 @@ static enum fcgi_err split_query(const char *q, size_t len, struct store *st, st
 	return FCGI_OK;
 }
 
-enum fcgi_err uri_parse(const char *raw, size_t len, const char *prefix,
-			struct uri *out, int *prefix_ok)
+enum fcgi_err uri_parse(const char *raw, size_t len, const char *prefix, struct uri *out,
+                        int *prefix_ok)
 {
 	memset(out, 0, sizeof(*out));
 	*prefix_ok = 0;

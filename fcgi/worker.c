@@ -16,7 +16,7 @@
 #include "fcgi/fcgi.h"
 #include "handlers/app.h"
 
-#define MAX_THREADS 64
+#define MAX_THREADS  64
 #define IDLE_POLL_MS 200 /* how soon an idle thread notices it should stop */
 
 static atomic_int stopping;
@@ -40,7 +40,7 @@ static long parse_length(const char *s)
 
 /* Reads up to max_body bytes; more than that sets body_too_large. */
 static void read_body(FCGX_Request *fr, const struct config *cfg, struct strbuf *buf,
-		      struct request *req)
+                      struct request *req)
 {
 	long declared = parse_length(FCGX_GetParam("CONTENT_LENGTH", fr->envp));
 	if (declared < 0 || (size_t)declared > cfg->max_body) {
@@ -73,7 +73,7 @@ static int count_param(char **envp, const char *name)
 }
 
 static void build_request(FCGX_Request *fr, const struct config *cfg, struct strbuf *body,
-			  struct request *req)
+                          struct request *req)
 {
 	memset(req, 0, sizeof(*req));
 	char **env = fr->envp;
@@ -92,7 +92,7 @@ static void build_request(FCGX_Request *fr, const struct config *cfg, struct str
 	if (req->content_type != NULL && req->content_type[0] == '\0')
 		req->content_type = NULL;
 	req->uri_err = uri_parse(req->raw_uri, strlen(req->raw_uri), cfg->base_path, &req->uri,
-				 &req->uri_prefix_ok);
+	                         &req->uri_prefix_ok);
 	read_body(fr, cfg, body, req);
 }
 
@@ -101,9 +101,10 @@ static void send_response(FCGX_Request *fr, const struct request *req, struct re
 	struct strbuf head = STRBUF_INIT;
 	if (strbuf_failed(&resp->body) || strbuf_failed(&resp->headers))
 		resp_error(resp, 500, "The server ran out of memory; try again.");
-	strbuf_appendf(&head, "Status: %d %s\r\nContent-Type: application/json\r\n"
-			      "Content-Length: %zu\r\nCache-Control: no-store\r\n",
-		       resp->status, http_reason(resp->status), resp->body.len);
+	strbuf_appendf(&head,
+	               "Status: %d %s\r\nContent-Type: application/json\r\n"
+	               "Content-Length: %zu\r\nCache-Control: no-store\r\n",
+	               resp->status, http_reason(resp->status), resp->body.len);
 	strbuf_append(&head, resp->headers.data, resp->headers.len);
 	strbuf_append(&head, "\r\n", 2);
 	FCGX_PutStr(head.data, (int)head.len, fr->out);

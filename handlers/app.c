@@ -60,7 +60,7 @@ static const struct route *find_route(struct ctx *c)
 	}
 	resp_header(c->resp, "Allow", allow);
 	resp_errorf(c->resp, 405, "Method %s is not allowed here; allowed: %s.",
-		    printable_or(c->req->method, "?"), allow);
+	            printable_or(c->req->method, "?"), allow);
 	return NULL;
 }
 
@@ -71,7 +71,7 @@ static int authenticate(struct ctx *c)
 	if (req->authorization_count <= 1) {
 		const char *h = req->authorization;
 		rc = auth_verify_cached(c->app->tokens, c->app->cfg, h, h ? strlen(h) : 0,
-					(int64_t)time(NULL), &c->who);
+		                        (int64_t)time(NULL), &c->who);
 	}
 	if (rc != AUTH_OK) {
 		resp_header(c->resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
@@ -84,9 +84,9 @@ static int authenticate(struct ctx *c)
 	if (!allowed) {
 		const char *need = (c->route->flags & ROUTE_WRITE) ? "crm:write" : "crm:read";
 		resp_header(c->resp, "WWW-Authenticate",
-			    (c->route->flags & ROUTE_WRITE)
-				    ? "Bearer error=\"insufficient_scope\", scope=\"crm:write\""
-				    : "Bearer error=\"insufficient_scope\", scope=\"crm:read\"");
+		            (c->route->flags & ROUTE_WRITE)
+		                    ? "Bearer error=\"insufficient_scope\", scope=\"crm:write\""
+		                    : "Bearer error=\"insufficient_scope\", scope=\"crm:read\"");
 		resp_errorf(c->resp, 403, "This token lacks the %s permission.", need);
 		return -1;
 	}
@@ -99,7 +99,7 @@ static int check_no_params(struct ctx *c)
 	if ((c->route->flags & ROUTE_PAGED) || c->req->uri.nparam == 0)
 		return 0;
 	resp_errorf(c->resp, 400, "unknown query parameter '%s' (this endpoint takes none)",
-		    printable_or(c->req->uri.param[0].name, "?"));
+	            printable_or(c->req->uri.param[0].name, "?"));
 	return -1;
 }
 
@@ -119,16 +119,17 @@ static int read_body(struct ctx *c)
 	if (!(c->route->flags & ROUTE_BODY))
 		return 0;
 	if (!is_json_type(c->req->content_type)) {
-		resp_error(c->resp, 415, "The body must be JSON: send 'Content-Type: application/json'.");
+		resp_error(c->resp, 415,
+		           "The body must be JSON: send 'Content-Type: application/json'.");
 		return -1;
 	}
 	json_error_t jerr;
 	c->body = c->req->body ? json_loadb(c->req->body, c->req->body_len, JSON_REJECT_DUPLICATES,
-					    &jerr)
-			       : NULL;
+	                                    &jerr)
+	                       : NULL;
 	if (c->body == NULL) {
-		resp_errorf(c->resp, 400, "The body is not valid JSON%s%s.", c->req->body ? ": " : "",
-			    c->req->body ? jerr.text : " (it is empty)");
+		resp_errorf(c->resp, 400, "The body is not valid JSON%s%s.",
+		            c->req->body ? ": " : "", c->req->body ? jerr.text : " (it is empty)");
 		return -1;
 	}
 	if (!json_is_object(c->body)) {
@@ -146,7 +147,8 @@ static void dispatch(struct ctx *c)
 		return;
 	}
 	if (req->uri_err != FCGI_OK) {
-		resp_errorf(c->resp, 400, "Malformed request URI: %s.", fcgi_strerror(req->uri_err));
+		resp_errorf(c->resp, 400, "Malformed request URI: %s.",
+		            fcgi_strerror(req->uri_err));
 		return;
 	}
 	c->route = find_route(c);
@@ -155,7 +157,7 @@ static void dispatch(struct ctx *c)
 	req->route = c->route->name;
 	if (req->body_too_large) {
 		resp_errorf(c->resp, 413, "The body exceeds the limit of %zu bytes.",
-			    c->app->cfg->max_body);
+		            c->app->cfg->max_body);
 		return;
 	}
 	if (authenticate(c) != 0 || check_no_params(c) != 0 || read_body(c) != 0)

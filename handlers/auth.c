@@ -12,18 +12,20 @@
 const char *auth_strerror(enum auth_err err)
 {
 	static const char *const text[AUTH_ERR__MAX] = {
-		[AUTH_OK] = "ok",
-		[AUTH_ERR_MISSING] = "No bearer token: send 'Authorization: Bearer <token>'.",
-		[AUTH_ERR_SCHEME] = "The Authorization header must be exactly one 'Bearer <token>'.",
-		[AUTH_ERR_MALFORMED] = "The bearer token is not a well-formed JWT.",
-		[AUTH_ERR_ALG] = "The token is signed with an algorithm this service does not accept.",
-		[AUTH_ERR_SIGNATURE] = "The token's signature does not verify.",
-		[AUTH_ERR_EXPIRED] = "The token has expired.",
-		[AUTH_ERR_NOT_YET] = "The token is not valid yet (nbf).",
-		[AUTH_ERR_ISSUER] = "The token's issuer (iss) is not accepted.",
-		[AUTH_ERR_AUDIENCE] = "The token's audience (aud) is not this service.",
-		[AUTH_ERR_CLAIMS] = ("The token lacks a valid exp, sub or tenantId claim, or its "
-				     "scope/roles claim has the wrong type."),
+	        [AUTH_OK] = "ok",
+	        [AUTH_ERR_MISSING] = "No bearer token: send 'Authorization: Bearer <token>'.",
+	        [AUTH_ERR_SCHEME] =
+	                "The Authorization header must be exactly one 'Bearer <token>'.",
+	        [AUTH_ERR_MALFORMED] = "The bearer token is not a well-formed JWT.",
+	        [AUTH_ERR_ALG] =
+	                "The token is signed with an algorithm this service does not accept.",
+	        [AUTH_ERR_SIGNATURE] = "The token's signature does not verify.",
+	        [AUTH_ERR_EXPIRED] = "The token has expired.",
+	        [AUTH_ERR_NOT_YET] = "The token is not valid yet (nbf).",
+	        [AUTH_ERR_ISSUER] = "The token's issuer (iss) is not accepted.",
+	        [AUTH_ERR_AUDIENCE] = "The token's audience (aud) is not this service.",
+	        [AUTH_ERR_CLAIMS] = ("The token lacks a valid exp, sub or tenantId claim, or its "
+	                             "scope/roles claim has the wrong type."),
 	};
 	return (err >= 0 && err < AUTH_ERR__MAX) ? text[err] : "invalid token";
 }
@@ -134,7 +136,7 @@ static enum auth_err read_permissions(const json_t *claims, struct principal *ou
 	}
 	size_t i;
 	const json_t *r;
-	json_array_foreach(roles, i, r) {
+	json_array_foreach (roles, i, r) {
 		if (!json_is_string(r))
 			return AUTH_ERR_CLAIMS;
 		write |= strcmp(json_string_value(r), "crm:write") == 0;
@@ -151,7 +153,7 @@ static int audience_ok(const json_t *aud, const char *want)
 		return strcmp(json_string_value(aud), want) == 0;
 	size_t i;
 	const json_t *a;
-	json_array_foreach(aud, i, a)
+	json_array_foreach (aud, i, a)
 		if (json_is_string(a) && strcmp(json_string_value(a), want) == 0)
 			return 1;
 	return 0;
@@ -179,7 +181,7 @@ static enum auth_err read_times(const json_t *claims, struct principal *out)
 }
 
 enum auth_err auth_check_claims(const json_t *claims, const struct config *cfg, int64_t now,
-				struct principal *out)
+                                struct principal *out)
 {
 	if (!json_is_object(claims))
 		return AUTH_ERR_MALFORMED;
@@ -190,7 +192,8 @@ enum auth_err auth_check_claims(const json_t *claims, const struct config *cfg, 
 	if (rc != AUTH_OK)
 		return rc;
 	const json_t *iss = json_object_get(claims, "iss");
-	if (cfg->jwt_issuer[0] && (!json_is_string(iss) || strcmp(json_string_value(iss), cfg->jwt_issuer) != 0))
+	if (cfg->jwt_issuer[0] &&
+	    (!json_is_string(iss) || strcmp(json_string_value(iss), cfg->jwt_issuer) != 0))
 		return AUTH_ERR_ISSUER;
 	if (cfg->jwt_audience[0] && !audience_ok(json_object_get(claims, "aud"), cfg->jwt_audience))
 		return AUTH_ERR_AUDIENCE;
@@ -226,7 +229,7 @@ static json_t *decode_payload(const char *tok, size_t len)
 
 /* Verifies the signature with libjwt and returns the claims, or NULL. */
 static json_t *verified_claims(const struct config *cfg, const char *tok, size_t len,
-			       enum auth_err *rc)
+                               enum auth_err *rc)
 {
 	const unsigned char *key = (const unsigned char *)cfg->jwt_secret;
 	int keylen = (int)strlen(cfg->jwt_secret);
@@ -249,7 +252,7 @@ static json_t *verified_claims(const struct config *cfg, const char *tok, size_t
 }
 
 enum auth_err auth_verify(const struct config *cfg, const char *hdr, size_t len, int64_t now,
-			  struct principal *out)
+                          struct principal *out)
 {
 	const char *tok = NULL;
 	size_t tok_len = 0;

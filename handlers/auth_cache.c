@@ -7,7 +7,7 @@
 #define CACHE_SLOTS 64 /* direct-mapped; a collision simply verifies again */
 
 struct slot {
-	char *token;   /* the exact Authorization header value; owned */
+	char *token; /* the exact Authorization header value; owned */
 	size_t len;
 	struct principal who;
 };
@@ -39,7 +39,7 @@ static size_t slot_of(const char *s, size_t len)
 }
 
 enum auth_err auth_verify_cached(struct auth_cache *cache, const struct config *cfg,
-				 const char *hdr, size_t len, int64_t now, struct principal *out)
+                                 const char *hdr, size_t len, int64_t now, struct principal *out)
 {
 	if (cache == NULL || hdr == NULL || len == 0 || len > AUTH_TOKEN_MAX + 64)
 		return auth_verify(cfg, hdr, len, now, out);

@@ -7,19 +7,20 @@
 #include "lib/utf8.h"
 
 #define NEXT_ACTION_MAX 500
-#define TAG_MAX 50
+#define TAG_MAX         50
 
 /* Refuses members other than the allowed ones, naming the first stranger. */
 static int only_members(const json_t *body, const char *const *allowed, char *err, size_t errlen)
 {
 	const char *key;
 	json_t *v;
-	json_object_foreach((json_t *)body, key, v) {
+	json_object_foreach ((json_t *)body, key, v) {
 		const char *const *a = allowed;
 		while (*a != NULL && strcmp(*a, key) != 0)
 			a++;
 		if (*a == NULL) {
-			snprintf(err, errlen, "unknown member '%s' in the body", printable_or(key, "?"));
+			snprintf(err, errlen, "unknown member '%s' in the body",
+			         printable_or(key, "?"));
 			return -1;
 		}
 	}
@@ -37,12 +38,14 @@ int parse_status_body(const json_t *body, enum crm_status *out, char *err, size_
 		return -1;
 	json_t *v = json_object_get(body, "crmStatus");
 	int status = json_is_string(v) ? enum_lookup(ENUM_CRM_STATUS, json_string_value(v),
-						     json_string_length(v))
-				       : -1;
+	                                             json_string_length(v))
+	                               : -1;
 	if (status < 0) {
 		snprintf(err, errlen, "crmStatus: %s one of %s.",
-			 v == NULL ? "required," : json_is_string(v) ? "must be" : "expected a string,",
-			 enum_list(ENUM_CRM_STATUS));
+		         v == NULL           ? "required,"
+		         : json_is_string(v) ? "must be"
+		                             : "expected a string,",
+		         enum_list(ENUM_CRM_STATUS));
 		return -1;
 	}
 	*out = (enum crm_status)status;
@@ -71,9 +74,11 @@ static int read_due(const json_t *due, struct next_action *out, char *err, size_
 	if (due == NULL || json_is_null(due))
 		return 0;
 	if (!json_is_string(due) ||
-	    timefmt_parse_rfc3339(json_string_value(due), json_string_length(due), &out->due) != 0) {
-		snprintf(err, errlen, "nextActionDueDate: expected an RFC 3339 date-time such as "
-				      "2026-12-01T09:00:00Z, or null.");
+	    timefmt_parse_rfc3339(json_string_value(due), json_string_length(due), &out->due) !=
+	            0) {
+		snprintf(err, errlen,
+		         "nextActionDueDate: expected an RFC 3339 date-time such as "
+		         "2026-12-01T09:00:00Z, or null.");
 		return -1;
 	}
 	out->has_due = 1;

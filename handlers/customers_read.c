@@ -9,7 +9,7 @@
 
 /* Link: <base/path?limit=N&cursor=C>; rel="next" — rebuilt from the decoded path. */
 static void link_next(struct ctx *c, enum list_kind kind, const char *scope,
-		      const struct paging *pg, const struct page_key *next)
+                      const struct paging *pg, const struct page_key *next)
 {
 	struct strbuf link = STRBUF_INIT;
 	char cursor[CURSOR_MAX], enc[3 * 64 + 1];
@@ -40,8 +40,8 @@ static void list(struct ctx *c, enum list_kind kind, const char *filter)
 		resp_error(c->resp, 400, err);
 		return;
 	}
-	struct list_query q = {kind, c->who.tenant, filter, pg.has_cursor ? &pg.after : NULL,
-			       pg.limit, timefmt_now()};
+	struct list_query q = {kind,     c->who.tenant, filter, pg.has_cursor ? &pg.after : NULL,
+	                       pg.limit, timefmt_now()};
 	struct page_key next;
 	int more = 0;
 	enum db_rc rc = db_customer_list(c->app->db, &q, &c->resp->body, &more, &next);
@@ -57,7 +57,8 @@ static void list(struct ctx *c, enum list_kind kind, const char *filter)
 void customers_by_owner(struct ctx *c)
 {
 	if (!valid_id(c->arg[0], c->arg_len[0])) {
-		resp_error(c->resp, 400, "ownerId must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.");
+		resp_error(c->resp, 400,
+		           "ownerId must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.");
 		return;
 	}
 	list(c, LIST_BY_OWNER, c->arg[0]);
@@ -85,10 +86,12 @@ void customers_overdue(struct ctx *c)
 void customer_get(struct ctx *c)
 {
 	if (!valid_id(c->arg[0], c->arg_len[0])) {
-		resp_error(c->resp, 400, "id must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.");
+		resp_error(c->resp, 400,
+		           "id must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.");
 		return;
 	}
-	enum db_rc rc = db_customer_get_enriched(c->app->db, c->who.tenant, c->arg[0], &c->resp->body);
+	enum db_rc rc =
+	        db_customer_get_enriched(c->app->db, c->who.tenant, c->arg[0], &c->resp->body);
 	if (rc != DB_OK) {
 		strbuf_reset(&c->resp->body);
 		reply_db_error(c, rc, "customer not found");

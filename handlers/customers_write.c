@@ -9,7 +9,8 @@ static int check_id(struct ctx *c, size_t i, const char *what)
 {
 	if (valid_id(c->arg[i], c->arg_len[i]))
 		return 0;
-	resp_errorf(c->resp, 400, "%s must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.", what);
+	resp_errorf(c->resp, 400, "%s must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.",
+	            what);
 	return -1;
 }
 
@@ -58,8 +59,8 @@ void customer_set_next_action(struct ctx *c)
 		resp_error(c->resp, 400, err);
 		return;
 	}
-	struct change ch = {.kind = CHANGE_NEXT_ACTION, .text = na.text, .has_due = na.has_due,
-			    .due = na.due};
+	struct change ch = {
+	        .kind = CHANGE_NEXT_ACTION, .text = na.text, .has_due = na.has_due, .due = na.due};
 	run_change(c, &ch);
 }
 
@@ -87,7 +88,8 @@ static void tag_change(struct ctx *c, enum change_kind kind)
 		return;
 	/* the decoded segment lives in the request's own storage */
 	if (parse_tag((char *)c->arg[1], c->arg_len[1], &tag, &len) != 0) {
-		resp_error(c->resp, 400, "tag: 1 to 50 printable characters, after trimming spaces.");
+		resp_error(c->resp, 400,
+		           "tag: 1 to 50 printable characters, after trimming spaces.");
 		return;
 	}
 	struct change ch = {.kind = kind, .text = tag};

@@ -22,23 +22,23 @@ struct principal {
 	char tenant[PRINCIPAL_ID_MAX + 1];
 	int can_read;
 	int can_write;
-	double exp;      /* the token's exp and nbf, kept so a cached */
-	double nbf;      /* verification is checked against the clock again */
+	double exp; /* the token's exp and nbf, kept so a cached */
+	double nbf; /* verification is checked against the clock again */
 	int has_nbf;
 };
 
 enum auth_err {
 	AUTH_OK = 0,
-	AUTH_ERR_MISSING,    /* no Authorization header */
-	AUTH_ERR_SCHEME,     /* not "Bearer <token>", or two headers */
-	AUTH_ERR_MALFORMED,  /* not a JWT we can read */
-	AUTH_ERR_ALG,        /* header names another algorithm than configured */
+	AUTH_ERR_MISSING,   /* no Authorization header */
+	AUTH_ERR_SCHEME,    /* not "Bearer <token>", or two headers */
+	AUTH_ERR_MALFORMED, /* not a JWT we can read */
+	AUTH_ERR_ALG,       /* header names another algorithm than configured */
 	AUTH_ERR_SIGNATURE,
 	AUTH_ERR_EXPIRED,
 	AUTH_ERR_NOT_YET,
 	AUTH_ERR_ISSUER,
 	AUTH_ERR_AUDIENCE,
-	AUTH_ERR_CLAIMS,     /* sub/tenantId/scope/roles/exp missing or of the wrong type */
+	AUTH_ERR_CLAIMS, /* sub/tenantId/scope/roles/exp missing or of the wrong type */
 	AUTH_ERR__MAX
 };
 const char *auth_strerror(enum auth_err err);
@@ -57,11 +57,11 @@ enum auth_err auth_check_alg(const char *tok, size_t len, const char *alg);
 
 /* Pure: checks decoded claims at time `now` (seconds) against cfg. */
 enum auth_err auth_check_claims(const json_t *claims, const struct config *cfg, int64_t now,
-				struct principal *out);
+                                struct principal *out);
 
 /* Signature and claims: the whole check of one header value. */
 enum auth_err auth_verify(const struct config *cfg, const char *hdr, size_t len, int64_t now,
-			  struct principal *out);
+                          struct principal *out);
 
 /*
  * A per-thread cache of verified tokens (auth_cache.c): a client sends the
@@ -72,7 +72,7 @@ struct auth_cache;
 struct auth_cache *auth_cache_new(void);
 void auth_cache_free(struct auth_cache *cache);
 enum auth_err auth_verify_cached(struct auth_cache *cache, const struct config *cfg,
-				 const char *hdr, size_t len, int64_t now, struct principal *out);
+                                 const char *hdr, size_t len, int64_t now, struct principal *out);
 
 /* Pure: exp/nbf of p against now with the configured leeway. */
 enum auth_err auth_check_times(const struct principal *p, const struct config *cfg, int64_t now);
@@ -87,9 +87,9 @@ struct ctx {
 	struct response *resp;
 	struct principal who;
 	const struct route *route;
-	const char *arg[ROUTE_MAX_ARGS];   /* decoded path parameters, in order */
+	const char *arg[ROUTE_MAX_ARGS]; /* decoded path parameters, in order */
 	size_t arg_len[ROUTE_MAX_ARGS];
-	json_t *body;                      /* parsed JSON body, when the route takes one */
+	json_t *body; /* parsed JSON body, when the route takes one */
 };
 
 struct app {
@@ -108,10 +108,10 @@ enum route_flag {
 
 struct route {
 	const char *method;
-	const char *pattern;  /* below base_path; "{name}" segments are parameters */
+	const char *pattern; /* below base_path; "{name}" segments are parameters */
 	handler_fn handler;
 	unsigned flags;
-	const char *name;     /* for the log line */
+	const char *name; /* for the log line */
 };
 
 extern const struct route route_table[];
@@ -136,36 +136,34 @@ struct paging {
 };
 
 #define PAGING_DEFAULT_LIMIT 100
-#define PAGING_MAX_LIMIT 1000
+#define PAGING_MAX_LIMIT     1000
 
 /* Pure: reads limit/cursor from the query for a list of `kind` whose
  * cursors are bound to `scope` (route and filter); on a bad value returns
  * -1 with a client-facing message in err. */
 int paging_parse(const struct uri *u, enum list_kind kind, const char *scope, struct paging *pg,
-		 char *err, size_t errlen);
+                 char *err, size_t errlen);
 
 /* Pure: the opaque cursor for the page after key; returns its length.
  * out must hold CURSOR_MAX bytes. */
 #define CURSOR_MAX 1500
-size_t cursor_encode(enum list_kind kind, const char *scope, const struct page_key *key,
-		     char *out);
+size_t cursor_encode(enum list_kind kind, const char *scope, const struct page_key *key, char *out);
 /* Pure: 0 and *key, or -1 when the cursor is not one of ours for kind and scope. */
 int cursor_decode(const char *s, size_t len, enum list_kind kind, const char *scope,
-		  struct page_key *key);
+                  struct page_key *key);
 
 /* ---- bodies and path values (bodies.c) -------------------------------- */
 
 struct next_action {
-	const char *text;   /* NULL: no next action (borrowed from the body) */
+	const char *text; /* NULL: no next action (borrowed from the body) */
 	int has_due;
-	int64_t due;        /* µs since the epoch, UTC */
+	int64_t due; /* µs since the epoch, UTC */
 };
 
 /* Pure: {"crmStatus": "..."} and nothing else.  0, or -1 with a message. */
 int parse_status_body(const json_t *body, enum crm_status *out, char *err, size_t errlen);
 /* Pure: {"nextAction": string|null, "nextActionDueDate": date-time|null}. */
-int parse_next_action_body(const json_t *body, struct next_action *out, char *err,
-			   size_t errlen);
+int parse_next_action_body(const json_t *body, struct next_action *out, char *err, size_t errlen);
 /* Pure: trims a decoded tag segment in place (s must have len+1 bytes) and
  * checks it holds 1..50 printable characters.  0, or -1. */
 int parse_tag(char *s, size_t len, const char **tag, size_t *tag_len);

@@ -4,9 +4,7 @@
 void reply_db_error(struct ctx *c, enum db_rc rc, const char *not_found)
 {
 	switch (rc) {
-	case DB_NOT_FOUND:
-		resp_error(c->resp, 404, not_found);
-		break;
+	case DB_NOT_FOUND: resp_error(c->resp, 404, not_found); break;
 	case DB_UNAVAILABLE:
 	case DB_RETRY:
 		log_msg("error", "database: %s", db_last_error(c->app->db));

@@ -20,8 +20,8 @@ int valid_id(const char *s, size_t len)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		char ch = s[i];
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		      ch == '_' || ch == '-'))
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
 			return 0;
 	}
 	return 1;
@@ -47,8 +47,7 @@ static void put_check(char *raw, size_t n, const char *scope)
 	for (int i = 0; i < 4; i++)
 		raw[n + (size_t)i] = (char)(h >> (8 * i));
 }
-size_t cursor_encode(enum list_kind kind, const char *scope, const struct page_key *key,
-		     char *out)
+size_t cursor_encode(enum list_kind kind, const char *scope, const struct page_key *key, char *out)
 {
 	char raw[PAGE_NAME_MAX + 104];
 	size_t n = 0;
@@ -85,7 +84,7 @@ static int parse_due(const char *s, size_t len, int64_t *out)
 }
 
 int cursor_decode(const char *s, size_t len, enum list_kind kind, const char *scope,
-		  struct page_key *key)
+                  struct page_key *key)
 {
 	char raw[CURSOR_MAX];
 	if (len == 0 || len >= CURSOR_MAX - 4)
@@ -135,7 +134,7 @@ static int parse_limit(const char *v, size_t len, int *out)
 }
 
 int paging_parse(const struct uri *u, enum list_kind kind, const char *scope, struct paging *pg,
-		 char *err, size_t errlen)
+                 char *err, size_t errlen)
 {
 	memset(pg, 0, sizeof(*pg));
 	pg->limit = PAGING_DEFAULT_LIMIT;
@@ -144,19 +143,22 @@ int paging_parse(const struct uri *u, enum list_kind kind, const char *scope, st
 		if (strcmp(p->name, "limit") == 0) {
 			if (parse_limit(p->value, p->value_len, &pg->limit) != 0) {
 				snprintf(err, errlen, "limit must be a whole number from 1 to %d",
-					 PAGING_MAX_LIMIT);
+				         PAGING_MAX_LIMIT);
 				return -1;
 			}
 		} else if (strcmp(p->name, "cursor") == 0) {
 			if (cursor_decode(p->value, p->value_len, kind, scope, &pg->after) != 0) {
-				snprintf(err, errlen, "cursor is not valid for this list; use the "
-						      "Link header of the previous page");
+				snprintf(err, errlen,
+				         "cursor is not valid for this list; use the "
+				         "Link header of the previous page");
 				return -1;
 			}
 			pg->has_cursor = 1;
 		} else {
-			snprintf(err, errlen, "unknown query parameter '%s' (this list accepts "
-					      "limit and cursor)", printable_or(p->name, "?"));
+			snprintf(err, errlen,
+			         "unknown query parameter '%s' (this list accepts "
+			         "limit and cursor)",
+			         printable_or(p->name, "?"));
 			return -1;
 		}
 	}

@@ -2,7 +2,7 @@
 #include "lib/b64url.h"
 
 static const char b64url_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* Encodes in[0..len) into out (B64URL_ENCODED_SIZE(len) bytes); returns the length. */
 size_t b64url_encode(const void *in, size_t len, char *out)
@@ -11,7 +11,8 @@ size_t b64url_encode(const void *in, size_t len, char *out)
 	size_t o = 0, i = 0;
 
 	for (; i + 3 <= len; i += 3) {
-		unsigned long v = ((unsigned long)p[i] << 16) | ((unsigned long)p[i + 1] << 8) | p[i + 2];
+		unsigned long v =
+		        ((unsigned long)p[i] << 16) | ((unsigned long)p[i + 1] << 8) | p[i + 2];
 		out[o++] = b64url_alphabet[(v >> 18) & 63];
 		out[o++] = b64url_alphabet[(v >> 12) & 63];
 		out[o++] = b64url_alphabet[(v >> 6) & 63];

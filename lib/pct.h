@@ -5,8 +5,8 @@
 #include <stddef.h>
 
 enum pct_mode {
-	PCT_PATH,  /* '+' stays '+' */
-	PCT_QUERY  /* '+' becomes ' ' (application/x-www-form-urlencoded) */
+	PCT_PATH, /* '+' stays '+' */
+	PCT_QUERY /* '+' becomes ' ' (application/x-www-form-urlencoded) */
 };
 
 /*

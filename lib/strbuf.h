@@ -11,13 +11,16 @@
  * checks strbuf_failed() once, at the end, and answers 500.  Nothing aborts.
  */
 struct strbuf {
-	char *data;    /* always NUL-terminated when cap > 0 */
-	size_t len;    /* bytes used, excluding the terminating NUL */
-	size_t cap;    /* bytes allocated */
-	int failed;    /* set once an allocation failed */
+	char *data; /* always NUL-terminated when cap > 0 */
+	size_t len; /* bytes used, excluding the terminating NUL */
+	size_t cap; /* bytes allocated */
+	int failed; /* set once an allocation failed */
 };
 
-#define STRBUF_INIT {NULL, 0, 0, 0}
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 void strbuf_init(struct strbuf *sb);
 /* Releases the memory; sb can be reused after strbuf_init(). NULL-safe. */
@@ -30,8 +33,7 @@ void strbuf_append(struct strbuf *sb, const void *data, size_t len);
 void strbuf_append_str(struct strbuf *sb, const char *s);
 void strbuf_append_char(struct strbuf *sb, char c);
 /* printf-style append; only for numbers and fixed text, never for JSON. */
-void strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void strbuf_appendf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s (len bytes, valid UTF-8 assumed) as a quoted JSON string. */
 void strbuf_append_json_string(struct strbuf *sb, const char *s, size_t len);
 /* Removes the last n bytes (n larger than len empties the buffer). */

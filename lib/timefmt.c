@@ -5,9 +5,9 @@
 #include "lib/timefmt.h"
 
 #define USEC_PER_SEC 1000000LL
-#define SEC_PER_DAY 86400LL
+#define SEC_PER_DAY  86400LL
 #define FIRST_SECOND (-62135596800LL) /* 0001-01-01T00:00:00Z */
-#define LAST_SECOND 253402300799LL    /* 9999-12-31T23:59:59Z */
+#define LAST_SECOND  253402300799LL   /* 9999-12-31T23:59:59Z */
 
 /* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (H. Hinnant). */
 static int64_t days_from_civil(int64_t y, int m, int d)
@@ -162,7 +162,7 @@ size_t timefmt_format_rfc3339(crm_time_t t, char *out)
 	int64_t days = floor_div(secs, SEC_PER_DAY, &sod);
 	civil_from_days(days, &y, &m, &d);
 	int n = snprintf(out, TIMEFMT_RFC3339_MAX, "%04d-%02d-%02dT%02d:%02d:%02d", (int)y, m, d,
-			 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+	                 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
 	if (usec != 0) {
 		int digits_kept = 6;
 		while (usec % 10 == 0) {
@@ -170,7 +170,7 @@ size_t timefmt_format_rfc3339(crm_time_t t, char *out)
 			digits_kept--;
 		}
 		n += snprintf(out + n, (size_t)(TIMEFMT_RFC3339_MAX - n), ".%0*d", digits_kept,
-			      (int)usec);
+		              (int)usec);
 	}
 	out[n++] = 'Z';
 	out[n] = '\0';

@@ -77,8 +77,8 @@ int uuid7_generate(char out[UUID7_STR_SIZE])
 		b[i] = rnd[i - 6];
 	b[8] = (unsigned char)(0x80 | (b[8] & 0x3F));
 	snprintf(out, UUID7_STR_SIZE,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-		 b[14], b[15]);
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+	         b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+	         b[15]);
 	return 0;
 }

@@ -40,7 +40,7 @@ static int set_time(json_t *doc, const char *key, crm_time_t t)
 }
 
 static enum change_result record(json_t *doc, const struct change *ch, const char *type,
-				 const char *description)
+                                 const char *description)
 {
 	json_t *events = json_object_get(doc, "events");
 	if (!json_is_array(events)) {
@@ -50,7 +50,7 @@ static enum change_result record(json_t *doc, const struct change *ch, const cha
 	char when[TIMEFMT_RFC3339_MAX];
 	timefmt_format_rfc3339(ch->now, when);
 	json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:s}", "authorId", ch->actor, "date", when,
-			       "description", description, "id", ch->event_id, "type", type);
+	                       "description", description, "id", ch->event_id, "type", type);
 	if (ev == NULL || json_array_append_new(events, ev) != 0 ||
 	    set_time(doc, "updated", ch->now) != 0 ||
 	    json_object_set_new(doc, "updatedBy", json_string(ch->actor)) != 0)
@@ -59,7 +59,7 @@ static enum change_result record(json_t *doc, const struct change *ch, const cha
 }
 
 static enum change_result apply_status(json_t *doc, const struct change *ch, char *msg,
-				       size_t msglen)
+                                       size_t msglen)
 {
 	const char *cur = json_string_value(json_object_get(doc, "crmStatus"));
 	int from = cur ? enum_lookup(ENUM_CRM_STATUS, cur, strlen(cur)) : -1;
@@ -71,7 +71,7 @@ static enum change_result apply_status(json_t *doc, const struct change *ch, cha
 		char allowed[128];
 		lifecycle_moves((enum crm_status)from, allowed, sizeof(allowed));
 		snprintf(msg, msglen, "crmStatus cannot change from %s to %s; allowed from %s: %s.",
-			 cur, enum_name(ENUM_CRM_STATUS, ch->status), cur, allowed);
+		         cur, enum_name(ENUM_CRM_STATUS, ch->status), cur, allowed);
 		return CHANGE_REFUSED;
 	}
 	const char *to = enum_name(ENUM_CRM_STATUS, ch->status);
@@ -89,7 +89,7 @@ static enum change_result apply_next_action(json_t *doc, const struct change *ch
 	const char *cur_text = json_string_value(json_object_get(doc, "nextAction"));
 	const char *cur_due = json_string_value(json_object_get(doc, "nextActionDueDate"));
 	int same_text = (cur_text == NULL && ch->text == NULL) ||
-			(cur_text && ch->text && strcmp(cur_text, ch->text) == 0);
+	                (cur_text && ch->text && strcmp(cur_text, ch->text) == 0);
 	int same_due = (cur_due == NULL && !ch->has_due) || (cur_due && strcmp(cur_due, due) == 0);
 	if (same_text && same_due)
 		return CHANGE_NOOP;
@@ -126,14 +126,13 @@ static size_t find_tag(json_t *tags, const char *tag)
 {
 	size_t i;
 	json_t *t;
-	json_array_foreach(tags, i, t)
+	json_array_foreach (tags, i, t)
 		if (json_is_string(t) && tag_equal(json_string_value(t), tag))
 			return i;
 	return (size_t)-1;
 }
 
-static enum change_result apply_tag(json_t *doc, const struct change *ch, char *msg,
-				    size_t msglen)
+static enum change_result apply_tag(json_t *doc, const struct change *ch, char *msg, size_t msglen)
 {
 	json_t *tags = json_object_get(doc, "tags");
 	if (!json_is_array(tags)) {
@@ -146,14 +145,15 @@ static enum change_result apply_tag(json_t *doc, const struct change *ch, char *
 		if (at == (size_t)-1)
 			return CHANGE_NOOP;
 		snprintf(desc, sizeof(desc), "Tag \"%s\" removed",
-			 json_string_value(json_array_get(tags, at)));
+		         json_string_value(json_array_get(tags, at)));
 		json_array_remove(tags, at);
 		return record(doc, ch, "TAG_REMOVED", desc);
 	}
 	if (at != (size_t)-1)
 		return CHANGE_NOOP;
 	if (json_array_size(tags) >= TAGS_MAX) {
-		snprintf(msg, msglen, "The customer already has %d tags, the most it can have.", TAGS_MAX);
+		snprintf(msg, msglen, "The customer already has %d tags, the most it can have.",
+		         TAGS_MAX);
 		return CHANGE_REFUSED;
 	}
 	json_array_append_new(tags, json_string(ch->text));
@@ -166,17 +166,12 @@ enum change_result change_apply(json_t *doc, const struct change *ch, char *msg,
 	if (!json_is_object(doc))
 		return CHANGE_FAILED;
 	switch (ch->kind) {
-	case CHANGE_STATUS:
-		return apply_status(doc, ch, msg, msglen);
-	case CHANGE_NEXT_ACTION:
-		return apply_next_action(doc, ch);
+	case CHANGE_STATUS: return apply_status(doc, ch, msg, msglen);
+	case CHANGE_NEXT_ACTION: return apply_next_action(doc, ch);
 	case CHANGE_OWNER_SET:
-	case CHANGE_OWNER_CLEAR:
-		return apply_owner(doc, ch);
+	case CHANGE_OWNER_CLEAR: return apply_owner(doc, ch);
 	case CHANGE_TAG_ADD:
-	case CHANGE_TAG_REMOVE:
-		return apply_tag(doc, ch, msg, msglen);
-	default:
-		return CHANGE_FAILED;
+	case CHANGE_TAG_REMOVE: return apply_tag(doc, ch, msg, msglen);
+	default: return CHANGE_FAILED;
 	}
 }

@@ -22,20 +22,20 @@ enum change_kind {
 /* A validated change request; strings are borrowed from the request. */
 struct change {
 	enum change_kind kind;
-	enum crm_status status;      /* CHANGE_STATUS */
-	const char *text;            /* next action text (NULL clears), owner id, or tag */
-	int has_due;                 /* CHANGE_NEXT_ACTION */
+	enum crm_status status; /* CHANGE_STATUS */
+	const char *text;       /* next action text (NULL clears), owner id, or tag */
+	int has_due;            /* CHANGE_NEXT_ACTION */
 	crm_time_t due;
-	const char *actor;           /* the caller's sub */
+	const char *actor; /* the caller's sub */
 	crm_time_t now;
-	const char *event_id;        /* id for the event a real change appends */
+	const char *event_id; /* id for the event a real change appends */
 };
 
 enum change_result {
-	CHANGE_APPLIED,   /* the document was edited and an event appended */
-	CHANGE_NOOP,      /* nothing to do: the document is untouched */
-	CHANGE_REFUSED,   /* a rule forbids it: 409 with the message */
-	CHANGE_FAILED     /* the stored document is not what we wrote, or no memory */
+	CHANGE_APPLIED, /* the document was edited and an event appended */
+	CHANGE_NOOP,    /* nothing to do: the document is untouched */
+	CHANGE_REFUSED, /* a rule forbids it: 409 with the message */
+	CHANGE_FAILED   /* the stored document is not what we wrote, or no memory */
 };
 
 /*

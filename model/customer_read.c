@@ -47,12 +47,12 @@ static enum db_rc list_row(void *arg, const struct db_row *row)
 }
 
 enum db_rc db_customer_list(struct db *db, const struct list_query *q, struct strbuf *out,
-			    int *more, struct page_key *next)
+                            int *more, struct page_key *next)
 {
 	static const enum stmt stmts[LIST__MAX] = {
-		[LIST_BY_OWNER] = STMT_CUSTOMER_LIST_BY_OWNER,
-		[LIST_BY_STATUS] = STMT_CUSTOMER_LIST_BY_STATUS,
-		[LIST_OVERDUE] = STMT_CUSTOMER_LIST_OVERDUE,
+	        [LIST_BY_OWNER] = STMT_CUSTOMER_LIST_BY_OWNER,
+	        [LIST_BY_STATUS] = STMT_CUSTOMER_LIST_BY_STATUS,
+	        [LIST_OVERDUE] = STMT_CUSTOMER_LIST_OVERDUE,
 	};
 	static struct list_ctx zero;
 	struct list_ctx c = zero;
@@ -127,7 +127,7 @@ static enum db_rc doc_row(void *arg, const struct db_row *row)
 }
 
 static enum db_rc append_docs(struct db *db, enum stmt id, const struct db_param *p,
-			      const char *member, struct enriched_ctx *c)
+                              const char *member, struct enriched_ctx *c)
 {
 	strbuf_append_str(c->out, member);
 	c->count = 0;
@@ -137,7 +137,7 @@ static enum db_rc append_docs(struct db *db, enum stmt id, const struct db_param
 }
 
 enum db_rc db_customer_get_enriched(struct db *db, const char *tenant, const char *id,
-				    struct strbuf *out)
+                                    struct strbuf *out)
 {
 	struct enriched_ctx c = {out, 0, 0};
 	struct db_param p[2] = {dbp_cstr(tenant), dbp_cstr(id)};
@@ -148,7 +148,8 @@ enum db_rc db_customer_get_enriched(struct db *db, const char *tenant, const cha
 		return DB_NOT_FOUND;
 	rc = append_docs(db, STMT_OPPORTUNITY_LIST_BY_CUSTOMER, p, ",\"opportunities\":[", &c);
 	if (rc == DB_OK)
-		rc = append_docs(db, STMT_ACTIVITY_RECENT_BY_CUSTOMER, p, ",\"recentActivities\":[", &c);
+		rc = append_docs(db, STMT_ACTIVITY_RECENT_BY_CUSTOMER, p, ",\"recentActivities\":[",
+		                 &c);
 	strbuf_append_char(out, '}');
 	return rc;
 }

@@ -9,7 +9,7 @@
 #include "model/model.h"
 #include "model/stmt.h"
 
-#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+#define DUMP_FLAGS      (JSON_COMPACT | JSON_REAL_PRECISION(15))
 #define SORT_NAME_CHARS 255
 
 struct locked {
@@ -57,11 +57,13 @@ static enum db_rc store(struct db *db, const char *tenant, const char *id, const
 	if (name == NULL)
 		name = "";
 	struct db_param p[7] = {
-		dbp_str(name, prefix_chars(name, SORT_NAME_CHARS)),
-		dbp_cstr(json_string_value(json_object_get(doc, "ownerId"))),
-		dbp_cstr(json_string_value(json_object_get(doc, "crmStatus"))),
-		has_due ? dbp_int(due_t) : dbp_null(),
-		dbp_cstr(text), dbp_cstr(tenant), dbp_cstr(id),
+	        dbp_str(name, prefix_chars(name, SORT_NAME_CHARS)),
+	        dbp_cstr(json_string_value(json_object_get(doc, "ownerId"))),
+	        dbp_cstr(json_string_value(json_object_get(doc, "crmStatus"))),
+	        has_due ? dbp_int(due_t) : dbp_null(),
+	        dbp_cstr(text),
+	        dbp_cstr(tenant),
+	        dbp_cstr(id),
 	};
 	enum db_rc rc = db_run(db, STMT_CUSTOMER_UPDATE, p, NULL, NULL, NULL);
 	free(text);
@@ -80,7 +82,7 @@ static enum db_rc check_owner(struct db *db, const char *tenant, const struct ch
 
 /* One attempt: DB_RETRY and DB_UNAVAILABLE leave nothing behind. */
 static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
-			  const struct change *ch, struct customer_change_out *out)
+                          const struct change *ch, struct customer_change_out *out)
 {
 	struct locked l = {NULL, 0};
 	struct db_param key[2] = {dbp_cstr(tenant), dbp_cstr(id)};
@@ -111,8 +113,8 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 	return rc;
 }
 
-enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
-			      struct change *ch, struct customer_change_out *out)
+enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id, struct change *ch,
+                              struct customer_change_out *out)
 {
 	char event_id[UUID7_STR_SIZE];
 	if (uuid7_generate(event_id) != 0)

@@ -13,16 +13,16 @@
 #include "model/model.h"
 #include "model/stmt.h"
 
-#define MAX_COLS 8
-#define MAX_PARAMS 12
-#define COL_INITIAL 16384
+#define MAX_COLS             8
+#define MAX_PARAMS           12
+#define COL_INITIAL          16384
 #define RECONNECT_BACKOFF_US 100000 /* fail fast between attempts while the server is down */
 
 struct db {
 	const struct config *cfg;
 	int admin;
-	MYSQL *conn;                    /* NULL while disconnected */
-	MYSQL_STMT *stmts[STMT__MAX];   /* prepared lazily, once per connection */
+	MYSQL *conn;                  /* NULL while disconnected */
+	MYSQL_STMT *stmts[STMT__MAX]; /* prepared lazily, once per connection */
 	int in_tx;
 	crm_time_t last_attempt;
 	char error[256];
@@ -37,7 +37,7 @@ struct db {
 const char *db_strerror(enum db_rc rc)
 {
 	static const char *const names[DB__MAX] = {
-		"ok", "not found", "conflict", "database unavailable", "retry", "database error",
+	        "ok", "not found", "conflict", "database unavailable", "retry", "database error",
 	};
 	return (rc >= 0 && rc < DB__MAX) ? names[rc] : "unknown";
 }
@@ -117,9 +117,9 @@ static enum db_rc session_setup(struct db *db)
 	char sql[160];
 	/* integers from our own configuration only */
 	snprintf(sql, sizeof(sql),
-		 "SET SESSION time_zone = '+00:00', innodb_lock_wait_timeout = %d,"
-		 " max_statement_time = %d",
-		 db->cfg->db_lock_wait_timeout, db->cfg->db_query_timeout);
+	         "SET SESSION time_zone = '+00:00', innodb_lock_wait_timeout = %d,"
+	         " max_statement_time = %d",
+	         db->cfg->db_lock_wait_timeout, db->cfg->db_query_timeout);
 	if (mysql_query(db->conn, sql) != 0) {
 		snprintf(db->error, sizeof(db->error), "session setup: %s", mysql_error(db->conn));
 		return DB_UNAVAILABLE;
@@ -141,8 +141,8 @@ static enum db_rc connect_db(struct db *db)
 	const char *user = db->admin && c->db_admin_user[0] ? c->db_admin_user : c->db_user;
 	const char *pass = db->admin && c->db_admin_user[0] ? c->db_admin_password : c->db_password;
 	if (mysql_real_connect(db->conn, c->db_socket[0] ? NULL : c->db_host, user, pass,
-			       c->db_name, (unsigned int)c->db_port,
-			       c->db_socket[0] ? c->db_socket : NULL, 0) == NULL) {
+	                       c->db_name, (unsigned int)c->db_port,
+	                       c->db_socket[0] ? c->db_socket : NULL, 0) == NULL) {
 		snprintf(db->error, sizeof(db->error), "connect: %s", mysql_error(db->conn));
 		disconnect(db);
 		return DB_UNAVAILABLE;
@@ -189,10 +189,8 @@ static int connection_lost(unsigned int err)
 	case CR_SERVER_LOST_EXTENDED:
 	case ER_CONNECTION_KILLED:
 	case ER_SERVER_SHUTDOWN:
-	case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
-		return 1;
-	default:
-		return 0;
+	case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */ return 1;
+	default: return 0;
 	}
 }
 
@@ -205,14 +203,10 @@ static enum db_rc classify(struct db *db, unsigned int err, const char *msg)
 	}
 	switch (err) {
 	case ER_LOCK_DEADLOCK:
-	case ER_LOCK_WAIT_TIMEOUT:
-		return DB_RETRY;
-	case ER_STATEMENT_TIMEOUT:
-		return DB_UNAVAILABLE;
-	case ER_DUP_ENTRY:
-		return DB_CONFLICT;
-	default:
-		return DB_ERROR;
+	case ER_LOCK_WAIT_TIMEOUT: return DB_RETRY;
+	case ER_STATEMENT_TIMEOUT: return DB_UNAVAILABLE;
+	case ER_DUP_ENTRY: return DB_CONFLICT;
+	default: return DB_ERROR;
 	}
 }
 
@@ -231,10 +225,12 @@ static enum db_rc prepare(struct db *db, enum stmt id, MYSQL_STMT **out)
 		mysql_stmt_close(st);
 		return rc;
 	}
-	if (mysql_stmt_param_count(st) != def->nparams || mysql_stmt_field_count(st) != def->ncols) {
-		snprintf(db->error, sizeof(db->error), "statement %d: %lu params, %u columns; table says %u, %u",
-			 (int)id, mysql_stmt_param_count(st), mysql_stmt_field_count(st), def->nparams,
-			 def->ncols);
+	if (mysql_stmt_param_count(st) != def->nparams ||
+	    mysql_stmt_field_count(st) != def->ncols) {
+		snprintf(db->error, sizeof(db->error),
+		         "statement %d: %lu params, %u columns; table says %u, %u", (int)id,
+		         mysql_stmt_param_count(st), mysql_stmt_field_count(st), def->nparams,
+		         def->ncols);
 		mysql_stmt_close(st);
 		return DB_ERROR;
 	}
@@ -257,9 +253,7 @@ static void bind_params(MYSQL_BIND *b, const struct db_param *p, unsigned n, lon
 			b[i].buffer_type = MYSQL_TYPE_LONGLONG;
 			b[i].buffer = &nums[i];
 			break;
-		default:
-			b[i].buffer_type = MYSQL_TYPE_NULL;
-			break;
+		default: b[i].buffer_type = MYSQL_TYPE_NULL; break;
 		}
 	}
 }
@@ -325,8 +319,8 @@ static enum db_rc fetch_rows(struct db *db, MYSQL_STMT *st, unsigned n, db_row_f
 	return rc;
 }
 
-static enum db_rc run_once(struct db *db, enum stmt id, const struct db_param *params,
-			   db_row_fn fn, void *arg, unsigned long long *affected)
+static enum db_rc run_once(struct db *db, enum stmt id, const struct db_param *params, db_row_fn fn,
+                           void *arg, unsigned long long *affected)
 {
 	const struct stmt_def *def = &stmt_table[id];
 	MYSQL_BIND pb[MAX_PARAMS];
@@ -346,7 +340,7 @@ static enum db_rc run_once(struct db *db, enum stmt id, const struct db_param *p
 }
 
 enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db_row_fn fn,
-		  void *arg, unsigned long long *affected)
+                  void *arg, unsigned long long *affected)
 {
 	int was_connected = db->conn != NULL, in_tx = db->in_tx;
 	enum db_rc rc = run_once(db, id, params, fn, arg, affected);

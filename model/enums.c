@@ -13,24 +13,26 @@ struct enum_table {
 
 /* Indexed by enum enum_set; ENUM_CRM_STATUS follows enum crm_status. */
 static const struct enum_table enum_tables[ENUM_SET__MAX] = {
-	[ENUM_CRM_STATUS] = {6, "LEAD, PROSPECT, ACTIVE, CUSTOMER, INACTIVE or CHURNED",
-			     {"LEAD", "PROSPECT", "ACTIVE", "CUSTOMER", "INACTIVE", "CHURNED"}},
-	[ENUM_CUSTOMER_TYPE] = {2, "PERSON or COMPANY", {"PERSON", "COMPANY"}},
-	[ENUM_OPPORTUNITY_STATUS] = {7,
-				     "NEW, IN_DISCUSSION, PROPOSAL_SENT, ACCEPTED, IN_EXECUTION, "
-				     "COMPLETED or LOST",
-				     {"NEW", "IN_DISCUSSION", "PROPOSAL_SENT", "ACCEPTED",
-				      "IN_EXECUTION", "COMPLETED", "LOST"}},
-	[ENUM_ACTIVITY_TYPE] = {5, "CALL, EMAIL, MEETING, NOTE or TASK",
-				{"CALL", "EMAIL", "MEETING", "NOTE", "TASK"}},
-	[ENUM_ACTIVITY_PRIORITY] = {3, "LOW, MEDIUM or HIGH", {"LOW", "MEDIUM", "HIGH"}},
-	[ENUM_PAYMENT_STATUS] = {3, "PENDING, INVOICED or PAID", {"PENDING", "INVOICED", "PAID"}},
-	[ENUM_TRIGGER_TYPE] = {2, "STATUS_CHANGE or DATE", {"STATUS_CHANGE", "DATE"}},
-	[ENUM_EVENT_TYPE] = {7,
-			     "CREATE, UPDATE, STATUS_CHANGE, OWNER_CHANGE, NEXT_ACTION, "
-			     "TAG_ADDED or TAG_REMOVED",
-			     {"CREATE", "UPDATE", "STATUS_CHANGE", "OWNER_CHANGE", "NEXT_ACTION",
-			      "TAG_ADDED", "TAG_REMOVED"}},
+        [ENUM_CRM_STATUS] = {6,
+                             "LEAD, PROSPECT, ACTIVE, CUSTOMER, INACTIVE or CHURNED",
+                             {"LEAD", "PROSPECT", "ACTIVE", "CUSTOMER", "INACTIVE", "CHURNED"}},
+        [ENUM_CUSTOMER_TYPE] = {2, "PERSON or COMPANY", {"PERSON", "COMPANY"}},
+        [ENUM_OPPORTUNITY_STATUS] = {7,
+                                     "NEW, IN_DISCUSSION, PROPOSAL_SENT, ACCEPTED, IN_EXECUTION, "
+                                     "COMPLETED or LOST",
+                                     {"NEW", "IN_DISCUSSION", "PROPOSAL_SENT", "ACCEPTED",
+                                      "IN_EXECUTION", "COMPLETED", "LOST"}},
+        [ENUM_ACTIVITY_TYPE] = {5,
+                                "CALL, EMAIL, MEETING, NOTE or TASK",
+                                {"CALL", "EMAIL", "MEETING", "NOTE", "TASK"}},
+        [ENUM_ACTIVITY_PRIORITY] = {3, "LOW, MEDIUM or HIGH", {"LOW", "MEDIUM", "HIGH"}},
+        [ENUM_PAYMENT_STATUS] = {3, "PENDING, INVOICED or PAID", {"PENDING", "INVOICED", "PAID"}},
+        [ENUM_TRIGGER_TYPE] = {2, "STATUS_CHANGE or DATE", {"STATUS_CHANGE", "DATE"}},
+        [ENUM_EVENT_TYPE] = {7,
+                             "CREATE, UPDATE, STATUS_CHANGE, OWNER_CHANGE, NEXT_ACTION, "
+                             "TAG_ADDED or TAG_REMOVED",
+                             {"CREATE", "UPDATE", "STATUS_CHANGE", "OWNER_CHANGE", "NEXT_ACTION",
+                              "TAG_ADDED", "TAG_REMOVED"}},
 };
 
 _Static_assert(CRM_STATUS__MAX == 6, "enum crm_status and its table differ");

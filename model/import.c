@@ -8,7 +8,7 @@
 #include "model/shape.h"
 #include "model/stmt.h"
 
-#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+#define DUMP_FLAGS      (JSON_COMPACT | JSON_REAL_PRECISION(15))
 #define SORT_NAME_CHARS 255
 
 static const char *str_member(const json_t *o, const char *key)
@@ -58,8 +58,8 @@ static int customer_docs(const json_t *item, char **doc, char **extra)
 {
 	json_t *core = json_copy((json_t *)item);
 	json_t *ext = json_pack("{s:O,s:O}", "preferredLanguage",
-				json_object_get(item, "preferredLanguage"), "visits",
-				json_object_get(item, "visits"));
+	                        json_object_get(item, "preferredLanguage"), "visits",
+	                        json_object_get(item, "visits"));
 	*doc = *extra = NULL;
 	if (core != NULL && ext != NULL) {
 		json_object_del(core, "preferredLanguage");
@@ -85,8 +85,8 @@ static struct db_param overdue_param(const json_t *item)
 	return time_param(item, "nextActionDueDate");
 }
 
-static enum db_rc import_customer(struct db *db, const json_t *item, const char *tenant,
-				  char *err, size_t errlen)
+static enum db_rc import_customer(struct db *db, const json_t *item, const char *tenant, char *err,
+                                  size_t errlen)
 {
 	const char *owner = str_member(item, "ownerId");
 	if (owner != NULL && !id_ok(owner)) {
@@ -103,9 +103,14 @@ static enum db_rc import_customer(struct db *db, const json_t *item, const char 
 	if (name == NULL)
 		name = "";
 	struct db_param p[8] = {
-		dbp_cstr(tenant), dbp_cstr(str_member(item, "id")), dbp_str(name, sort_name_len(name)),
-		dbp_cstr(owner), dbp_cstr(str_member(item, "crmStatus")), overdue_param(item),
-		dbp_cstr(doc), dbp_cstr(extra),
+	        dbp_cstr(tenant),
+	        dbp_cstr(str_member(item, "id")),
+	        dbp_str(name, sort_name_len(name)),
+	        dbp_cstr(owner),
+	        dbp_cstr(str_member(item, "crmStatus")),
+	        overdue_param(item),
+	        dbp_cstr(doc),
+	        dbp_cstr(extra),
 	};
 	enum db_rc rc = db_run(db, STMT_CUSTOMER_UPSERT, p, NULL, NULL, NULL);
 	free(doc);
@@ -114,7 +119,7 @@ static enum db_rc import_customer(struct db *db, const json_t *item, const char 
 }
 
 static enum db_rc import_child(struct db *db, enum stmt st, const json_t *item, const char *key,
-			       const char *tenant)
+                               const char *tenant)
 {
 	char *doc = json_dumps(item, DUMP_FLAGS);
 	if (doc == NULL)
@@ -123,8 +128,11 @@ static enum db_rc import_child(struct db *db, enum stmt st, const json_t *item, 
 	if (when.type == DBP_NULL && st == STMT_ACTIVITY_UPSERT)
 		when = time_param(item, "created");
 	struct db_param p[5] = {
-		dbp_cstr(tenant), dbp_cstr(str_member(item, "id")),
-		dbp_cstr(str_member(item, "customerId")), when, dbp_cstr(doc),
+	        dbp_cstr(tenant),
+	        dbp_cstr(str_member(item, "id")),
+	        dbp_cstr(str_member(item, "customerId")),
+	        when,
+	        dbp_cstr(doc),
 	};
 	enum db_rc rc = db_run(db, st, p, NULL, NULL, NULL);
 	free(doc);
@@ -132,7 +140,7 @@ static enum db_rc import_child(struct db *db, enum stmt st, const json_t *item, 
 }
 
 static enum db_rc import_user(struct db *db, const json_t *item, int active, const char *tenant,
-			      char *err, size_t errlen)
+                              char *err, size_t errlen)
 {
 	const char *username = str_member(item, "username");
 	if (username == NULL) {
@@ -140,27 +148,24 @@ static enum db_rc import_user(struct db *db, const json_t *item, int active, con
 		return DB_CONFLICT;
 	}
 	struct db_param p[5] = {
-		dbp_cstr(tenant), dbp_cstr(str_member(item, "id")), dbp_cstr(username),
-		dbp_cstr(str_member(item, "displayName")), dbp_int(active ? 1 : 0),
+	        dbp_cstr(tenant),        dbp_cstr(str_member(item, "id")),
+	        dbp_cstr(username),      dbp_cstr(str_member(item, "displayName")),
+	        dbp_int(active ? 1 : 0),
 	};
 	return db_run(db, STMT_USER_UPSERT, p, NULL, NULL, NULL);
 }
 
 enum db_rc db_import_item(struct db *db, int shape_kind, const json_t *item, int user_active,
-			  const char *tenant, char *err, size_t errlen)
+                          const char *tenant, char *err, size_t errlen)
 {
 	err[0] = '\0';
 	switch (shape_kind) {
-	case SHAPE_USER:
-		return import_user(db, item, user_active, tenant, err, errlen);
-	case SHAPE_CUSTOMER:
-		return import_customer(db, item, tenant, err, errlen);
+	case SHAPE_USER: return import_user(db, item, user_active, tenant, err, errlen);
+	case SHAPE_CUSTOMER: return import_customer(db, item, tenant, err, errlen);
 	case SHAPE_OPPORTUNITY:
 		return import_child(db, STMT_OPPORTUNITY_UPSERT, item, "created", tenant);
 	case SHAPE_ACTIVITY:
 		return import_child(db, STMT_ACTIVITY_UPSERT, item, "scheduledAt", tenant);
-	default:
-		snprintf(err, errlen, "unknown item kind");
-		return DB_CONFLICT;
+	default: snprintf(err, errlen, "unknown item kind"); return DB_CONFLICT;
 	}
 }

@@ -14,7 +14,7 @@
 static const struct {
 	enum crm_status from, to;
 } moves[] = {
-	{L, P}, {L, I}, {P, A}, {P, I}, {A, C}, {C, I}, {I, A}, {I, X},
+        {L, P}, {L, I}, {P, A}, {P, I}, {A, C}, {C, I}, {I, A}, {I, X},
 };
 
 int lifecycle_allows(enum crm_status from, enum crm_status to)
@@ -36,7 +36,8 @@ void lifecycle_moves(enum crm_status from, char *out, size_t cap)
 			continue;
 		found++;
 		const char *sep = found == 1 ? "" : (found == total ? " or " : ", ");
-		n += (size_t)snprintf(out + n, cap - n, "%s%s", sep, enum_name(ENUM_CRM_STATUS, to));
+		n += (size_t)snprintf(out + n, cap - n, "%s%s", sep,
+		                      enum_name(ENUM_CRM_STATUS, to));
 	}
 	if (total == 0)
 		snprintf(out, cap, "none (%s is final)", enum_name(ENUM_CRM_STATUS, from));
@@ -49,6 +50,6 @@ void lifecycle_markdown(char *out, size_t cap)
 		char list[128];
 		lifecycle_moves((enum crm_status)from, list, sizeof(list));
 		n += (size_t)snprintf(out + n, cap - n, "| %s | %s |\n",
-				      enum_name(ENUM_CRM_STATUS, from), list);
+		                      enum_name(ENUM_CRM_STATUS, from), list);
 	}
 }

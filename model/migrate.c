@@ -25,38 +25,39 @@ struct migration {
  * each list served by an index in its own sort order.
  */
 static const char *const v1_sql[] = {
-	"CREATE TABLE users ("
-	" tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
-	" username VARCHAR(255) NOT NULL, display_name VARCHAR(255) NULL,"
-	" active TINYINT(1) NOT NULL DEFAULT 1,"
-	" PRIMARY KEY (tenant_id, id))" TABLE_OPTS,
-	"CREATE TABLE customers ("
-	" tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
-	" sort_name VARCHAR(255) COLLATE utf8mb4_unicode_ci NOT NULL,"
-	" owner_id VARCHAR(64) NULL,"
-	" crm_status ENUM('LEAD','PROSPECT','ACTIVE','CUSTOMER','INACTIVE','CHURNED') NOT NULL,"
-	" overdue_key BIGINT NULL COMMENT 'next action due (us since epoch) while a next action is set',"
-	" doc LONGTEXT NOT NULL, list_extra LONGTEXT NOT NULL,"
-	" PRIMARY KEY (tenant_id, id),"
-	" KEY customers_by_owner (tenant_id, owner_id, sort_name, id),"
-	" KEY customers_by_status (tenant_id, crm_status, sort_name, id),"
-	" KEY customers_by_due (tenant_id, overdue_key, id))" TABLE_OPTS,
-	"CREATE TABLE opportunities ("
-	" tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
-	" customer_id VARCHAR(64) NOT NULL, created_key BIGINT NULL, doc LONGTEXT NOT NULL,"
-	" PRIMARY KEY (tenant_id, id),"
-	" KEY opportunities_by_customer (tenant_id, customer_id, created_key, id))" TABLE_OPTS,
-	"CREATE TABLE activities ("
-	" tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
-	" customer_id VARCHAR(64) NOT NULL, recent_key BIGINT NULL"
-	" COMMENT 'scheduledAt, else created (us since epoch)', doc LONGTEXT NOT NULL,"
-	" PRIMARY KEY (tenant_id, id),"
-	" KEY activities_by_customer (tenant_id, customer_id, recent_key, id))" TABLE_OPTS,
-	NULL,
+        "CREATE TABLE users ("
+        " tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
+        " username VARCHAR(255) NOT NULL, display_name VARCHAR(255) NULL,"
+        " active TINYINT(1) NOT NULL DEFAULT 1,"
+        " PRIMARY KEY (tenant_id, id))" TABLE_OPTS,
+        "CREATE TABLE customers ("
+        " tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
+        " sort_name VARCHAR(255) COLLATE utf8mb4_unicode_ci NOT NULL,"
+        " owner_id VARCHAR(64) NULL,"
+        " crm_status ENUM('LEAD','PROSPECT','ACTIVE','CUSTOMER','INACTIVE','CHURNED') NOT NULL,"
+        " overdue_key BIGINT NULL COMMENT 'next action due (us since epoch) while a next action is "
+        "set',"
+        " doc LONGTEXT NOT NULL, list_extra LONGTEXT NOT NULL,"
+        " PRIMARY KEY (tenant_id, id),"
+        " KEY customers_by_owner (tenant_id, owner_id, sort_name, id),"
+        " KEY customers_by_status (tenant_id, crm_status, sort_name, id),"
+        " KEY customers_by_due (tenant_id, overdue_key, id))" TABLE_OPTS,
+        "CREATE TABLE opportunities ("
+        " tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
+        " customer_id VARCHAR(64) NOT NULL, created_key BIGINT NULL, doc LONGTEXT NOT NULL,"
+        " PRIMARY KEY (tenant_id, id),"
+        " KEY opportunities_by_customer (tenant_id, customer_id, created_key, id))" TABLE_OPTS,
+        "CREATE TABLE activities ("
+        " tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
+        " customer_id VARCHAR(64) NOT NULL, recent_key BIGINT NULL"
+        " COMMENT 'scheduledAt, else created (us since epoch)', doc LONGTEXT NOT NULL,"
+        " PRIMARY KEY (tenant_id, id),"
+        " KEY activities_by_customer (tenant_id, customer_id, recent_key, id))" TABLE_OPTS,
+        NULL,
 };
 
 static const struct migration migrations[] = {
-	{1, "users, customers, opportunities, activities", v1_sql},
+        {1, "users, customers, opportunities, activities", v1_sql},
 };
 
 static enum db_rc exec_sql(MYSQL *conn, const char *sql, char *err, size_t errlen)
@@ -69,12 +70,14 @@ static enum db_rc exec_sql(MYSQL *conn, const char *sql, char *err, size_t errle
 
 static int current_version(MYSQL *conn, char *err, size_t errlen)
 {
-	if (exec_sql(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-			   " version INT NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL,"
-			   " applied_at DATETIME(6) NOT NULL)" TABLE_OPTS, err, errlen) != DB_OK)
+	if (exec_sql(conn,
+	             "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	             " version INT NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL,"
+	             " applied_at DATETIME(6) NOT NULL)" TABLE_OPTS,
+	             err, errlen) != DB_OK)
 		return -1;
 	if (exec_sql(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", err,
-		     errlen) != DB_OK)
+	             errlen) != DB_OK)
 		return -1;
 	MYSQL_RES *res = mysql_store_result(conn);
 	MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
@@ -98,7 +101,7 @@ static int record_version(MYSQL *conn, const struct migration *m)
 	b[1].buffer = (void *)m->description;
 	b[1].buffer_length = strlen(m->description);
 	int rc = st == NULL || mysql_stmt_prepare(st, sql, sizeof(sql) - 1) != 0 ||
-		 mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0;
+	         mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0;
 	if (st != NULL)
 		mysql_stmt_close(st);
 	return rc ? -1 : 0;
@@ -110,7 +113,8 @@ static enum db_rc apply(MYSQL *conn, const struct migration *m, char *err, size_
 		if (exec_sql(conn, *sql, err, errlen) != DB_OK)
 			return DB_ERROR;
 	if (record_version(conn, m) != 0) {
-		snprintf(err, errlen, "cannot record migration %d: %s", m->version, mysql_error(conn));
+		snprintf(err, errlen, "cannot record migration %d: %s", m->version,
+		         mysql_error(conn));
 		return DB_ERROR;
 	}
 	printf("applied migration %d: %s\n", m->version, m->description);

@@ -13,11 +13,11 @@
 /* What every model call returns; handlers map these to HTTP statuses. */
 enum db_rc {
 	DB_OK = 0,
-	DB_NOT_FOUND,    /* no such row in the caller's tenant */
-	DB_CONFLICT,     /* a rule or constraint forbids the change */
-	DB_UNAVAILABLE,  /* the database cannot be reached or timed out: 503 */
-	DB_RETRY,        /* deadlock or lock wait: the transaction may be retried */
-	DB_ERROR,        /* anything else: logged, 500 */
+	DB_NOT_FOUND,   /* no such row in the caller's tenant */
+	DB_CONFLICT,    /* a rule or constraint forbids the change */
+	DB_UNAVAILABLE, /* the database cannot be reached or timed out: 503 */
+	DB_RETRY,       /* deadlock or lock wait: the transaction may be retried */
+	DB_ERROR,       /* anything else: logged, 500 */
 	DB__MAX
 };
 const char *db_strerror(enum db_rc rc);
@@ -67,10 +67,10 @@ enum list_kind { LIST_BY_OWNER, LIST_BY_STATUS, LIST_OVERDUE, LIST__MAX };
 struct list_query {
 	enum list_kind kind;
 	const char *tenant;
-	const char *filter;          /* owner id or status; unused for overdue */
-	const struct page_key *after;/* NULL: first page */
-	int limit;                   /* 1..1000 */
-	int64_t now;                 /* overdue: due before this instant (µs) */
+	const char *filter;           /* owner id or status; unused for overdue */
+	const struct page_key *after; /* NULL: first page */
+	int limit;                    /* 1..1000 */
+	int64_t now;                  /* overdue: due before this instant (µs) */
 };
 
 /*
@@ -78,20 +78,20 @@ struct list_query {
  * set to 1 when another page follows, and *next then holds its key.
  */
 enum db_rc db_customer_list(struct db *db, const struct list_query *q, struct strbuf *out,
-			    int *more, struct page_key *next);
+                            int *more, struct page_key *next);
 
 /* Appends the enriched customer to out; DB_NOT_FOUND outside the tenant. */
 enum db_rc db_customer_get_enriched(struct db *db, const char *tenant, const char *id,
-				    struct strbuf *out);
+                                    struct strbuf *out);
 
 /* ---- customers: changes (customer_write.c) ----------------------------- */
 
 struct change;
 
 struct customer_change_out {
-	int result;          /* enum change_result */
-	int user_missing;    /* CHANGE_OWNER_SET: no active user of that id */
-	char message[256];   /* CHANGE_REFUSED: why, for the client */
+	int result;        /* enum change_result */
+	int user_missing;  /* CHANGE_OWNER_SET: no active user of that id */
+	char message[256]; /* CHANGE_REFUSED: why, for the client */
 };
 
 /*
@@ -101,8 +101,8 @@ struct customer_change_out {
  * customer or (out->user_missing) owner; DB_CONFLICT when a rule refuses.
  * Sets ch->now to the time of the change.
  */
-enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
-			      struct change *ch, struct customer_change_out *out);
+enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id, struct change *ch,
+                              struct customer_change_out *out);
 
 /* ---- import (import.c) ------------------------------------------------- */
 
@@ -112,6 +112,6 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
  * message in err when the item cannot be stored as it is.
  */
 enum db_rc db_import_item(struct db *db, int shape_kind, const json_t *item, int user_active,
-			  const char *tenant, char *err, size_t errlen);
+                          const char *tenant, char *err, size_t errlen);
 
 #endif

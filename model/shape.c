@@ -10,26 +10,26 @@
 #include "model/enums.h"
 #include "model/shape.h"
 
-#define ID_MAX 64
-#define TAG_CHARS_MAX 50
+#define ID_MAX         64
+#define TAG_CHARS_MAX  50
 #define TEXT_CHARS_MAX 500
-#define PATH_MAX_LEN 200
+#define PATH_MAX_LEN   200
 
 enum field_type {
-	F_STR,       /* string or null */
-	F_ID,        /* required id: 1..64 of [A-Za-z0-9_-] */
-	F_INT,       /* JSON integer in [min, max] or null */
-	F_NUM,       /* integer or real in [min, max] or null; stored as a real */
-	F_BOOL,      /* true, false or null */
-	F_ENUM,      /* a value of enum set `set`, or null (or `dflt` when set) */
-	F_TIME,      /* RFC 3339 date-time or null; rewritten in UTC */
-	F_DATE,      /* YYYY-MM-DD or null */
-	F_TEXT,      /* null or 1..500 characters */
-	F_TENANT,    /* null or the import tenant; always written as the tenant */
-	F_OBJ,       /* object of schema `sub`, or null */
-	F_OBJ_ARR,   /* array of objects of schema `sub`; null/absent is [] */
-	F_STR_ARR,   /* array of strings; null/absent is [] */
-	F_TAGS       /* customer tags: unique (case-folded), 1..50 characters, at most 100 */
+	F_STR,     /* string or null */
+	F_ID,      /* required id: 1..64 of [A-Za-z0-9_-] */
+	F_INT,     /* JSON integer in [min, max] or null */
+	F_NUM,     /* integer or real in [min, max] or null; stored as a real */
+	F_BOOL,    /* true, false or null */
+	F_ENUM,    /* a value of enum set `set`, or null (or `dflt` when set) */
+	F_TIME,    /* RFC 3339 date-time or null; rewritten in UTC */
+	F_DATE,    /* YYYY-MM-DD or null */
+	F_TEXT,    /* null or 1..500 characters */
+	F_TENANT,  /* null or the import tenant; always written as the tenant */
+	F_OBJ,     /* object of schema `sub`, or null */
+	F_OBJ_ARR, /* array of objects of schema `sub`; null/absent is [] */
+	F_STR_ARR, /* array of strings; null/absent is [] */
+	F_TAGS     /* customer tags: unique (case-folded), 1..50 characters, at most 100 */
 };
 
 struct schema;
@@ -37,11 +37,11 @@ struct schema;
 struct field {
 	const char *name;
 	enum field_type type;
-	int input_only;             /* checked but not part of the canonical output */
-	enum enum_set set;          /* F_ENUM */
-	const char *dflt;           /* F_ENUM: the value for absent/null */
-	double min, max;            /* F_INT, F_NUM */
-	const struct schema *sub;   /* F_OBJ, F_OBJ_ARR */
+	int input_only;           /* checked but not part of the canonical output */
+	enum enum_set set;        /* F_ENUM */
+	const char *dflt;         /* F_ENUM: the value for absent/null */
+	double min, max;          /* F_INT, F_NUM */
+	const struct schema *sub; /* F_OBJ, F_OBJ_ARR */
 };
 
 struct schema {
@@ -51,182 +51,243 @@ struct schema {
 
 #define ANY_MIN (-DBL_MAX)
 #define ANY_MAX DBL_MAX
-#define STR(n) {n, F_STR, 0, 0, NULL, 0, 0, NULL}
-#define ID(n) {n, F_ID, 0, 0, NULL, 0, 0, NULL}
-#define INT(n, lo, hi) {n, F_INT, 0, 0, NULL, lo, hi, NULL}
-#define NUM(n, lo, hi) {n, F_NUM, 0, 0, NULL, lo, hi, NULL}
-#define BOOL(n) {n, F_BOOL, 0, 0, NULL, 0, 0, NULL}
-#define ENUM(n, s) {n, F_ENUM, 0, s, NULL, 0, 0, NULL}
-#define ENUM_DFLT(n, s, d) {n, F_ENUM, 0, s, d, 0, 0, NULL}
-#define TIME(n) {n, F_TIME, 0, 0, NULL, 0, 0, NULL}
-#define DATE(n) {n, F_DATE, 0, 0, NULL, 0, 0, NULL}
-#define TEXT(n) {n, F_TEXT, 0, 0, NULL, 0, 0, NULL}
-#define TENANT(n) {n, F_TENANT, 0, 0, NULL, 0, 0, NULL}
-#define OBJ(n, s) {n, F_OBJ, 0, 0, NULL, 0, 0, &s}
-#define OBJ_ARR(n, s) {n, F_OBJ_ARR, 0, 0, NULL, 0, 0, &s}
-#define STR_ARR(n) {n, F_STR_ARR, 0, 0, NULL, 0, 0, NULL}
-#define TAGS(n) {n, F_TAGS, 0, 0, NULL, 0, 0, NULL}
-#define SCHEMA(f) {f, sizeof(f) / sizeof(f[0])}
+#define STR(n)                                                                                     \
+	{                                                                                          \
+		n, F_STR, 0, 0, NULL, 0, 0, NULL                                                   \
+	}
+#define ID(n)                                                                                      \
+	{                                                                                          \
+		n, F_ID, 0, 0, NULL, 0, 0, NULL                                                    \
+	}
+#define INT(n, lo, hi)                                                                             \
+	{                                                                                          \
+		n, F_INT, 0, 0, NULL, lo, hi, NULL                                                 \
+	}
+#define NUM(n, lo, hi)                                                                             \
+	{                                                                                          \
+		n, F_NUM, 0, 0, NULL, lo, hi, NULL                                                 \
+	}
+#define BOOL(n)                                                                                    \
+	{                                                                                          \
+		n, F_BOOL, 0, 0, NULL, 0, 0, NULL                                                  \
+	}
+#define ENUM(n, s)                                                                                 \
+	{                                                                                          \
+		n, F_ENUM, 0, s, NULL, 0, 0, NULL                                                  \
+	}
+#define ENUM_DFLT(n, s, d)                                                                         \
+	{                                                                                          \
+		n, F_ENUM, 0, s, d, 0, 0, NULL                                                     \
+	}
+#define TIME(n)                                                                                    \
+	{                                                                                          \
+		n, F_TIME, 0, 0, NULL, 0, 0, NULL                                                  \
+	}
+#define DATE(n)                                                                                    \
+	{                                                                                          \
+		n, F_DATE, 0, 0, NULL, 0, 0, NULL                                                  \
+	}
+#define TEXT(n)                                                                                    \
+	{                                                                                          \
+		n, F_TEXT, 0, 0, NULL, 0, 0, NULL                                                  \
+	}
+#define TENANT(n)                                                                                  \
+	{                                                                                          \
+		n, F_TENANT, 0, 0, NULL, 0, 0, NULL                                                \
+	}
+#define OBJ(n, s)                                                                                  \
+	{                                                                                          \
+		n, F_OBJ, 0, 0, NULL, 0, 0, &s                                                     \
+	}
+#define OBJ_ARR(n, s)                                                                              \
+	{                                                                                          \
+		n, F_OBJ_ARR, 0, 0, NULL, 0, 0, &s                                                 \
+	}
+#define STR_ARR(n)                                                                                 \
+	{                                                                                          \
+		n, F_STR_ARR, 0, 0, NULL, 0, 0, NULL                                               \
+	}
+#define TAGS(n)                                                                                    \
+	{                                                                                          \
+		n, F_TAGS, 0, 0, NULL, 0, 0, NULL                                                  \
+	}
+#define SCHEMA(f)                                                                                  \
+	{                                                                                          \
+		f, sizeof(f) / sizeof(f[0])                                                        \
+	}
 
 static const struct field avatar_fields[] = {
-	STR("blobId"), INT("height", 0, ANY_MAX), STR("thumbnailBlobId"), INT("width", 0, ANY_MAX),
+        STR("blobId"),
+        INT("height", 0, ANY_MAX),
+        STR("thumbnailBlobId"),
+        INT("width", 0, ANY_MAX),
 };
 static const struct schema avatar_schema = SCHEMA(avatar_fields);
 
 static const struct field address_fields[] = {
-	STR("city"), STR("country"), STR("houseNumber"), STR("id"),
-	NUM("latitude", -90, 90), NUM("longitude", -180, 180), STR("postalCode"), STR("street"),
+        STR("city"),
+        STR("country"),
+        STR("houseNumber"),
+        STR("id"),
+        NUM("latitude", -90, 90),
+        NUM("longitude", -180, 180),
+        STR("postalCode"),
+        STR("street"),
 };
 static const struct schema address_schema = SCHEMA(address_fields);
 
 static const struct field contact_fields[] = {
-	STR("department"), STR("email"), STR("firstName"), STR("id"), STR("lastName"), STR("phone"),
+        STR("department"), STR("email"), STR("firstName"), STR("id"), STR("lastName"), STR("phone"),
 };
 static const struct schema contact_schema = SCHEMA(contact_fields);
 
 static const struct field event_fields[] = {
-	STR("authorId"), TIME("date"), STR("description"), STR("id"), ENUM("type", ENUM_EVENT_TYPE),
+        STR("authorId"), TIME("date"), STR("description"), STR("id"), ENUM("type", ENUM_EVENT_TYPE),
 };
 static const struct schema event_schema = SCHEMA(event_fields);
 
 static const struct field visit_fields[] = {
-	INT("frequency", 0, ANY_MAX), STR("ip"), TIME("time"),
+        INT("frequency", 0, ANY_MAX),
+        STR("ip"),
+        TIME("time"),
 };
 static const struct schema visit_schema = SCHEMA(visit_fields);
 
 static const struct field customer_fields[] = {
-	OBJ("avatar", avatar_schema),
-	OBJ("billingAddress", address_schema),
-	STR("btw"),
-	OBJ_ARR("contacts", contact_schema),
-	TIME("created"),
-	STR("createdBy"),
-	ENUM_DFLT("crmStatus", ENUM_CRM_STATUS, "LEAD"),
-	OBJ_ARR("deliveryAddresses", address_schema),
-	STR("email"),
-	OBJ_ARR("events", event_schema),
-	ID("id"),
-	STR("industry"),
-	STR("kvk"),
-	STR("leadSource"),
-	STR("name"),
-	TEXT("nextAction"),
-	TIME("nextActionDueDate"),
-	STR("ownerId"),
-	STR("phone"),
-	STR("preferredLanguage"),
-	STR("region"),
-	STR("subsidiaryId"),
-	TAGS("tags"),
-	TENANT("tenantId"),
-	ENUM("type", ENUM_CUSTOMER_TYPE),
-	TIME("updated"),
-	STR("updatedBy"),
-	STR("userId"),
-	OBJ_ARR("visits", visit_schema),
-	STR("website"),
+        OBJ("avatar", avatar_schema),
+        OBJ("billingAddress", address_schema),
+        STR("btw"),
+        OBJ_ARR("contacts", contact_schema),
+        TIME("created"),
+        STR("createdBy"),
+        ENUM_DFLT("crmStatus", ENUM_CRM_STATUS, "LEAD"),
+        OBJ_ARR("deliveryAddresses", address_schema),
+        STR("email"),
+        OBJ_ARR("events", event_schema),
+        ID("id"),
+        STR("industry"),
+        STR("kvk"),
+        STR("leadSource"),
+        STR("name"),
+        TEXT("nextAction"),
+        TIME("nextActionDueDate"),
+        STR("ownerId"),
+        STR("phone"),
+        STR("preferredLanguage"),
+        STR("region"),
+        STR("subsidiaryId"),
+        TAGS("tags"),
+        TENANT("tenantId"),
+        ENUM("type", ENUM_CUSTOMER_TYPE),
+        TIME("updated"),
+        STR("updatedBy"),
+        STR("userId"),
+        OBJ_ARR("visits", visit_schema),
+        STR("website"),
 };
 
 static const struct field change_order_fields[] = {
-	NUM("amount", ANY_MIN, ANY_MAX), STR("category"), TIME("createdAt"), STR("createdBy"),
-	TIME("date"), STR("description"), STR("id"),
+        NUM("amount", ANY_MIN, ANY_MAX),
+        STR("category"),
+        TIME("createdAt"),
+        STR("createdBy"),
+        TIME("date"),
+        STR("description"),
+        STR("id"),
 };
 static const struct schema change_order_schema = SCHEMA(change_order_fields);
 
 static const struct field payment_fields[] = {
-	STR("id"),
-	BOOL("includeChangeOrders"),
-	STR("invoiceId"),
-	STR("label"),
-	INT("paymentDueDays", 0, ANY_MAX),
-	NUM("percentage", 0, 100),
-	INT("relativeDays", ANY_MIN, ANY_MAX),
-	ENUM("status", ENUM_PAYMENT_STATUS),
-	ENUM("triggerStatus", ENUM_OPPORTUNITY_STATUS),
-	ENUM("triggerType", ENUM_TRIGGER_TYPE),
-	TIME("triggeredAt"),
+        STR("id"),
+        BOOL("includeChangeOrders"),
+        STR("invoiceId"),
+        STR("label"),
+        INT("paymentDueDays", 0, ANY_MAX),
+        NUM("percentage", 0, 100),
+        INT("relativeDays", ANY_MIN, ANY_MAX),
+        ENUM("status", ENUM_PAYMENT_STATUS),
+        ENUM("triggerStatus", ENUM_OPPORTUNITY_STATUS),
+        ENUM("triggerType", ENUM_TRIGGER_TYPE),
+        TIME("triggeredAt"),
 };
 static const struct schema payment_schema = SCHEMA(payment_fields);
 
 static const struct field opportunity_fields[] = {
-	OBJ_ARR("changeOrders", change_order_schema),
-	TIME("created"),
-	STR("createdBy"),
-	ID("customerId"),
-	STR("description"),
-	STR_ARR("estimateIds"),
-	OBJ_ARR("events", event_schema),
-	TIME("expectedCloseDate"),
-	TIME("fulfillmentDate"),
-	ID("id"),
-	STR_ARR("invoiceIds"),
-	STR("leadId"),
-	STR("name"),
-	STR("nextAction"),
-	TIME("nextActionDueDate"),
-	STR("notes"),
-	TIME("orderDate"),
-	STR("orderId"),
-	STR("ownerId"),
-	OBJ_ARR("paymentSchedule", payment_schema),
-	INT("probability", 0, 100),
-	STR_ARR("productIds"),
-	DATE("scheduledEndDate"),
-	DATE("scheduledStartDate"),
-	STR("source"),
-	ENUM("status", ENUM_OPPORTUNITY_STATUS),
-	STR_ARR("tags"),
-	STR("teamId"),
-	TENANT("tenantId"),
-	TIME("updated"),
-	STR("updatedBy"),
-	NUM("value", ANY_MIN, ANY_MAX),
+        OBJ_ARR("changeOrders", change_order_schema),
+        TIME("created"),
+        STR("createdBy"),
+        ID("customerId"),
+        STR("description"),
+        STR_ARR("estimateIds"),
+        OBJ_ARR("events", event_schema),
+        TIME("expectedCloseDate"),
+        TIME("fulfillmentDate"),
+        ID("id"),
+        STR_ARR("invoiceIds"),
+        STR("leadId"),
+        STR("name"),
+        STR("nextAction"),
+        TIME("nextActionDueDate"),
+        STR("notes"),
+        TIME("orderDate"),
+        STR("orderId"),
+        STR("ownerId"),
+        OBJ_ARR("paymentSchedule", payment_schema),
+        INT("probability", 0, 100),
+        STR_ARR("productIds"),
+        DATE("scheduledEndDate"),
+        DATE("scheduledStartDate"),
+        STR("source"),
+        ENUM("status", ENUM_OPPORTUNITY_STATUS),
+        STR_ARR("tags"),
+        STR("teamId"),
+        TENANT("tenantId"),
+        TIME("updated"),
+        STR("updatedBy"),
+        NUM("value", ANY_MIN, ANY_MAX),
 };
 
 static const struct field activity_fields[] = {
-	STR_ARR("attendees"),
-	BOOL("completed"),
-	TIME("completedAt"),
-	STR("contactEmail"),
-	STR("contactName"),
-	STR("contactPhone"),
-	TIME("created"),
-	STR("createdBy"),
-	ID("customerId"),
-	STR("description"),
-	TIME("dueDate"),
-	TIME("dueNotifiedAt"),
-	INT("durationMinutes", 0, ANY_MAX),
-	OBJ_ARR("events", event_schema),
-	ID("id"),
-	BOOL("isCompleted"),
-	STR("location"),
-	STR("opportunityId"),
-	STR("outcome"),
-	STR("ownerId"),
-	ENUM("priority", ENUM_ACTIVITY_PRIORITY),
-	TIME("scheduledAt"),
-	STR("subject"),
-	TENANT("tenantId"),
-	ENUM("type", ENUM_ACTIVITY_TYPE),
-	TIME("updated"),
-	STR("updatedBy"),
+        STR_ARR("attendees"),
+        BOOL("completed"),
+        TIME("completedAt"),
+        STR("contactEmail"),
+        STR("contactName"),
+        STR("contactPhone"),
+        TIME("created"),
+        STR("createdBy"),
+        ID("customerId"),
+        STR("description"),
+        TIME("dueDate"),
+        TIME("dueNotifiedAt"),
+        INT("durationMinutes", 0, ANY_MAX),
+        OBJ_ARR("events", event_schema),
+        ID("id"),
+        BOOL("isCompleted"),
+        STR("location"),
+        STR("opportunityId"),
+        STR("outcome"),
+        STR("ownerId"),
+        ENUM("priority", ENUM_ACTIVITY_PRIORITY),
+        TIME("scheduledAt"),
+        STR("subject"),
+        TENANT("tenantId"),
+        ENUM("type", ENUM_ACTIVITY_TYPE),
+        TIME("updated"),
+        STR("updatedBy"),
 };
 
 /* "active" and "tenantId" are accepted on input, checked, and not written. */
 static const struct field user_fields[] = {
-	{"active", F_BOOL, 1, 0, NULL, 0, 0, NULL},
-	STR("displayName"),
-	ID("id"),
-	{"tenantId", F_TENANT, 1, 0, NULL, 0, 0, NULL},
-	STR("username"),
+        {"active", F_BOOL, 1, 0, NULL, 0, 0, NULL},     STR("displayName"), ID("id"),
+        {"tenantId", F_TENANT, 1, 0, NULL, 0, 0, NULL}, STR("username"),
 };
 
 static const struct schema kind_schemas[SHAPE__MAX] = {
-	[SHAPE_USER] = SCHEMA(user_fields),
-	[SHAPE_CUSTOMER] = SCHEMA(customer_fields),
-	[SHAPE_OPPORTUNITY] = SCHEMA(opportunity_fields),
-	[SHAPE_ACTIVITY] = SCHEMA(activity_fields),
+        [SHAPE_USER] = SCHEMA(user_fields),
+        [SHAPE_CUSTOMER] = SCHEMA(customer_fields),
+        [SHAPE_OPPORTUNITY] = SCHEMA(opportunity_fields),
+        [SHAPE_ACTIVITY] = SCHEMA(activity_fields),
 };
 
 /* State of one shape_canonical call: the error sink and the member path. */
@@ -239,8 +300,7 @@ struct shape_ctx {
 };
 
 /* Writes "<path>: <message>" into the error buffer; returns NULL for tail calls. */
-__attribute__((format(printf, 2, 3))) static json_t *fail(struct shape_ctx *c, const char *fmt,
-							   ...)
+__attribute__((format(printf, 2, 3))) static json_t *fail(struct shape_ctx *c, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -290,7 +350,7 @@ static json_t *made(struct shape_ctx *c, json_t *v)
 static int id_valid(const char *s, size_t len)
 {
 	static const char id_chars[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 	if (len == 0 || len > ID_MAX)
 		return 0;
 	for (size_t i = 0; i < len; i++)
@@ -351,8 +411,8 @@ static json_t *canon_enum(struct shape_ctx *c, const struct field *f, const json
 	if (!json_is_string(v))
 		return fail(c, "expected one of %s%s", enum_list(f->set), orn);
 	if (enum_lookup(f->set, json_string_value(v), json_string_length(v)) < 0)
-		return fail(c, "'%.40s' is not one of %s%s", json_string_value(v), enum_list(f->set),
-			    orn);
+		return fail(c, "'%.40s' is not one of %s%s", json_string_value(v),
+		            enum_list(f->set), orn);
 	return canon_string(c, v);
 }
 
@@ -363,7 +423,8 @@ static json_t *canon_time(struct shape_ctx *c, const json_t *v)
 
 	if (!json_is_string(v) ||
 	    timefmt_parse_rfc3339(json_string_value(v), json_string_length(v), &t) != 0)
-		return fail(c, "expected an RFC 3339 date-time such as 2019-08-24T14:15:22Z, or null");
+		return fail(c,
+		            "expected an RFC 3339 date-time such as 2019-08-24T14:15:22Z, or null");
 	timefmt_format_rfc3339(t, buf);
 	return made(c, json_string(buf));
 }
@@ -394,7 +455,7 @@ static json_t *canon_tenant(struct shape_ctx *c, const json_t *v)
 		if (strcmp(json_string_value(v), c->tenant) != 0 ||
 		    json_string_length(v) != strlen(c->tenant))
 			return fail(c, "'%.64s' does not match the import tenant '%.64s'",
-				    json_string_value(v), c->tenant);
+			            json_string_value(v), c->tenant);
 	}
 	return made(c, json_string(c->tenant));
 }
@@ -413,10 +474,10 @@ static json_t *canon_tag(struct shape_ctx *c, const json_t *v, const json_t *don
 		return fail(c, "must not begin or end with a space");
 	size_t i;
 	json_t *prev;
-	json_array_foreach(done, i, prev)
+	json_array_foreach (done, i, prev)
 		if (tag_equal(json_string_value(prev), s))
 			return fail(c, "duplicate of tag '%s' (tags ignore case)",
-				    json_string_value(prev));
+			            json_string_value(prev));
 	return canon_string(c, v);
 }
 
@@ -424,15 +485,14 @@ static json_t *canon_object(struct shape_ctx *c, const struct schema *sc, const 
 
 /* Canonicalises one array element according to the array field's type. */
 static json_t *canon_element(struct shape_ctx *c, const struct field *f, const json_t *v,
-			     const json_t *done)
+                             const json_t *done)
 {
 	switch (f->type) {
 	case F_OBJ_ARR:
-		return json_is_object(v) ? canon_object(c, f->sub, v) : fail(c, "expected an object");
-	case F_TAGS:
-		return canon_tag(c, v, done);
-	default:
-		return json_is_string(v) ? canon_string(c, v) : fail(c, "expected a string");
+		return json_is_object(v) ? canon_object(c, f->sub, v)
+		                         : fail(c, "expected an object");
+	case F_TAGS: return canon_tag(c, v, done);
+	default: return json_is_string(v) ? canon_string(c, v) : fail(c, "expected a string");
 	}
 }
 
@@ -505,7 +565,7 @@ static int check_unknown(struct shape_ctx *c, const struct schema *sc, const jso
 {
 	const char *key;
 	json_t *v;
-	json_object_foreach((json_t *)in, key, v) {
+	json_object_foreach ((json_t *)in, key, v) {
 		if (find_field(sc, key) == NULL) {
 			push_key(c, key);
 			fail(c, "unknown member");
@@ -545,7 +605,7 @@ static json_t *canon_object(struct shape_ctx *c, const struct schema *sc, const 
 
 /* Returns the canonical item (caller json_decref's it), or NULL with err set. */
 json_t *shape_canonical(enum shape_kind kind, const json_t *in, const char *tenant, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
 	struct shape_ctx c = {tenant, err, errlen, "", 0};
 

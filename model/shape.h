@@ -26,7 +26,7 @@ enum shape_kind {
  * "contacts[1].email: expected a string or null".  `in` is not modified.
  */
 json_t *shape_canonical(enum shape_kind kind, const json_t *in, const char *tenant, char *err,
-			size_t errlen);
+                        size_t errlen);
 
 /* A user item's "active" member: 0 when it is false, else 1 (absent or null
  * means active).  Call it after shape_canonical accepted the item. */

@@ -62,7 +62,7 @@ static inline struct db_param dbp_null(void)
 /* A fetched row: every column as bytes (integers in decimal), NULL-aware. */
 struct db_row {
 	unsigned ncols;
-	const char *const *val;     /* NUL-terminated */
+	const char *const *val; /* NUL-terminated */
 	const unsigned long *len;
 	const char *is_null;
 };
@@ -77,7 +77,7 @@ typedef enum db_rc (*db_row_fn)(void *arg, const struct db_row *row);
  * and retries once when the connection was lost outside a transaction.
  */
 enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db_row_fn fn,
-		  void *arg, unsigned long long *affected);
+                  void *arg, unsigned long long *affected);
 
 /* How often a transaction that hit a deadlock or lock wait is retried. */
 int db_retries(const struct db *db);

@@ -10,7 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct page_key key;
 	for (int kind = 0; kind < LIST__MAX; kind++) {
-		if (cursor_decode((const char *)data, size, (enum list_kind)kind, "fuzz", &key) != 0)
+		if (cursor_decode((const char *)data, size, (enum list_kind)kind, "fuzz", &key) !=
+		    0)
 			continue;
 		char again[CURSOR_MAX];
 		struct page_key back;

@@ -14,11 +14,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (in == NULL)
 		return 0;
 	for (int k = 0; k < SHAPE__MAX; k++) {
-		json_t *out = shape_canonical((enum shape_kind)k, in, "fuzz-tenant", err, sizeof(err));
+		json_t *out =
+		        shape_canonical((enum shape_kind)k, in, "fuzz-tenant", err, sizeof(err));
 		/* canonical output is a fixed point */
 		json_t *again = out ? shape_canonical((enum shape_kind)k, out, "fuzz-tenant", err,
-						      sizeof(err))
-				    : NULL;
+		                                      sizeof(err))
+		                    : NULL;
 		if (out != NULL && (again == NULL || !json_equal(out, again)))
 			__builtin_trap();
 		json_decref(again);

@@ -45,8 +45,10 @@ static const char *env_or(const char *name, const char *fallback)
 static const char *env_required(const char *name)
 {
 	const char *v = getenv(name);
-	cr_assert(v != NULL && v[0] != '\0', "the environment variable %s is not set (run the "
-					     "HTTP tests through scripts/test.sh)", name);
+	cr_assert(v != NULL && v[0] != '\0',
+	          "the environment variable %s is not set (run the "
+	          "HTTP tests through scripts/test.sh)",
+	          name);
 	return v;
 }
 
@@ -102,7 +104,7 @@ static void curl_once(void)
 }
 
 struct http *http_do(const char *method, const char *path, const char *token,
-		     const char *content_type, const char *body, const char *const *extra_headers)
+                     const char *content_type, const char *body, const char *const *extra_headers)
 {
 	curl_once();
 	const char *base = env_required("CRM_TEST_BASE_URL");
@@ -147,13 +149,13 @@ struct http *http_do(const char *method, const char *path, const char *token,
 			/* an explicit (maybe empty) body: Content-Length is always sent */
 			curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
 			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-					 (curl_off_t)(body ? strlen(body) : 0));
+			                 (curl_off_t)(body ? strlen(body) : 0));
 		}
 	}
 
 	CURLcode rc = curl_easy_perform(h);
 	cr_assert_eq(rc, CURLE_OK, "%s %s: %s (is nginx up?)", method, url.data,
-		     curl_easy_strerror(rc));
+	             curl_easy_strerror(rc));
 	struct http *r = calloc(1, sizeof(*r));
 	cr_assert_not_null(r, "out of memory");
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
@@ -226,10 +228,10 @@ static int is_utc_time(const char *s)
 void assert_error_body(const struct http *r, long status)
 {
 	cr_assert_eq(r->status, status, "expected status %ld, got %ld: %s", status, r->status,
-		     r->body);
+	             r->body);
 	char *ct = http_header(r, "Content-Type");
 	cr_assert(ct != NULL && strncasecmp(ct, "application/json", 16) == 0,
-		  "a %ld must be application/json, Content-Type is %s", status, ct ? ct : "absent");
+	          "a %ld must be application/json, Content-Type is %s", status, ct ? ct : "absent");
 	free(ct);
 	const json_t *b = r->json;
 	cr_assert(json_is_object(b), "the %ld body is not a JSON object: %s", status, r->body);
@@ -239,17 +241,17 @@ void assert_error_body(const struct http *r, long status)
 	cr_assert(title != NULL && title[0] != '\0', "error body without a title: %s", r->body);
 	cr_assert(detail != NULL && detail[0] != '\0', "error body without a detail: %s", r->body);
 	cr_assert(is_utc_time(when), "error time '%s' is not RFC 3339 UTC: %s", when ? when : "",
-		  r->body);
+	          r->body);
 	const json_t *st = json_object_get(b, "status");
 	size_t members = 3;
 	if (st != NULL) {
 		cr_assert(json_is_integer(st) && json_integer_value(st) == status,
-			  "error body status member is not %ld: %s", status, r->body);
+		          "error body status member is not %ld: %s", status, r->body);
 		members++;
 	}
 	cr_assert_eq(json_object_size(b), members,
-		     "the error body has members beyond title, detail, time (and status): %s",
-		     r->body);
+	             "the error body has members beyond title, detail, time (and status): %s",
+	             r->body);
 }
 
 /* ---- tokens ---------------------------------------------------------------- */
@@ -283,7 +285,7 @@ static const char *test_secret(void)
 			s++;
 		size_t n = strlen(s);
 		while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' ||
-				 s[n - 1] == '\t'))
+		                 s[n - 1] == '\t'))
 			s[--n] = '\0';
 		snprintf(secret, sizeof(secret), "%s", s);
 	}
@@ -298,10 +300,10 @@ char *token_with_claims(const char *claims_json)
 	const char *secret = test_secret();
 	cr_assert_eq(jwt_new(&jwt), 0, "jwt_new");
 	cr_assert_eq(jwt_add_grants_json(jwt, claims_json), 0, "claims are not a JSON object: %s",
-		     claims_json);
-	cr_assert_eq(jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)secret,
-				 (int)strlen(secret)),
-		     0, "jwt_set_alg");
+	             claims_json);
+	cr_assert_eq(
+	        jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)secret, (int)strlen(secret)),
+	        0, "jwt_set_alg");
 	char *enc = jwt_encode_str(jwt);
 	cr_assert_not_null(enc, "jwt_encode_str");
 	char *out = strdup(enc);
@@ -314,7 +316,7 @@ char *token_with_claims(const char *claims_json)
 char *token_for(const char *sub, const char *tenant, const char *scope)
 {
 	json_t *c = json_pack("{s:s,s:s,s:I}", "sub", sub, "tenantId", tenant, "exp",
-			      (json_int_t)time(NULL) + 600);
+	                      (json_int_t)time(NULL) + 600);
 	cr_assert_not_null(c, "token_for: cannot build claims");
 	if (scope != NULL)
 		json_object_set_new(c, "scope", json_string(scope));
@@ -334,8 +336,8 @@ const char *fresh_tenant(const char *prefix, char *out, size_t cap)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	/* pid, time and a counter: unique within a run and across runs on the same database */
 	int n = snprintf(out, cap, "t-%.20s-%ld-%lx%05lx-%u", prefix, (long)getpid(),
-			 (unsigned long)ts.tv_sec, (unsigned long)(ts.tv_nsec / 10000) & 0xfffffUL,
-			 counter++);
+	                 (unsigned long)ts.tv_sec, (unsigned long)(ts.tv_nsec / 10000) & 0xfffffUL,
+	                 counter++);
 	cr_assert(n > 0 && (size_t)n < cap && n <= 64, "fresh_tenant: buffer too small or id > 64");
 	for (char *p = out; *p; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
@@ -451,7 +453,7 @@ static MYSQL *test_db(void)
 		mysql_close(conn);
 		conn = NULL;
 		cr_assert_fail("cannot connect to the test database %s on %s as %s: %s", name,
-			       socket, user, msg);
+		               socket, user, msg);
 	}
 	return conn;
 }
@@ -510,8 +512,8 @@ long db_count(const char *sql_fmt, ...)
 		char *end = NULL;
 		errno = 0;
 		count = strtol(v, &end, 10);
-		cr_assert(errno == 0 && end != v && *end == '\0', "db_count: '%s' is not a number (%s)",
-			  v, sql);
+		cr_assert(errno == 0 && end != v && *end == '\0',
+		          "db_count: '%s' is not a number (%s)", v, sql);
 	}
 	free(v);
 	free(sql);
@@ -529,18 +531,18 @@ long db_count(const char *sql_fmt, ...)
  */
 
 static json_t *sample_event(const char *id, const char *type, const char *date,
-			    const char *description)
+                            const char *description)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "authorId", "u-sales-1", "date", date,
-			 "description", description, "id", id, "type", type);
+	                 "description", description, "id", id, "type", type);
 }
 
 static json_t *sample_address(const char *id, const char *street, const char *number,
-			      const char *postal, const char *city, double lat, double lon)
+                              const char *postal, const char *city, double lat, double lon)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:f,s:f,s:s,s:s}", "city", city, "country", "NL",
-			 "houseNumber", number, "id", id, "latitude", lat, "longitude", lon,
-			 "postalCode", postal, "street", street);
+	                 "houseNumber", number, "id", id, "latitude", lat, "longitude", lon,
+	                 "postalCode", postal, "street", street);
 }
 
 json_t *sample_customer(const char *id, const char *name)
@@ -549,36 +551,36 @@ json_t *sample_customer(const char *id, const char *name)
 	json_t *c = json_object();
 	cr_assert_not_null(c, "out of memory");
 	json_object_set_new(c, "avatar",
-			    json_pack("{s:s,s:i,s:s,s:i}", "blobId", "blob-avatar-1", "height", 256,
-				      "thumbnailBlobId", "blob-avatar-1-thumb", "width", 320));
+	                    json_pack("{s:s,s:i,s:s,s:i}", "blobId", "blob-avatar-1", "height", 256,
+	                              "thumbnailBlobId", "blob-avatar-1-thumb", "width", 320));
 	json_object_set_new(c, "billingAddress",
-			    sample_address("addr-bill-1", "Keizersgracht", "123A", "1015 CJ",
-					   "Amsterdam", 52.3731, 4.8897));
+	                    sample_address("addr-bill-1", "Keizersgracht", "123A", "1015 CJ",
+	                                   "Amsterdam", 52.3731, 4.8897));
 	json_object_set_new(c, "btw", json_string("NL123456789B01"));
 	json_object_set_new(
-		c, "contacts",
-		json_pack("[{s:s,s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s,s:s}]", "department",
-			  "Purchasing", "email", "anna.devries@example.nl", "firstName", "Anna",
-			  "id", "contact-1", "lastName", "de Vries", "phone", "+31 20 555 0101",
-			  "department", "Finance", "email", "bram.jansen@example.nl", "firstName",
-			  "Bram", "id", "contact-2", "lastName", "Jansen", "phone",
-			  "+31 20 555 0102"));
+	        c, "contacts",
+	        json_pack("[{s:s,s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s,s:s}]", "department",
+	                  "Purchasing", "email", "anna.devries@example.nl", "firstName", "Anna",
+	                  "id", "contact-1", "lastName", "de Vries", "phone", "+31 20 555 0101",
+	                  "department", "Finance", "email", "bram.jansen@example.nl", "firstName",
+	                  "Bram", "id", "contact-2", "lastName", "Jansen", "phone",
+	                  "+31 20 555 0102"));
 	json_object_set_new(c, "created", json_string("2024-03-01T09:30:00Z"));
 	json_object_set_new(c, "createdBy", json_string("u-sales-1"));
 	json_object_set_new(c, "crmStatus", json_string("PROSPECT"));
 	json_t *delivery = json_array();
-	json_array_append_new(delivery, sample_address("addr-del-1", "Industrieweg", "7",
-						       "3044 AS", "Rotterdam", 51.9225, 4.47917));
+	json_array_append_new(delivery, sample_address("addr-del-1", "Industrieweg", "7", "3044 AS",
+	                                               "Rotterdam", 51.9225, 4.47917));
 	json_array_append_new(delivery, sample_address("addr-del-2", "Stationsplein", "1",
-						       "3511 ED", "Utrecht", 52.0894, 5.1101));
+	                                               "3511 ED", "Utrecht", 52.0894, 5.1101));
 	json_object_set_new(c, "deliveryAddresses", delivery);
 	snprintf(buf, sizeof(buf), "info@%s.example.nl", id);
 	json_object_set_new(c, "email", json_string(buf));
 	json_t *events = json_array();
-	json_array_append_new(events, sample_event("ev-1", "CREATE", "2024-03-01T09:30:00Z",
-						   "Customer created"));
+	json_array_append_new(
+	        events, sample_event("ev-1", "CREATE", "2024-03-01T09:30:00Z", "Customer created"));
 	json_array_append_new(events, sample_event("ev-2", "STATUS_CHANGE", "2024-03-05T11:00:00Z",
-						   "Status changed from LEAD to PROSPECT"));
+	                                           "Status changed from LEAD to PROSPECT"));
 	json_object_set_new(c, "events", events);
 	json_object_set_new(c, "id", json_string(id));
 	json_object_set_new(c, "industry", json_string("Construction"));
@@ -599,9 +601,9 @@ json_t *sample_customer(const char *id, const char *name)
 	json_object_set_new(c, "updatedBy", json_string("u-sales-2"));
 	json_object_set_new(c, "userId", json_string("u-portal-7"));
 	json_object_set_new(c, "visits",
-			    json_pack("[{s:i,s:s,s:s},{s:i,s:s,s:s}]", "frequency", 3, "ip",
-				      "192.0.2.10", "time", "2024-03-02T10:00:00Z", "frequency", 1,
-				      "ip", "2001:db8::1", "time", "2024-03-04T15:45:30Z"));
+	                    json_pack("[{s:i,s:s,s:s},{s:i,s:s,s:s}]", "frequency", 3, "ip",
+	                              "192.0.2.10", "time", "2024-03-02T10:00:00Z", "frequency", 1,
+	                              "ip", "2001:db8::1", "time", "2024-03-04T15:45:30Z"));
 	snprintf(buf, sizeof(buf), "https://www.%s.example.nl", id);
 	json_object_set_new(c, "website", json_string(buf));
 	return c;
@@ -611,12 +613,11 @@ json_t *sample_opportunity(const char *id, const char *customer_id, const char *
 {
 	json_t *o = json_object();
 	cr_assert_not_null(o, "out of memory");
-	json_object_set_new(
-		o, "changeOrders",
-		json_pack("[{s:f,s:s,s:s,s:s,s:s,s:s,s:s}]", "amount", 1250.5, "category",
-			  "Extra work", "createdAt", "2024-04-02T10:00:00Z", "createdBy",
-			  "u-sales-1", "date", "2024-04-03T00:00:00Z", "description",
-			  "Additional insulation", "id", "co-1"));
+	json_object_set_new(o, "changeOrders",
+	                    json_pack("[{s:f,s:s,s:s,s:s,s:s,s:s,s:s}]", "amount", 1250.5,
+	                              "category", "Extra work", "createdAt", "2024-04-02T10:00:00Z",
+	                              "createdBy", "u-sales-1", "date", "2024-04-03T00:00:00Z",
+	                              "description", "Additional insulation", "id", "co-1"));
 	json_object_set_new(o, "created", created ? json_string(created) : json_null());
 	json_object_set_new(o, "createdBy", json_string("u-sales-1"));
 	json_object_set_new(o, "customerId", json_string(customer_id));
@@ -624,7 +625,7 @@ json_t *sample_opportunity(const char *id, const char *customer_id, const char *
 	json_object_set_new(o, "estimateIds", json_pack("[s,s]", "est-1", "est-2"));
 	json_t *events = json_array();
 	json_array_append_new(events, sample_event("oev-1", "CREATE", "2024-04-01T08:00:00Z",
-						   "Opportunity created"));
+	                                           "Opportunity created"));
 	json_object_set_new(o, "events", events);
 	json_object_set_new(o, "expectedCloseDate", json_string("2024-06-30T17:00:00Z"));
 	json_object_set_new(o, "fulfillmentDate", json_string("2024-09-15T12:00:00Z"));
@@ -638,13 +639,13 @@ json_t *sample_opportunity(const char *id, const char *customer_id, const char *
 	json_object_set_new(o, "orderDate", json_string("2024-05-20T13:00:00Z"));
 	json_object_set_new(o, "orderId", json_string("ord-9"));
 	json_object_set_new(o, "ownerId", json_string("u-sales-1"));
-	json_object_set_new(
-		o, "paymentSchedule",
-		json_pack("[{s:s,s:b,s:s,s:s,s:i,s:f,s:i,s:s,s:s,s:s,s:s}]", "id", "ps-1",
-			  "includeChangeOrders", 1, "invoiceId", "inv-1", "label", "Deposit",
-			  "paymentDueDays", 14, "percentage", 30.5, "relativeDays", -7, "status",
-			  "INVOICED", "triggerStatus", "ACCEPTED", "triggerType", "STATUS_CHANGE",
-			  "triggeredAt", "2024-05-21T07:00:00Z"));
+	json_object_set_new(o, "paymentSchedule",
+	                    json_pack("[{s:s,s:b,s:s,s:s,s:i,s:f,s:i,s:s,s:s,s:s,s:s}]", "id",
+	                              "ps-1", "includeChangeOrders", 1, "invoiceId", "inv-1",
+	                              "label", "Deposit", "paymentDueDays", 14, "percentage", 30.5,
+	                              "relativeDays", -7, "status", "INVOICED", "triggerStatus",
+	                              "ACCEPTED", "triggerType", "STATUS_CHANGE", "triggeredAt",
+	                              "2024-05-21T07:00:00Z"));
 	json_object_set_new(o, "probability", json_integer(60));
 	json_object_set_new(o, "productIds", json_pack("[s,s]", "prod-roof", "prod-insulation"));
 	json_object_set_new(o, "scheduledEndDate", json_string("2024-09-12"));
@@ -664,7 +665,8 @@ json_t *sample_activity(const char *id, const char *customer_id, const char *sch
 {
 	json_t *a = json_object();
 	cr_assert_not_null(a, "out of memory");
-	json_object_set_new(a, "attendees", json_pack("[s,s]", "u-sales-1", "anna.devries@example.nl"));
+	json_object_set_new(a, "attendees",
+	                    json_pack("[s,s]", "u-sales-1", "anna.devries@example.nl"));
 	json_object_set_new(a, "completed", json_true());
 	json_object_set_new(a, "completedAt", json_string("2024-04-10T10:45:00Z"));
 	json_object_set_new(a, "contactEmail", json_string("anna.devries@example.nl"));
@@ -679,7 +681,7 @@ json_t *sample_activity(const char *id, const char *customer_id, const char *sch
 	json_object_set_new(a, "durationMinutes", json_integer(45));
 	json_t *events = json_array();
 	json_array_append_new(events, sample_event("aev-1", "CREATE", "2024-04-01T08:15:00Z",
-						   "Activity created"));
+	                                           "Activity created"));
 	json_object_set_new(a, "events", events);
 	json_object_set_new(a, "id", json_string(id));
 	json_object_set_new(a, "isCompleted", json_true());
@@ -688,7 +690,8 @@ json_t *sample_activity(const char *id, const char *customer_id, const char *sch
 	json_object_set_new(a, "outcome", json_string("Quote accepted in principle"));
 	json_object_set_new(a, "ownerId", json_string("u-sales-1"));
 	json_object_set_new(a, "priority", json_string("HIGH"));
-	json_object_set_new(a, "scheduledAt", scheduled_at ? json_string(scheduled_at) : json_null());
+	json_object_set_new(a, "scheduledAt",
+	                    scheduled_at ? json_string(scheduled_at) : json_null());
 	json_object_set_new(a, "subject", json_string("Quote meeting"));
 	json_object_set_new(a, "tenantId", json_null());
 	json_object_set_new(a, "type", json_string("MEETING"));

@@ -9,10 +9,10 @@
 /* A response as the client saw it. Free with http_free(). */
 struct http {
 	long status;
-	char *body;          /* NUL-terminated */
+	char *body; /* NUL-terminated */
 	size_t body_len;
-	char *headers;       /* raw header block, NUL-terminated */
-	json_t *json;        /* parsed body, or NULL when it is not JSON */
+	char *headers; /* raw header block, NUL-terminated */
+	json_t *json;  /* parsed body, or NULL when it is not JSON */
 };
 
 /*
@@ -23,7 +23,7 @@ struct http {
  * (cr_assert) when the server cannot be reached.
  */
 struct http *http_do(const char *method, const char *path, const char *token,
-		     const char *content_type, const char *body, const char *const *extra_headers);
+                     const char *content_type, const char *body, const char *const *extra_headers);
 struct http *http_get(const char *path, const char *token);
 void http_free(struct http *r);
 /* The value of response header name (case-insensitive), malloc'd, or NULL. */

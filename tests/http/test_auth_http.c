@@ -14,19 +14,16 @@
 
 /* The five read endpoints; c-1 exists in the fixture tenant. */
 static const char *const read_paths[] = {
-	"/crm/customers/c-1",
-	"/crm/customers/by-owner/u-1",
-	"/crm/customers/by-status/ACTIVE",
-	"/crm/customers/my",
-	"/crm/customers/overdue-actions",
+        "/crm/customers/c-1", "/crm/customers/by-owner/u-1",    "/crm/customers/by-status/ACTIVE",
+        "/crm/customers/my",  "/crm/customers/overdue-actions",
 };
 #define NPATHS (sizeof(read_paths) / sizeof(read_paths[0]))
 
 static void fixture(const char *tenant)
 {
-	rh_import_customers(tenant, json_pack("[o]", rh_customer("c-1", "Auth Customer", "u-1",
-								 "ACTIVE", "Call",
-								 "2020-01-01T00:00:00Z")));
+	rh_import_customers(tenant,
+	                    json_pack("[o]", rh_customer("c-1", "Auth Customer", "u-1", "ACTIVE",
+	                                                 "Call", "2020-01-01T00:00:00Z")));
 }
 
 /* Asserts a 401 in the error shape with WWW-Authenticate: Bearer error="invalid_token". */
@@ -37,9 +34,9 @@ static void assert_401(const struct http *r, const char *what)
 	char *h = http_header(r, "WWW-Authenticate");
 	cr_assert_not_null(h, "%s: a 401 needs WWW-Authenticate", what);
 	cr_assert(strncasecmp(h, "Bearer", 6) == 0, "%s: WWW-Authenticate '%s' is not Bearer", what,
-		  h);
+	          h);
 	cr_assert_not_null(strstr(h, "error=\"invalid_token\""),
-			   "%s: WWW-Authenticate '%s' lacks error=\"invalid_token\"", what, h);
+	                   "%s: WWW-Authenticate '%s' lacks error=\"invalid_token\"", what, h);
 	free(h);
 }
 
@@ -52,7 +49,7 @@ static void expect_401_with_header(const char *authorization, const char *what)
 		snprintf(line, sizeof(line), "Authorization: %s", authorization);
 	for (size_t i = 0; i < NPATHS; i++) {
 		struct http *r = http_do("GET", read_paths[i], NULL, NULL, NULL,
-					 authorization ? hdrs : NULL);
+		                         authorization ? hdrs : NULL);
 		char w[512];
 		snprintf(w, sizeof(w), "%s on %s", what, read_paths[i]);
 		assert_401(r, w);
@@ -82,7 +79,7 @@ static void expect_200(const char *token, const char *what)
 		rh_assert_ok(r, w);
 		if (json_is_array(r->json))
 			cr_assert_eq(json_array_size(r->json), 1, "%s: the fixture customer: %s", w,
-				     r->body);
+			             r->body);
 		http_free(r);
 	}
 }
@@ -114,8 +111,8 @@ static char *sign(jwt_alg_t alg, const char *key, const char *claims_json)
 	jwt_t *jwt = NULL;
 	cr_assert_eq(jwt_new(&jwt), 0, "jwt_new");
 	cr_assert_eq(jwt_add_grants_json(jwt, claims_json), 0, "claims %s", claims_json);
-	cr_assert_eq(jwt_set_alg(jwt, alg, (const unsigned char *)key, key ? (int)strlen(key) : 0), 0,
-		     "jwt_set_alg %s", jwt_alg_str(alg));
+	cr_assert_eq(jwt_set_alg(jwt, alg, (const unsigned char *)key, key ? (int)strlen(key) : 0),
+	             0, "jwt_set_alg %s", jwt_alg_str(alg));
 	char *enc = jwt_encode_str(jwt);
 	cr_assert_not_null(enc, "jwt_encode_str");
 	char *out = strdup(enc);
@@ -127,7 +124,8 @@ static char *sign(jwt_alg_t alg, const char *key, const char *claims_json)
 /* base64url without padding of n bytes into a new string. */
 static char *b64url(const char *in, size_t n)
 {
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char tbl[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	char *out = malloc(n * 4 / 3 + 4), *o = out;
 	const unsigned char *p = (const unsigned char *)in;
 	size_t i = 0;
@@ -199,9 +197,17 @@ Test(auth_http, malformed_authorization_is_401)
 	snprintf(two, sizeof(two), "Bearer %s %s", good, good);
 	snprintf(cut, sizeof(cut), "Bearer %.*s", (int)strlen(good) - 5, good);
 	const char *const bad[] = {
-		"Bearer",       "Bearer ",          "Bearer abc",     "Bearer a.b",
-		"Bearer a.b.c.d", "Bearer !!!.???.###", "Bearer ..",  basic,
-		no_scheme,      two,                cut,
+	        "Bearer",
+	        "Bearer ",
+	        "Bearer abc",
+	        "Bearer a.b",
+	        "Bearer a.b.c.d",
+	        "Bearer !!!.???.###",
+	        "Bearer ..",
+	        basic,
+	        no_scheme,
+	        two,
+	        cut,
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char what[128];
@@ -262,7 +268,7 @@ Test(auth_http, token_without_exp_is_401)
 	fixture(tenant);
 	char text[256];
 	snprintf(text, sizeof(text), "{\"sub\":\"u-1\",\"tenantId\":\"%s\",\"scope\":\"crm:read\"}",
-		 tenant);
+	         tenant);
 	char *t = token_with_claims(text);
 	expect_401(t, "no exp");
 	free(t);
@@ -373,9 +379,10 @@ Test(auth_http, token_without_sub_or_tenant_is_401)
 	char *empty_tenant = claims("u-1", "", "crm:read", NULL);
 	char *num_tenant = claims("u-1", NULL, "crm:read", "{\"tenantId\":42}");
 	char *num_sub = claims(NULL, tenant, "crm:read", "{\"sub\":7}");
-	const char *const texts[] = {no_sub, no_tenant, empty_sub, empty_tenant, num_tenant, num_sub};
-	const char *const names[] = {"no sub", "no tenantId", "empty sub", "empty tenantId",
-				     "numeric tenantId", "numeric sub"};
+	const char *const texts[] = {no_sub,       no_tenant,  empty_sub,
+	                             empty_tenant, num_tenant, num_sub};
+	const char *const names[] = {"no sub",         "no tenantId",      "empty sub",
+	                             "empty tenantId", "numeric tenantId", "numeric sub"};
 	for (size_t i = 0; i < 6; i++) {
 		char *t = token_with_claims(texts[i]);
 		expect_401(t, names[i]);
@@ -414,7 +421,7 @@ Test(auth_http, token_without_crm_read_or_write_is_403)
 	char *roles = claims("u-1", tenant, NULL, "{\"roles\":[\"admin\",\"crm\"]}");
 	const char *const texts[] = {no_scope, other_scope, near_miss, upper, roles};
 	const char *const names[] = {"no scope", "scope openid profile", "scope crm:reader ...",
-				     "scope CRM:READ", "roles admin, crm"};
+	                             "scope CRM:READ", "roles admin, crm"};
 	for (size_t i = 0; i < 5; i++) {
 		char *t = token_with_claims(texts[i]);
 		expect_403(t, names[i]);

@@ -12,7 +12,7 @@
 static void fixture(const char *tenant)
 {
 	rh_import_customers(tenant, json_pack("[o]", rh_customer("c-1", "Error Customer", "u-1",
-								 "LEAD", NULL, NULL)));
+	                                                         "LEAD", NULL, NULL)));
 }
 
 /* GET path with token; expects status with the error shape (and needle in detail). */
@@ -21,11 +21,11 @@ static void expect_get(const char *token, const char *path, long status, const c
 	struct http *r = http_get(path, token);
 	rh_assert_error(r, status, needle, path);
 	/* nothing internal in any error */
-	static const char *const internal[] = {"SELECT", "mysql", "MariaDB", ".c:", "/work/",
-					       "Traceback", "errno"};
+	static const char *const internal[] = {
+	        "SELECT", "mysql", "MariaDB", ".c:", "/work/", "Traceback", "errno"};
 	for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
 		cr_assert_null(strstr(r->body, internal[i]), "%s: the error reveals '%s': %s", path,
-			       internal[i], r->body);
+		               internal[i], r->body);
 	http_free(r);
 }
 
@@ -35,8 +35,8 @@ Test(errors, unknown_status_is_400_naming_the_statuses)
 	fresh_tenant("err-status", tenant, sizeof(tenant));
 	fixture(tenant);
 	char *token = rh_token("u-1", tenant);
-	static const char *const bad[] = {"lead", "Lead", "UNKNOWN", "LEAD%20", "%20LEAD", "LEADS",
-					  "NEW", "0"};
+	static const char *const bad[] = {"lead",    "Lead",  "UNKNOWN", "LEAD%20",
+	                                  "%20LEAD", "LEADS", "NEW",     "0"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char path[128];
 		snprintf(path, sizeof(path), "/crm/customers/by-status/%s", bad[i]);
@@ -73,8 +73,8 @@ Test(errors, customer_id_with_characters_outside_the_id_alphabet_is_400)
 	fixture(tenant);
 	char *token = rh_token("u-1", tenant);
 	static const char *const bad[] = {
-		"%2E%2E", "%2e", "a.b", "c-1.json", "a%20b", "a+b", "a%2Fb",
-		"%C3%A9t%C3%A9", "a%3Bb", "c-1%27", "%25", "a~b", "a@b", "a:b", "*",
+	        "%2E%2E", "%2e",    "a.b", "c-1.json", "a%20b", "a+b", "a%2Fb", "%C3%A9t%C3%A9",
+	        "a%3Bb",  "c-1%27", "%25", "a~b",      "a@b",   "a:b", "*",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char path[128];
@@ -129,19 +129,19 @@ Test(errors, unknown_route_is_404)
 	fixture(tenant);
 	char *token = rh_token("u-1", tenant);
 	static const char *const paths[] = {
-		"/crm/nothing",
-		"/crm/customers/x/y/z",
-		"/crm/customers",
-		"/crm/customers/",
-		"/crm",
-		"/nothing",
-		"/crm/customers/my/extra",
-		"/crm/customers/by-owner/",
-		"/crm/customers/by-owner/u-1/extra",
-		"/crm/customers/by-status/LEAD/x",
-		"/crm/customers/c-1/unknown",
-		"/crm/customers/c-1/",
-		"/CRM/customers/c-1",
+	        "/crm/nothing",
+	        "/crm/customers/x/y/z",
+	        "/crm/customers",
+	        "/crm/customers/",
+	        "/crm",
+	        "/nothing",
+	        "/crm/customers/my/extra",
+	        "/crm/customers/by-owner/",
+	        "/crm/customers/by-owner/u-1/extra",
+	        "/crm/customers/by-status/LEAD/x",
+	        "/crm/customers/c-1/unknown",
+	        "/crm/customers/c-1/",
+	        "/CRM/customers/c-1",
 	};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		expect_get(token, paths[i], 404, NULL);
@@ -160,7 +160,8 @@ static void expect_405(const char *token, const char *method, const char *path, 
 	/* Allow is a comma-separated list of tokens */
 	int found = 0, has_method = 0;
 	char *copy = strdup(allow), *save = NULL;
-	for (char *tok = strtok_r(copy, ", ", &save); tok != NULL; tok = strtok_r(NULL, ", ", &save)) {
+	for (char *tok = strtok_r(copy, ", ", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", ", &save)) {
 		found |= strcmp(tok, want) == 0;
 		has_method |= strcmp(tok, method) == 0;
 	}
@@ -207,11 +208,11 @@ Test(errors, a_405_changes_nothing)
 	fixture(tenant);
 	char *token = token_for("u-1", tenant, "crm:read crm:write");
 	char *before = db_scalar("SELECT doc FROM customers WHERE tenant_id = '%s' AND id = 'c-1'",
-				 tenant);
+	                         tenant);
 	expect_405(token, "DELETE", "/crm/customers/c-1", "GET");
 	expect_405(token, "PUT", "/crm/customers/c-1", "GET");
 	char *after = db_scalar("SELECT doc FROM customers WHERE tenant_id = '%s' AND id = 'c-1'",
-				tenant);
+	                        tenant);
 	cr_assert_not_null(before, "fixture row");
 	cr_assert_not_null(after, "the customer is gone after a refused DELETE");
 	cr_assert_str_eq(after, before, "the customer changed after a 405");

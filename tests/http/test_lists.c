@@ -30,8 +30,8 @@ static void owners_fixture(const char *tenant)
 	json_array_append_new(cs, rh_customer("c-04", "Echo", "u-ghost", "LEAD", NULL, NULL));
 	json_array_append_new(cs, rh_customer("c-06", "Bravo Bouw", "u-1", "ACTIVE", NULL, NULL));
 	rh_import(tenant, json_pack("{s:[{s:s,s:s,s:s},{s:s,s:s,s:s}],s:o}", "users", "id", "u-1",
-				    "username", "one", "displayName", "User One", "id", "u-2",
-				    "username", "two", "displayName", "User Two", "customers", cs));
+	                            "username", "one", "displayName", "User One", "id", "u-2",
+	                            "username", "two", "displayName", "User Two", "customers", cs));
 }
 
 Test(lists, by_owner_lists_that_owners_customers_by_name_then_id)
@@ -83,14 +83,15 @@ Test(lists, by_status_lists_that_status_by_name_then_id)
 Test(lists, by_status_accepts_each_of_the_six_statuses)
 {
 	static const char *const statuses[] = {"LEAD",     "PROSPECT", "ACTIVE",
-					       "CUSTOMER", "INACTIVE", "CHURNED"};
+	                                       "CUSTOMER", "INACTIVE", "CHURNED"};
 	char tenant[80];
 	fresh_tenant("lists-six", tenant, sizeof(tenant));
 	json_t *cs = json_array();
 	for (size_t i = 0; i < 6; i++) {
 		char id[32];
 		snprintf(id, sizeof(id), "s-%s", statuses[i]);
-		json_array_append_new(cs, rh_customer(id, statuses[i], NULL, statuses[i], NULL, NULL));
+		json_array_append_new(cs,
+		                      rh_customer(id, statuses[i], NULL, statuses[i], NULL, NULL));
 	}
 	rh_import_customers(tenant, cs);
 	char *token = rh_token("u-1", tenant);
@@ -149,22 +150,22 @@ static void overdue_fixture(const char *tenant)
 	rh_time_from_now(-3600, hour_ago, sizeof(hour_ago));
 	rh_time_from_now(3600, in_an_hour, sizeof(in_an_hour));
 	json_t *cs = json_array();
-	json_array_append_new(cs, rh_customer("o-4", "Aaa Recent", NULL, "ACTIVE", "Call back",
-					      hour_ago));
-	json_array_append_new(cs, rh_customer("o-3", "Bbb", "u-1", "LEAD", "Send offer",
-					      "2020-01-01T00:00:00Z"));
+	json_array_append_new(
+	        cs, rh_customer("o-4", "Aaa Recent", NULL, "ACTIVE", "Call back", hour_ago));
+	json_array_append_new(
+	        cs, rh_customer("o-3", "Bbb", "u-1", "LEAD", "Send offer", "2020-01-01T00:00:00Z"));
 	json_array_append_new(cs, rh_customer("o-1", "Ccc", "u-2", "CUSTOMER", "Visit",
-					      "2021-06-01T12:00:00+02:00"));
+	                                      "2021-06-01T12:00:00+02:00"));
 	json_array_append_new(cs, rh_customer("o-2", "Zzz", "u-1", "PROSPECT", "Email",
-					      "2019-12-31T23:00:00-01:00"));
+	                                      "2019-12-31T23:00:00-01:00"));
 	json_array_append_new(cs, rh_customer("x-future", "Future", "u-1", "ACTIVE", "Later",
-					      "2099-01-01T00:00:00Z"));
-	json_array_append_new(cs, rh_customer("x-soon", "Soon", "u-1", "ACTIVE", "Soon",
-					      in_an_hour));
+	                                      "2099-01-01T00:00:00Z"));
+	json_array_append_new(cs,
+	                      rh_customer("x-soon", "Soon", "u-1", "ACTIVE", "Soon", in_an_hour));
 	json_array_append_new(cs, rh_customer("x-notext", "No Text", "u-1", "ACTIVE", NULL,
-					      "2018-01-01T00:00:00Z"));
-	json_array_append_new(cs, rh_customer("x-nodue", "No Due", "u-1", "ACTIVE", "Whenever",
-					      NULL));
+	                                      "2018-01-01T00:00:00Z"));
+	json_array_append_new(cs,
+	                      rh_customer("x-nodue", "No Due", "u-1", "ACTIVE", "Whenever", NULL));
 	json_array_append_new(cs, rh_customer("x-none", "Nothing", "u-1", "ACTIVE", NULL, NULL));
 	rh_import_customers(tenant, cs);
 }
@@ -189,14 +190,14 @@ Test(lists, overdue_leaves_out_future_dates_and_dates_without_text)
 	rh_assert_ok_array(r, "overdue-actions");
 	size_t i;
 	json_t *c;
-	json_array_foreach(r->json, i, c) {
+	json_array_foreach (r->json, i, c) {
 		const char *id = rh_str(c, "id");
 		cr_assert(strncmp(id, "x-", 2) != 0, "%s must not be overdue: %s", id, r->body);
 		cr_assert_not_null(rh_str(c, "nextAction"), "%s has no next action", id);
 		cr_assert_not_null(rh_str(c, "nextActionDueDate"), "%s has no due date", id);
 	}
 	cr_assert_eq(json_array_size(r->json), 4, "expected the four overdue customers: %s",
-		     r->body);
+	             r->body);
 	http_free(r);
 	free(token);
 }
@@ -210,9 +211,9 @@ Test(lists, overdue_sends_due_dates_in_utc)
 	struct http *r = http_get("/crm/customers/overdue-actions", token);
 	rh_assert_ok_array(r, "overdue-actions");
 	cr_assert_str_eq(rh_str(json_array_get(r->json, 0), "nextActionDueDate"),
-			 "2020-01-01T00:00:00Z");
+	                 "2020-01-01T00:00:00Z");
 	cr_assert_str_eq(rh_str(json_array_get(r->json, 2), "nextActionDueDate"),
-			 "2021-06-01T10:00:00Z");
+	                 "2021-06-01T10:00:00Z");
 	http_free(r);
 	free(token);
 }

@@ -19,29 +19,32 @@
  *   by due then id:   p-6 (2018) p-3 (2019) p-1 p-2 p-5 (2020) p-4 (2021) p-7 (2022)
  */
 #define BY_NAME "p-2,p-5,p-4,p-1,p-3,p-7,p-6"
-#define BY_DUE "p-6,p-3,p-1,p-2,p-5,p-4,p-7"
+#define BY_DUE  "p-6,p-3,p-1,p-2,p-5,p-4,p-7"
 #define MATCHES 7
 
 static void paging_fixture(const char *tenant)
 {
 	static const char *const rows[][3] = {
-		{"p-1", "Kilo", "2020-01-01T00:00:00Z"},  {"p-2", "Alpha", "2020-01-01T01:00:00+01:00"},
-		{"p-3", "Kilo", "2019-05-05T00:00:00Z"},  {"p-4", "Echo", "2021-01-01T00:00:00Z"},
-		{"p-5", "Alpha", "2020-01-01T00:00:00Z"}, {"p-6", "Zulu", "2018-01-01T00:00:00Z"},
-		{"p-7", "Kilo", "2022-02-02T00:00:00Z"},
+	        {"p-1", "Kilo", "2020-01-01T00:00:00Z"},
+	        {"p-2", "Alpha", "2020-01-01T01:00:00+01:00"},
+	        {"p-3", "Kilo", "2019-05-05T00:00:00Z"},
+	        {"p-4", "Echo", "2021-01-01T00:00:00Z"},
+	        {"p-5", "Alpha", "2020-01-01T00:00:00Z"},
+	        {"p-6", "Zulu", "2018-01-01T00:00:00Z"},
+	        {"p-7", "Kilo", "2022-02-02T00:00:00Z"},
 	};
 	json_t *cs = json_array();
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		json_array_append_new(cs, rh_customer(rows[i][0], rows[i][1], PAGER, "ACTIVE",
-						      "Follow up", rows[i][2]));
+		                                      "Follow up", rows[i][2]));
 	/* noise: another owner, another status, not overdue */
 	json_array_append_new(cs, rh_customer("n-1", "Kilo", "u-other", "LEAD", NULL, NULL));
 	json_array_append_new(cs, rh_customer("n-2", "Alpha", "u-other", "PROSPECT", "Later",
-					      "2099-01-01T00:00:00Z"));
-	json_array_append_new(cs, rh_customer("n-3", "Mike", NULL, "CHURNED", NULL,
-					      "2019-01-01T00:00:00Z"));
+	                                      "2099-01-01T00:00:00Z"));
+	json_array_append_new(
+	        cs, rh_customer("n-3", "Mike", NULL, "CHURNED", NULL, "2019-01-01T00:00:00Z"));
 	rh_import(tenant, json_pack("{s:[{s:s,s:s,s:s}],s:o}", "users", "id", PAGER, "username",
-				    "pager", "displayName", "Page Walker", "customers", cs));
+	                            "pager", "displayName", "Page Walker", "customers", cs));
 }
 
 /* Walks path with limits 1, 2, 3 (and 7, 8, 1000) and expects the ids in order every time. */
@@ -55,11 +58,11 @@ static void expect_walks(const char *path, const char *expected)
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		char ids[RH_IDS_MAX];
 		int pages = rh_walk(path, token, limits[i], ids, sizeof(ids));
-		cr_assert_str_eq(ids, expected, "%s with limit=%d: walked [%s], expected [%s]", path,
-				 limits[i], ids, expected);
+		cr_assert_str_eq(ids, expected, "%s with limit=%d: walked [%s], expected [%s]",
+		                 path, limits[i], ids, expected);
 		int want_pages = (MATCHES + limits[i] - 1) / limits[i];
 		cr_assert_eq(pages, want_pages, "%s with limit=%d: %d pages, expected %d", path,
-			     limits[i], pages, want_pages);
+		             limits[i], pages, want_pages);
 	}
 	free(token);
 }
@@ -97,7 +100,7 @@ Test(paging, link_points_to_the_same_list_below_the_base_path_with_the_same_limi
 	char prefix[128];
 	snprintf(prefix, sizeof(prefix), "<%s/crm/customers/by-status/ACTIVE?", rh_base_path());
 	cr_assert(strncmp(link, prefix, strlen(prefix)) == 0, "Link '%s' does not start with %s",
-		  link, prefix);
+	          link, prefix);
 	cr_assert_not_null(strstr(link, "limit=2"), "Link '%s' does not keep limit=2", link);
 	cr_assert_not_null(strstr(link, "cursor="), "Link '%s' has no cursor", link);
 	cr_assert_not_null(strstr(link, ">; rel=\"next\""), "Link '%s' lacks rel=\"next\"", link);
@@ -113,9 +116,12 @@ Test(paging, a_page_that_holds_the_last_match_has_no_link)
 	paging_fixture(tenant);
 	char *token = rh_token(PAGER, tenant);
 	static const char *const paths[] = {
-		"/crm/customers/by-owner/" PAGER "?limit=7", "/crm/customers/by-status/ACTIVE?limit=7",
-		"/crm/customers/my?limit=7", "/crm/customers/overdue-actions?limit=7",
-		"/crm/customers/my?limit=8", "/crm/customers/my",
+	        "/crm/customers/by-owner/" PAGER "?limit=7",
+	        "/crm/customers/by-status/ACTIVE?limit=7",
+	        "/crm/customers/my?limit=7",
+	        "/crm/customers/overdue-actions?limit=7",
+	        "/crm/customers/my?limit=8",
+	        "/crm/customers/my",
 	};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		struct http *r = http_get(paths[i], token);
@@ -137,7 +143,7 @@ static void bulk_fixture(const char *tenant, int n)
 		snprintf(id, sizeof(id), "b-%04d", i);
 		snprintf(name, sizeof(name), "Bulk %04d", i);
 		json_array_append_new(cs, json_pack("{s:s,s:s,s:s}", "id", id, "name", name,
-						    "crmStatus", "CHURNED"));
+		                                    "crmStatus", "CHURNED"));
 	}
 	rh_import_customers(tenant, cs);
 }
@@ -151,7 +157,7 @@ Test(paging, limit_defaults_to_100)
 	struct http *r = http_get("/crm/customers/by-status/CHURNED", token);
 	rh_assert_ok_array(r, "by-status/CHURNED");
 	cr_assert_eq(json_array_size(r->json), 100, "without limit a page holds 100, got %zu",
-		     json_array_size(r->json));
+	             json_array_size(r->json));
 	cr_assert_str_eq(rh_str(json_array_get(r->json, 0), "id"), "b-0000");
 	cr_assert_str_eq(rh_str(json_array_get(r->json, 99), "id"), "b-0099");
 	char *next = rh_next_path(r);
@@ -200,10 +206,10 @@ Test(paging, walking_105_customers_by_40_yields_each_once)
 }
 
 static const char *const list_paths[] = {
-	"/crm/customers/by-owner/" PAGER,
-	"/crm/customers/by-status/ACTIVE",
-	"/crm/customers/my",
-	"/crm/customers/overdue-actions",
+        "/crm/customers/by-owner/" PAGER,
+        "/crm/customers/by-status/ACTIVE",
+        "/crm/customers/my",
+        "/crm/customers/overdue-actions",
 };
 #define NLISTS (sizeof(list_paths) / sizeof(list_paths[0]))
 
@@ -225,9 +231,16 @@ Test(paging, limit_out_of_range_or_not_a_whole_number_is_400)
 	fresh_tenant("paging-limit", tenant, sizeof(tenant));
 	paging_fixture(tenant);
 	char *token = rh_token(PAGER, tenant);
-	static const char *const bad[] = {"limit=0",   "limit=1001", "limit=abc", "limit=-1",
-					  "limit=1.5", "limit=1e2",  "limit=99999999999999999999",
-					  "limit=%2B5", "limit=5%20", "limit=0x10"};
+	static const char *const bad[] = {"limit=0",
+	                                  "limit=1001",
+	                                  "limit=abc",
+	                                  "limit=-1",
+	                                  "limit=1.5",
+	                                  "limit=1e2",
+	                                  "limit=99999999999999999999",
+	                                  "limit=%2B5",
+	                                  "limit=5%20",
+	                                  "limit=0x10"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_400_on_every_list(token, bad[i], "limit");
 	free(token);
@@ -266,9 +279,13 @@ Test(paging, forged_cursor_is_400)
 	paging_fixture(tenant);
 	char *token = rh_token(PAGER, tenant);
 	static const char *const bad[] = {
-		"cursor=AAAA", "cursor=bm90LWEtY3Vyc29y", "cursor=%FF%FE%00", "cursor=p-3",
-		"cursor=eyJpZCI6InAtMyJ9", "cursor=" /* empty */,
-		"cursor=bktpbG8AcC0zAAAAAA", /* 'n' "Kilo" NUL "p-3" and a wrong check */
+	        "cursor=AAAA",
+	        "cursor=bm90LWEtY3Vyc29y",
+	        "cursor=%FF%FE%00",
+	        "cursor=p-3",
+	        "cursor=eyJpZCI6InAtMyJ9",
+	        "cursor=" /* empty */,
+	        "cursor=bktpbG8AcC0zAAAAAA", /* 'n' "Kilo" NUL "p-3" and a wrong check */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_400_on_every_list(token, bad[i], NULL);
@@ -286,17 +303,17 @@ Test(paging, truncated_or_altered_cursor_is_400)
 		size_t n = strlen(cur);
 		cr_assert(n > 4, "cursor too short to cut: %s", cur);
 		char *variants[4];
-		variants[0] = strndup(cur, n - 1);     /* last character cut */
-		variants[1] = strndup(cur, n / 2);     /* half of it */
-		variants[2] = strdup(cur + 1);         /* first character cut */
-		variants[3] = strdup(cur);             /* one character changed */
+		variants[0] = strndup(cur, n - 1); /* last character cut */
+		variants[1] = strndup(cur, n / 2); /* half of it */
+		variants[2] = strdup(cur + 1);     /* first character cut */
+		variants[3] = strdup(cur);         /* one character changed */
 		variants[3][n / 2] = variants[3][n / 2] == 'A' ? 'B' : 'A';
 		for (size_t v = 0; v < 4; v++) {
-			struct http *r = rh_getf(token, "%s?limit=1&cursor=%s", list_paths[i],
-						 variants[v]);
+			struct http *r =
+			        rh_getf(token, "%s?limit=1&cursor=%s", list_paths[i], variants[v]);
 			char what[512];
 			snprintf(what, sizeof(what), "%s with cursor %s (from %s)", list_paths[i],
-				 variants[v], cur);
+			         variants[v], cur);
 			rh_assert_error(r, 400, "cursor", what);
 			http_free(r);
 			free(variants[v]);
@@ -324,8 +341,10 @@ Test(paging, cursor_of_a_list_in_another_order_is_400)
 	fresh_tenant("paging-kind", tenant, sizeof(tenant));
 	paging_fixture(tenant);
 	char *token = rh_token(PAGER, tenant);
-	expect_cursor_refused(token, "/crm/customers/overdue-actions", "/crm/customers/by-status/ACTIVE");
-	expect_cursor_refused(token, "/crm/customers/by-status/ACTIVE", "/crm/customers/overdue-actions");
+	expect_cursor_refused(token, "/crm/customers/overdue-actions",
+	                      "/crm/customers/by-status/ACTIVE");
+	expect_cursor_refused(token, "/crm/customers/by-status/ACTIVE",
+	                      "/crm/customers/overdue-actions");
 	expect_cursor_refused(token, "/crm/customers/my", "/crm/customers/overdue-actions");
 	free(token);
 }
@@ -338,11 +357,11 @@ Test(paging, cursor_of_another_list_in_the_same_order_is_400)
 	char *token = rh_token(PAGER, tenant);
 	/* both ordered by name then id, but other lists: the position means nothing there */
 	expect_cursor_refused(token, "/crm/customers/by-status/ACTIVE",
-			      "/crm/customers/by-owner/" PAGER);
+	                      "/crm/customers/by-owner/" PAGER);
 	expect_cursor_refused(token, "/crm/customers/by-owner/" PAGER,
-			      "/crm/customers/by-status/ACTIVE");
+	                      "/crm/customers/by-status/ACTIVE");
 	expect_cursor_refused(token, "/crm/customers/by-status/ACTIVE",
-			      "/crm/customers/by-status/LEAD");
+	                      "/crm/customers/by-status/LEAD");
 	free(token);
 }
 
@@ -352,8 +371,8 @@ Test(paging, unknown_query_parameter_is_400)
 	fresh_tenant("paging-unknown", tenant, sizeof(tenant));
 	paging_fixture(tenant);
 	char *token = rh_token(PAGER, tenant);
-	static const char *const bad[] = {"curser=abc", "foo=bar", "LIMIT=5", "Cursor=abc",
-					  "limit=2&page=2", "offset=10", "sort=name"};
+	static const char *const bad[] = {"curser=abc",     "foo=bar",   "LIMIT=5",  "Cursor=abc",
+	                                  "limit=2&page=2", "offset=10", "sort=name"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_400_on_every_list(token, bad[i], NULL);
 	free(token);
@@ -385,8 +404,8 @@ Test(paging, repeated_parameter_is_400)
 	expect_400_on_every_list(token, "limit=1&limit=2", NULL);
 	for (size_t i = 0; i < NLISTS; i++) {
 		char *cur = first_cursor(list_paths[i], token);
-		struct http *r = rh_getf(token, "%s?cursor=%s&limit=1&cursor=%s", list_paths[i], cur,
-					 cur);
+		struct http *r =
+		        rh_getf(token, "%s?cursor=%s&limit=1&cursor=%s", list_paths[i], cur, cur);
 		rh_assert_error(r, 400, NULL, list_paths[i]);
 		http_free(r);
 		free(cur);

@@ -23,28 +23,79 @@
 #include "tests/http/client.h"
 
 #define RH_SCOPE_READ "crm:read"
-#define RH_PATH_MAX 4096
-#define RH_IDS_MAX 16384
+#define RH_PATH_MAX   4096
+#define RH_IDS_MAX    16384
 
 /* ---- the seed's shapes ------------------------------------------------------ */
 
 /* The members of the seed's list customer (by-owner, by-status, my, overdue-actions), sorted. */
 static const char *const rh_list_members[] = {
-	"avatar", "billingAddress", "btw", "contacts", "created", "createdBy", "crmStatus",
-	"deliveryAddresses", "email", "events", "id", "industry", "kvk", "leadSource", "name",
-	"nextAction", "nextActionDueDate", "ownerId", "phone", "preferredLanguage", "region",
-	"subsidiaryId", "tags", "tenantId", "type", "updated", "updatedBy", "userId", "visits",
-	"website",
+        "avatar",
+        "billingAddress",
+        "btw",
+        "contacts",
+        "created",
+        "createdBy",
+        "crmStatus",
+        "deliveryAddresses",
+        "email",
+        "events",
+        "id",
+        "industry",
+        "kvk",
+        "leadSource",
+        "name",
+        "nextAction",
+        "nextActionDueDate",
+        "ownerId",
+        "phone",
+        "preferredLanguage",
+        "region",
+        "subsidiaryId",
+        "tags",
+        "tenantId",
+        "type",
+        "updated",
+        "updatedBy",
+        "userId",
+        "visits",
+        "website",
 };
 #define RH_LIST_COUNT (sizeof(rh_list_members) / sizeof(rh_list_members[0]))
 
 /* The members of the seed's enriched customer (GET /crm/customers/{id}), sorted. */
 static const char *const rh_enriched_members[] = {
-	"avatar", "billingAddress", "btw", "contacts", "created", "createdBy", "crmStatus",
-	"deliveryAddresses", "email", "events", "id", "industry", "kvk", "leadSource", "name",
-	"nextAction", "nextActionDueDate", "opportunities", "owner", "ownerId", "phone",
-	"recentActivities", "region", "subsidiaryId", "tags", "tenantId", "type", "updated",
-	"updatedBy", "userId", "website",
+        "avatar",
+        "billingAddress",
+        "btw",
+        "contacts",
+        "created",
+        "createdBy",
+        "crmStatus",
+        "deliveryAddresses",
+        "email",
+        "events",
+        "id",
+        "industry",
+        "kvk",
+        "leadSource",
+        "name",
+        "nextAction",
+        "nextActionDueDate",
+        "opportunities",
+        "owner",
+        "ownerId",
+        "phone",
+        "recentActivities",
+        "region",
+        "subsidiaryId",
+        "tags",
+        "tenantId",
+        "type",
+        "updated",
+        "updatedBy",
+        "userId",
+        "website",
 };
 #define RH_ENRICHED_COUNT (sizeof(rh_enriched_members) / sizeof(rh_enriched_members[0]))
 
@@ -63,7 +114,7 @@ static inline char *rh_token(const char *sub, const char *tenant)
 
 /* GET a printf-built path. */
 __attribute__((format(printf, 2, 3))) static inline struct http *rh_getf(const char *token,
-									 const char *fmt, ...)
+                                                                         const char *fmt, ...)
 {
 	char path[RH_PATH_MAX];
 	va_list ap;
@@ -78,10 +129,10 @@ __attribute__((format(printf, 2, 3))) static inline struct http *rh_getf(const c
 static inline void rh_assert_ok(const struct http *r, const char *what)
 {
 	cr_assert_eq(r->status, 200, "%s: expected 200, got %ld: %s", what, r->status,
-		     r->body ? r->body : "");
+	             r->body ? r->body : "");
 	char *ct = http_header(r, "Content-Type");
 	cr_assert(ct != NULL && strncasecmp(ct, "application/json", 16) == 0,
-		  "%s: Content-Type is %s, not application/json", what, ct ? ct : "absent");
+	          "%s: Content-Type is %s, not application/json", what, ct ? ct : "absent");
 	free(ct);
 	cr_assert_not_null(r->json, "%s: the body is not JSON: %s", what, r->body);
 }
@@ -100,15 +151,15 @@ static inline void rh_assert_ok_object(const struct http *r, const char *what)
 
 /* Asserts the error shape and that detail contains needle (case-insensitive; NULL: any). */
 static inline void rh_assert_error(const struct http *r, long status, const char *needle,
-				   const char *what)
+                                   const char *what)
 {
 	cr_assert_eq(r->status, status, "%s: expected %ld, got %ld: %s", what, status, r->status,
-		     r->body ? r->body : "");
+	             r->body ? r->body : "");
 	assert_error_body(r, status);
 	const char *detail = rh_str(r->json, "detail");
 	if (needle != NULL)
-		cr_assert_not_null(strcasestr(detail, needle), "%s: detail '%s' does not mention '%s'",
-				   what, detail, needle);
+		cr_assert_not_null(strcasestr(detail, needle),
+		                   "%s: detail '%s' does not mention '%s'", what, detail, needle);
 }
 
 /* Asserts the JSON body is exactly [] . */
@@ -131,7 +182,7 @@ static inline void rh_import(const char *tenant, json_t *doc)
 	char *err = NULL;
 	int rc = crmctl_import(tenant, text, &err);
 	cr_assert_eq(rc, 0, "crmctl import into %s failed (exit %d): %s", tenant, rc,
-		     err ? err : "");
+	             err ? err : "");
 	free(err);
 	free(text);
 	json_decref(doc);
@@ -145,10 +196,10 @@ static inline void rh_import_customers(const char *tenant, json_t *customers)
 
 /* Imports the user {id, username, displayName} into tenant. */
 static inline void rh_import_user(const char *tenant, const char *id, const char *username,
-				  const char *display_name)
+                                  const char *display_name)
 {
 	rh_import(tenant, json_pack("{s:[{s:s,s:s,s:s}]}", "users", "id", id, "username", username,
-				    "displayName", display_name));
+	                            "displayName", display_name));
 }
 
 /*
@@ -156,7 +207,7 @@ static inline void rh_import_user(const char *tenant, const char *id, const char
  * status, and next action text/due (NULL: none).  The caller owns it.
  */
 static inline json_t *rh_customer(const char *id, const char *name, const char *owner,
-				  const char *status, const char *next_action, const char *due)
+                                  const char *status, const char *next_action, const char *due)
 {
 	json_t *c = sample_customer(id, name);
 	cr_assert_not_null(c, "sample_customer(%s) returned NULL", id);
@@ -200,7 +251,7 @@ static inline json_t *rh_expected_child(const json_t *sample, const char *tenant
  * opportunities and recentActivities (stolen arrays; NULL means []).
  */
 static inline json_t *rh_expected_enriched(const json_t *sample, const char *tenant, json_t *owner,
-					   json_t *opportunities, json_t *activities)
+                                           json_t *opportunities, json_t *activities)
 {
 	json_t *e = rh_expected_list_item(sample, tenant);
 	json_object_del(e, "visits");
@@ -214,35 +265,36 @@ static inline json_t *rh_expected_enriched(const json_t *sample, const char *ten
 /* ---- member-by-member comparison ------------------------------------------------- */
 
 static inline void rh_assert_json_same_at(const json_t *got, const json_t *want, const char *path,
-					  const char *what)
+                                          const char *what)
 {
 	char sub[512];
 	if (json_is_object(want)) {
 		cr_assert(json_is_object(got), "%s: %s must be an object", what, path);
 		const char *key;
 		json_t *w;
-		json_object_foreach((json_t *)want, key, w) {
+		json_object_foreach ((json_t *)want, key, w) {
 			snprintf(sub, sizeof(sub), "%s.%s", path, key);
 			json_t *g = json_object_get(got, key);
 			cr_assert_not_null(g, "%s: member %s is missing", what, sub);
 			rh_assert_json_same_at(g, w, sub, what);
 		}
 		json_t *g;
-		json_object_foreach((json_t *)got, key, g) {
+		json_object_foreach ((json_t *)got, key, g) {
 			snprintf(sub, sizeof(sub), "%s.%s", path, key);
-			cr_assert_not_null(json_object_get(want, key), "%s: unexpected member %s", what,
-					   sub);
+			cr_assert_not_null(json_object_get(want, key), "%s: unexpected member %s",
+			                   what, sub);
 		}
 		return;
 	}
 	if (json_is_array(want)) {
 		cr_assert(json_is_array(got), "%s: %s must be an array", what, path);
 		cr_assert_eq(json_array_size(got), json_array_size(want),
-			     "%s: %s has %zu elements, expected %zu", what, path, json_array_size(got),
-			     json_array_size(want));
+		             "%s: %s has %zu elements, expected %zu", what, path,
+		             json_array_size(got), json_array_size(want));
 		for (size_t i = 0; i < json_array_size(want); i++) {
 			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-			rh_assert_json_same_at(json_array_get(got, i), json_array_get(want, i), sub, what);
+			rh_assert_json_same_at(json_array_get(got, i), json_array_get(want, i), sub,
+			                       what);
 		}
 		return;
 	}
@@ -262,15 +314,15 @@ static inline void rh_assert_json_same(const json_t *got, const json_t *want, co
 
 /* Asserts obj has exactly the given members (names sorted or not). */
 static inline void rh_assert_members(const json_t *obj, const char *const *names, size_t count,
-				     const char *what)
+                                     const char *what)
 {
 	cr_assert(json_is_object(obj), "%s: not an object", what);
 	for (size_t i = 0; i < count; i++)
-		cr_assert_not_null(json_object_get(obj, names[i]), "%s: member '%s' is missing", what,
-				   names[i]);
+		cr_assert_not_null(json_object_get(obj, names[i]), "%s: member '%s' is missing",
+		                   what, names[i]);
 	const char *key;
 	json_t *v;
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach ((json_t *)obj, key, v) {
 		size_t i = 0;
 		while (i < count && strcmp(names[i], key) != 0)
 			i++;
@@ -285,7 +337,7 @@ static inline void rh_append_ids(const json_t *list, char *out, size_t cap)
 {
 	size_t i;
 	json_t *c;
-	json_array_foreach(list, i, c) {
+	json_array_foreach (list, i, c) {
 		const char *id = rh_str(c, "id");
 		cr_assert_not_null(id, "a list item without an id");
 		size_t len = strlen(out);
@@ -336,7 +388,7 @@ static inline char *rh_next_path(const struct http *r)
 	const char *target = lt + 1, *base = rh_base_path();
 	size_t bl = strlen(base);
 	cr_assert(strncmp(target, base, bl) == 0 && target[bl] == '/',
-		  "the Link target '%s' is not an absolute path below %s", target, base);
+	          "the Link target '%s' is not an absolute path below %s", target, base);
 	char *out = strdup(target + bl);
 	cr_assert_not_null(out, "out of memory");
 	free(link);
@@ -366,11 +418,12 @@ static inline int rh_walk(const char *path, const char *token, int limit, char *
 		free(next);
 		next = rh_next_path(r);
 		if (next != NULL)
-			cr_assert_eq(n, (size_t)limit, "%s: a page with a Link holds %zu items, not %d",
-				     what, n, limit);
+			cr_assert_eq(n, (size_t)limit,
+			             "%s: a page with a Link holds %zu items, not %d", what, n,
+			             limit);
 		else
-			cr_assert(n <= (size_t)limit, "%s: %zu items on a page of limit %d", what, n,
-				  limit);
+			cr_assert(n <= (size_t)limit, "%s: %zu items on a page of limit %d", what,
+			          n, limit);
 		cr_assert(n > 0 || pages == 0, "%s: an empty page after a Link", what);
 		rh_append_ids(r->json, out, cap);
 		http_free(r);

@@ -28,7 +28,9 @@ static char *bearer(const char *claims, const char *secret)
 	jwt_t *jwt = NULL;
 	cr_assert_eq(jwt_new(&jwt), 0);
 	cr_assert_eq(jwt_add_grants_json(jwt, claims), 0);
-	cr_assert_eq(jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)secret, (int)strlen(secret)), 0);
+	cr_assert_eq(
+	        jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)secret, (int)strlen(secret)),
+	        0);
 	char *tok = jwt_encode_str(jwt);
 	jwt_free(jwt);
 	static char hdr[20000];
@@ -46,8 +48,8 @@ static const char *good_claims(void)
 {
 	static char buf[256];
 	snprintf(buf, sizeof(buf),
-		 "{\"sub\":\"u1\",\"tenantId\":\"t1\",\"scope\":\"crm:read\",\"exp\":%ld}",
-		 (long)time(NULL) + 600);
+	         "{\"sub\":\"u1\",\"tenantId\":\"t1\",\"scope\":\"crm:read\",\"exp\":%ld}",
+	         (long)time(NULL) + 600);
 	return buf;
 }
 
@@ -65,8 +67,9 @@ Test(auth, write_scope_implies_read)
 {
 	struct principal p;
 	char c[256];
-	snprintf(c, sizeof(c), "{\"sub\":\"u\",\"tenantId\":\"t\",\"scope\":\"x crm:write\",\"exp\":%ld}",
-		 (long)time(NULL) + 60);
+	snprintf(c, sizeof(c),
+	         "{\"sub\":\"u\",\"tenantId\":\"t\",\"scope\":\"x crm:write\",\"exp\":%ld}",
+	         (long)time(NULL) + 60);
 	cr_assert_eq(verify(bearer(c, SECRET), &p), AUTH_OK);
 	cr_assert(p.can_read && p.can_write);
 }
@@ -75,8 +78,10 @@ Test(auth, roles_array_grants_permissions)
 {
 	struct principal p;
 	char c[256];
-	snprintf(c, sizeof(c), "{\"sub\":\"u\",\"tenantId\":\"t\",\"roles\":[\"admin\",\"crm:read\"],\"exp\":%ld}",
-		 (long)time(NULL) + 60);
+	snprintf(
+	        c, sizeof(c),
+	        "{\"sub\":\"u\",\"tenantId\":\"t\",\"roles\":[\"admin\",\"crm:read\"],\"exp\":%ld}",
+	        (long)time(NULL) + 60);
 	cr_assert_eq(verify(bearer(c, SECRET), &p), AUTH_OK);
 	cr_assert(p.can_read);
 	cr_assert_not(p.can_write);
@@ -86,8 +91,10 @@ Test(auth, scope_words_must_match_whole)
 {
 	struct principal p;
 	char c[256];
-	snprintf(c, sizeof(c), "{\"sub\":\"u\",\"tenantId\":\"t\",\"scope\":\"crm:readonly xcrm:write\",\"exp\":%ld}",
-		 (long)time(NULL) + 60);
+	snprintf(c, sizeof(c),
+	         "{\"sub\":\"u\",\"tenantId\":\"t\",\"scope\":\"crm:readonly "
+	         "xcrm:write\",\"exp\":%ld}",
+	         (long)time(NULL) + 60);
 	cr_assert_eq(verify(bearer(c, SECRET), &p), AUTH_OK);
 	cr_assert_not(p.can_read);
 }
@@ -142,7 +149,7 @@ Test(auth, rejects_a_wrong_signature)
 {
 	struct principal p;
 	cr_assert_eq(verify(bearer(good_claims(), "another-secret-another-secret-0000"), &p),
-		     AUTH_ERR_SIGNATURE);
+	             AUTH_ERR_SIGNATURE);
 }
 
 Test(auth, rejects_alg_none)
@@ -181,7 +188,8 @@ static enum auth_err claims(const char *text)
 Test(auth, requires_exp)
 {
 	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\"}"), AUTH_ERR_CLAIMS);
-	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":\"2000000\"}"), AUTH_ERR_CLAIMS);
+	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":\"2000000\"}"),
+	             AUTH_ERR_CLAIMS);
 }
 
 Test(auth, rejects_expired_beyond_leeway)
@@ -193,8 +201,9 @@ Test(auth, rejects_expired_beyond_leeway)
 Test(auth, rejects_nbf_in_the_future)
 {
 	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"nbf\":1000500}"),
-		     AUTH_ERR_NOT_YET);
-	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"nbf\":1000030}"), AUTH_OK);
+	             AUTH_ERR_NOT_YET);
+	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"nbf\":1000030}"),
+	             AUTH_OK);
 }
 
 Test(auth, requires_string_sub_and_tenant)
@@ -202,18 +211,21 @@ Test(auth, requires_string_sub_and_tenant)
 	cr_assert_eq(claims("{\"tenantId\":\"t\",\"exp\":2000000}"), AUTH_ERR_CLAIMS);
 	cr_assert_eq(claims("{\"sub\":\"u\",\"exp\":2000000}"), AUTH_ERR_CLAIMS);
 	cr_assert_eq(claims("{\"sub\":5,\"tenantId\":\"t\",\"exp\":2000000}"), AUTH_ERR_CLAIMS);
-	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":[\"t\"],\"exp\":2000000}"), AUTH_ERR_CLAIMS);
+	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":[\"t\"],\"exp\":2000000}"),
+	             AUTH_ERR_CLAIMS);
 	cr_assert_eq(claims("{\"sub\":\"\",\"tenantId\":\"t\",\"exp\":2000000}"), AUTH_ERR_CLAIMS);
 }
 
 Test(auth, rejects_scope_or_roles_of_the_wrong_type)
 {
-	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"scope\":[\"crm:read\"]}"),
-		     AUTH_ERR_CLAIMS);
-	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"roles\":\"crm:read\"}"),
-		     AUTH_ERR_CLAIMS);
+	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"scope\":[\"crm:"
+	                    "read\"]}"),
+	             AUTH_ERR_CLAIMS);
+	cr_assert_eq(
+	        claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"roles\":\"crm:read\"}"),
+	        AUTH_ERR_CLAIMS);
 	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"roles\":[1]}"),
-		     AUTH_ERR_CLAIMS);
+	             AUTH_ERR_CLAIMS);
 }
 
 Test(auth, checks_issuer_and_audience_when_configured)
@@ -221,10 +233,14 @@ Test(auth, checks_issuer_and_audience_when_configured)
 	strcpy(cfg.jwt_issuer, "https://idp");
 	strcpy(cfg.jwt_audience, "crm");
 	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000}"), AUTH_ERR_ISSUER);
-	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"iss\":\"https://idp\","
-			    "\"aud\":\"other\"}"), AUTH_ERR_AUDIENCE);
-	cr_assert_eq(claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"iss\":\"https://idp\","
-			    "\"aud\":[\"x\",\"crm\"]}"), AUTH_OK);
+	cr_assert_eq(
+	        claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"iss\":\"https://idp\","
+	               "\"aud\":\"other\"}"),
+	        AUTH_ERR_AUDIENCE);
+	cr_assert_eq(
+	        claims("{\"sub\":\"u\",\"tenantId\":\"t\",\"exp\":2000000,\"iss\":\"https://idp\","
+	               "\"aud\":[\"x\",\"crm\"]}"),
+	        AUTH_OK);
 }
 
 Test(auth, cached_token_is_checked_against_the_clock_again)
@@ -233,13 +249,14 @@ Test(auth, cached_token_is_checked_against_the_clock_again)
 	struct principal p;
 	char c[256];
 	long now = (long)time(NULL);
-	snprintf(c, sizeof(c), "{\"sub\":\"u\",\"tenantId\":\"t\",\"scope\":\"crm:read\",\"exp\":%ld}", now + 10);
+	snprintf(c, sizeof(c),
+	         "{\"sub\":\"u\",\"tenantId\":\"t\",\"scope\":\"crm:read\",\"exp\":%ld}", now + 10);
 	const char *hdr = bearer(c, SECRET);
 	cr_assert_eq(auth_verify_cached(cache, &cfg, hdr, strlen(hdr), now, &p), AUTH_OK);
 	cr_assert_eq(auth_verify_cached(cache, &cfg, hdr, strlen(hdr), now + 1, &p), AUTH_OK);
 	cr_assert_str_eq(p.tenant, "t");
 	cr_assert_eq(auth_verify_cached(cache, &cfg, hdr, strlen(hdr), now + 10 + 60, &p),
-		     AUTH_ERR_EXPIRED);
+	             AUTH_ERR_EXPIRED);
 	auth_cache_free(cache);
 }
 
@@ -248,7 +265,9 @@ Test(auth, cache_does_not_remember_a_bad_signature)
 	struct auth_cache *cache = auth_cache_new();
 	struct principal p;
 	const char *bad = bearer(good_claims(), "another-secret-another-secret-0000");
-	cr_assert_eq(auth_verify_cached(cache, &cfg, bad, strlen(bad), time(NULL), &p), AUTH_ERR_SIGNATURE);
-	cr_assert_eq(auth_verify_cached(cache, &cfg, bad, strlen(bad), time(NULL), &p), AUTH_ERR_SIGNATURE);
+	cr_assert_eq(auth_verify_cached(cache, &cfg, bad, strlen(bad), time(NULL), &p),
+	             AUTH_ERR_SIGNATURE);
+	cr_assert_eq(auth_verify_cached(cache, &cfg, bad, strlen(bad), time(NULL), &p),
+	             AUTH_ERR_SIGNATURE);
 	auth_cache_free(cache);
 }

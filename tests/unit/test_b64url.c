@@ -13,7 +13,8 @@ static long decode(const char *s, unsigned char *out)
 Test(b64url, encodes_the_rfc4648_vectors_without_padding)
 {
 	static const char *const in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-	static const char *const want[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
+	static const char *const want[] = {"",       "Zg",      "Zm8",     "Zm9v",
+	                                   "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
 	for (size_t i = 0; i < 7; i++) {
 		char out[B64URL_ENCODED_SIZE(6)];
 		cr_assert_eq(b64url_encode(in[i], strlen(in[i]), out), strlen(want[i]));

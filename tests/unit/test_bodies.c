@@ -27,7 +27,8 @@ TestSuite(bodies, .fini = teardown);
 Test(bodies, status_body_reads_a_known_status)
 {
 	enum crm_status s;
-	cr_assert_eq(parse_status_body(load("{\"crmStatus\":\"CHURNED\"}"), &s, err, sizeof(err)), 0);
+	cr_assert_eq(parse_status_body(load("{\"crmStatus\":\"CHURNED\"}"), &s, err, sizeof(err)),
+	             0);
 	cr_assert_eq(s, CRM_STATUS_CHURNED);
 }
 
@@ -36,7 +37,8 @@ Test(bodies, status_body_rejects_unknown_or_lower_case_values)
 	enum crm_status s;
 	cr_assert_eq(parse_status_body(load("{\"crmStatus\":\"lead\"}"), &s, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "crmStatus") != NULL);
-	cr_assert_eq(parse_status_body(load("{\"crmStatus\":\"LEADX\"}"), &s, err, sizeof(err)), -1);
+	cr_assert_eq(parse_status_body(load("{\"crmStatus\":\"LEADX\"}"), &s, err, sizeof(err)),
+	             -1);
 }
 
 Test(bodies, status_body_rejects_wrong_types_and_missing_member)
@@ -54,7 +56,8 @@ Test(bodies, status_body_names_an_unknown_member)
 {
 	enum crm_status s;
 	cr_assert_eq(parse_status_body(load("{\"crmStatus\":\"LEAD\",\"note\":1}"), &s, err,
-				       sizeof(err)), -1);
+	                               sizeof(err)),
+	             -1);
 	cr_assert(strstr(err, "'note'") != NULL, "%s", err);
 }
 
@@ -69,9 +72,11 @@ Test(bodies, next_action_empty_object_clears)
 Test(bodies, next_action_reads_text_and_due_in_utc)
 {
 	struct next_action na;
-	cr_assert_eq(parse_next_action_body(load("{\"nextAction\":\"Bel terug\","
-						 "\"nextActionDueDate\":\"2026-12-01T10:00:00+01:00\"}"),
-					    &na, err, sizeof(err)), 0);
+	cr_assert_eq(
+	        parse_next_action_body(load("{\"nextAction\":\"Bel terug\","
+	                                    "\"nextActionDueDate\":\"2026-12-01T10:00:00+01:00\"}"),
+	                               &na, err, sizeof(err)),
+	        0);
 	cr_assert_str_eq(na.text, "Bel terug");
 	cr_assert(na.has_due);
 	cr_assert_eq(na.due, 1796115600LL * 1000000);
@@ -80,10 +85,14 @@ Test(bodies, next_action_reads_text_and_due_in_utc)
 Test(bodies, next_action_due_without_text_is_refused)
 {
 	struct next_action na;
-	cr_assert_eq(parse_next_action_body(load("{\"nextActionDueDate\":\"2026-12-01T10:00:00Z\"}"),
-					    &na, err, sizeof(err)), -1);
+	cr_assert_eq(
+	        parse_next_action_body(load("{\"nextActionDueDate\":\"2026-12-01T10:00:00Z\"}"),
+	                               &na, err, sizeof(err)),
+	        -1);
 	cr_assert_eq(parse_next_action_body(load("{\"nextAction\":null,\"nextActionDueDate\":"
-						 "\"2026-12-01T10:00:00Z\"}"), &na, err, sizeof(err)), -1);
+	                                         "\"2026-12-01T10:00:00Z\"}"),
+	                                    &na, err, sizeof(err)),
+	             -1);
 }
 
 Test(bodies, next_action_text_length_counts_characters)
@@ -97,19 +106,25 @@ Test(bodies, next_action_text_length_counts_characters)
 	text[strlen(text) - 2] = '\0';
 	strcat(text, "x\"}");
 	cr_assert_eq(parse_next_action_body(load(text), &na, err, sizeof(err)), -1);
-	cr_assert_eq(parse_next_action_body(load("{\"nextAction\":\"\"}"), &na, err, sizeof(err)), -1);
+	cr_assert_eq(parse_next_action_body(load("{\"nextAction\":\"\"}"), &na, err, sizeof(err)),
+	             -1);
 }
 
 Test(bodies, next_action_rejects_bad_types_and_dates)
 {
 	struct next_action na;
 	cr_assert_eq(parse_next_action_body(load("{\"nextAction\":5}"), &na, err, sizeof(err)), -1);
-	cr_assert_eq(parse_next_action_body(load("{\"nextAction\":\"x\",\"nextActionDueDate\":\"tomorrow\"}"),
-					    &na, err, sizeof(err)), -1);
+	cr_assert_eq(parse_next_action_body(
+	                     load("{\"nextAction\":\"x\",\"nextActionDueDate\":\"tomorrow\"}"), &na,
+	                     err, sizeof(err)),
+	             -1);
 	cr_assert_eq(parse_next_action_body(load("{\"nextAction\":\"x\",\"nextActionDueDate\":"
-						 "\"2026-13-01T00:00:00Z\"}"), &na, err, sizeof(err)), -1);
+	                                         "\"2026-13-01T00:00:00Z\"}"),
+	                                    &na, err, sizeof(err)),
+	             -1);
 	cr_assert_eq(parse_next_action_body(load("{\"nextAction\":\"x\",\"due\":1}"), &na, err,
-					    sizeof(err)), -1);
+	                                    sizeof(err)),
+	             -1);
 	cr_assert(strstr(err, "'due'") != NULL);
 }
 

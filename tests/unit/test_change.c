@@ -10,8 +10,9 @@ static json_t *doc;
 static void setup(void)
 {
 	doc = json_loads("{\"crmStatus\":\"LEAD\",\"events\":[],\"name\":\"X\",\"nextAction\":null,"
-			 "\"nextActionDueDate\":null,\"ownerId\":null,\"tags\":[\"Beta\"],"
-			 "\"updated\":null,\"updatedBy\":null}", 0, NULL);
+	                 "\"nextActionDueDate\":null,\"ownerId\":null,\"tags\":[\"Beta\"],"
+	                 "\"updated\":null,\"updatedBy\":null}",
+	                 0, NULL);
 	cr_assert_not_null(doc);
 }
 
@@ -34,7 +35,7 @@ static enum change_result apply(struct change ch, char *msg)
 static const char *last_event(const char *member)
 {
 	json_t *ev = json_array_get(json_object_get(doc, "events"),
-				    json_array_size(json_object_get(doc, "events")) - 1);
+	                            json_array_size(json_object_get(doc, "events")) - 1);
 	return json_string_value(json_object_get(ev, member));
 }
 
@@ -48,7 +49,8 @@ Test(change, allowed_status_move_changes_and_records)
 	cr_assert_str_eq(last_event("authorId"), "u1");
 	cr_assert_str_eq(last_event("date"), "2023-11-14T22:13:20Z");
 	cr_assert_str_eq(json_string_value(json_object_get(doc, "updatedBy")), "u1");
-	cr_assert_str_eq(json_string_value(json_object_get(doc, "updated")), "2023-11-14T22:13:20Z");
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "updated")),
+	                 "2023-11-14T22:13:20Z");
 }
 
 Test(change, same_status_is_a_noop)
@@ -71,11 +73,13 @@ Test(change, forbidden_status_move_is_refused_with_the_allowed_moves)
 
 Test(change, next_action_set_then_cleared)
 {
-	struct change set = {.kind = CHANGE_NEXT_ACTION, .text = "Call", .has_due = 1,
-			     .due = 1700003600000000LL};
+	struct change set = {.kind = CHANGE_NEXT_ACTION,
+	                     .text = "Call",
+	                     .has_due = 1,
+	                     .due = 1700003600000000LL};
 	cr_assert_eq(apply(set, NULL), CHANGE_APPLIED);
 	cr_assert_str_eq(json_string_value(json_object_get(doc, "nextActionDueDate")),
-			 "2023-11-14T23:13:20Z");
+	                 "2023-11-14T23:13:20Z");
 	cr_assert_eq(apply(set, NULL), CHANGE_NOOP);
 	struct change clear = {.kind = CHANGE_NEXT_ACTION};
 	cr_assert_eq(apply(clear, NULL), CHANGE_APPLIED);

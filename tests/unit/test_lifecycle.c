@@ -7,12 +7,9 @@
 
 /* The product's rule, written out independently of the table under test. */
 static const char *const expected[CRM_STATUS__MAX] = {
-	[CRM_STATUS_LEAD] = "PROSPECT INACTIVE",
-	[CRM_STATUS_PROSPECT] = "ACTIVE INACTIVE",
-	[CRM_STATUS_ACTIVE] = "CUSTOMER",
-	[CRM_STATUS_CUSTOMER] = "INACTIVE",
-	[CRM_STATUS_INACTIVE] = "ACTIVE CHURNED",
-	[CRM_STATUS_CHURNED] = "",
+        [CRM_STATUS_LEAD] = "PROSPECT INACTIVE",  [CRM_STATUS_PROSPECT] = "ACTIVE INACTIVE",
+        [CRM_STATUS_ACTIVE] = "CUSTOMER",         [CRM_STATUS_CUSTOMER] = "INACTIVE",
+        [CRM_STATUS_INACTIVE] = "ACTIVE CHURNED", [CRM_STATUS_CHURNED] = "",
 };
 
 static int listed(const char *list, const char *word)
@@ -30,7 +27,8 @@ Test(lifecycle, matches_the_product_rule_for_all_36_pairs)
 		for (int t = 0; t < CRM_STATUS__MAX; t++) {
 			int want = listed(expected[f], enum_name(ENUM_CRM_STATUS, t));
 			cr_assert_eq(lifecycle_allows((enum crm_status)f, (enum crm_status)t), want,
-				     "%s -> %s", enum_name(ENUM_CRM_STATUS, f), enum_name(ENUM_CRM_STATUS, t));
+			             "%s -> %s", enum_name(ENUM_CRM_STATUS, f),
+			             enum_name(ENUM_CRM_STATUS, t));
 		}
 }
 

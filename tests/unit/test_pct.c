@@ -156,6 +156,9 @@ Test(pct, rejects_a_bad_escape_after_good_ones)
 Test(pct, rejects_a_nul_inside_an_escape)
 {
 	char out[8];
-	cr_assert_eq(pct_decode("%\0" "0", 3, PCT_PATH, out), -1);
+	cr_assert_eq(pct_decode("%\0"
+	                        "0",
+	                        3, PCT_PATH, out),
+	             -1);
 	cr_assert_eq(pct_decode("%0\0", 3, PCT_PATH, out), -1);
 }

@@ -9,49 +9,83 @@
 #define TENANT "acme"
 
 /* The seed's examples, verbatim (compact), with tenantId "string". */
-static const char seed_customer[] =
-	"{\"avatar\":{\"blobId\":\"string\",\"height\":0,\"thumbnailBlobId\":\"string\",\"width\":0},\"billingAd"
-	"dress\":{\"city\":\"string\",\"country\":\"string\",\"houseNumber\":\"string\",\"id\":\"string\",\"latitud"
-	"e\":0.1,\"longitude\":0.1,\"postalCode\":\"string\",\"street\":\"string\"},\"btw\":\"string\",\"contacts"
-	"\":[{\"department\":\"string\",\"email\":\"string\",\"firstName\":\"string\",\"id\":\"string\",\"lastName\""
-	":\"string\",\"phone\":\"string\"}],\"created\":\"2019-08-24T14:15:22Z\",\"createdBy\":\"string\",\"crmS"
-	"tatus\":\"LEAD\",\"deliveryAddresses\":[{\"city\":\"string\",\"country\":\"string\",\"houseNumber\":\"st"
-	"ring\",\"id\":\"string\",\"latitude\":0.1,\"longitude\":0.1,\"postalCode\":\"string\",\"street\":\"strin"
-	"g\"}],\"email\":\"string\",\"events\":[{\"authorId\":\"string\",\"date\":\"2019-08-24T14:15:22Z\",\"desc"
-	"ription\":\"string\",\"id\":\"string\",\"type\":\"CREATE\"}],\"id\":\"string\",\"industry\":\"string\",\"kvk"
-	"\":\"string\",\"leadSource\":\"string\",\"name\":\"string\",\"nextAction\":\"string\",\"nextActionDueDat"
-	"e\":\"2019-08-24T14:15:22Z\",\"ownerId\":\"string\",\"phone\":\"string\",\"preferredLanguage\":\"strin"
-	"g\",\"region\":\"string\",\"subsidiaryId\":\"string\",\"tags\":[\"string\"],\"tenantId\":\"string\",\"type"
-	"\":\"PERSON\",\"updated\":\"2019-08-24T14:15:22Z\",\"updatedBy\":\"string\",\"userId\":\"string\",\"visi"
-	"ts\":[{\"frequency\":0,\"ip\":\"string\",\"time\":\"2019-08-24T14:15:22Z\"}],\"website\":\"string\"}";
+static const char seed_customer[] = "{\"avatar\":{\"blobId\":\"string\",\"height\":0,"
+                                    "\"thumbnailBlobId\":\"string\",\"width\":0},\"billingAd"
+                                    "dress\":{\"city\":\"string\",\"country\":\"string\","
+                                    "\"houseNumber\":\"string\",\"id\":\"string\",\"latitud"
+                                    "e\":0.1,\"longitude\":0.1,\"postalCode\":\"string\","
+                                    "\"street\":\"string\"},\"btw\":\"string\",\"contacts"
+                                    "\":[{\"department\":\"string\",\"email\":\"string\","
+                                    "\"firstName\":\"string\",\"id\":\"string\",\"lastName\""
+                                    ":\"string\",\"phone\":\"string\"}],\"created\":\"2019-08-"
+                                    "24T14:15:22Z\",\"createdBy\":\"string\",\"crmS"
+                                    "tatus\":\"LEAD\",\"deliveryAddresses\":[{\"city\":\"string\","
+                                    "\"country\":\"string\",\"houseNumber\":\"st"
+                                    "ring\",\"id\":\"string\",\"latitude\":0.1,\"longitude\":0.1,"
+                                    "\"postalCode\":\"string\",\"street\":\"strin"
+                                    "g\"}],\"email\":\"string\",\"events\":[{\"authorId\":"
+                                    "\"string\",\"date\":\"2019-08-24T14:15:22Z\",\"desc"
+                                    "ription\":\"string\",\"id\":\"string\",\"type\":\"CREATE\"}],"
+                                    "\"id\":\"string\",\"industry\":\"string\",\"kvk"
+                                    "\":\"string\",\"leadSource\":\"string\",\"name\":\"string\","
+                                    "\"nextAction\":\"string\",\"nextActionDueDat"
+                                    "e\":\"2019-08-24T14:15:22Z\",\"ownerId\":\"string\",\"phone\":"
+                                    "\"string\",\"preferredLanguage\":\"strin"
+                                    "g\",\"region\":\"string\",\"subsidiaryId\":\"string\","
+                                    "\"tags\":[\"string\"],\"tenantId\":\"string\",\"type"
+                                    "\":\"PERSON\",\"updated\":\"2019-08-24T14:15:22Z\","
+                                    "\"updatedBy\":\"string\",\"userId\":\"string\",\"visi"
+                                    "ts\":[{\"frequency\":0,\"ip\":\"string\",\"time\":\"2019-08-"
+                                    "24T14:15:22Z\"}],\"website\":\"string\"}";
 
 static const char seed_opportunity[] =
-	"{\"changeOrders\":[{\"amount\":0.1,\"category\":\"string\",\"createdAt\":\"2019-08-24T14:15:22Z\",\"c"
-	"reatedBy\":\"string\",\"date\":\"2019-08-24T14:15:22Z\",\"description\":\"string\",\"id\":\"string\"}],"
-	"\"created\":\"2019-08-24T14:15:22Z\",\"createdBy\":\"string\",\"customerId\":\"string\",\"description"
-	"\":\"string\",\"estimateIds\":[\"string\"],\"events\":[{\"authorId\":\"string\",\"date\":\"2019-08-24T14"
-	":15:22Z\",\"description\":\"string\",\"id\":\"string\",\"type\":\"CREATE\"}],\"expectedCloseDate\":\"201"
-	"9-08-24T14:15:22Z\",\"fulfillmentDate\":\"2019-08-24T14:15:22Z\",\"id\":\"string\",\"invoiceIds\":["
-	"\"string\"],\"leadId\":\"string\",\"name\":\"string\",\"nextAction\":\"string\",\"nextActionDueDate\":\"2"
-	"019-08-24T14:15:22Z\",\"notes\":\"string\",\"orderDate\":\"2019-08-24T14:15:22Z\",\"orderId\":\"stri"
-	"ng\",\"ownerId\":\"string\",\"paymentSchedule\":[{\"id\":\"string\",\"includeChangeOrders\":true,\"inv"
-	"oiceId\":\"string\",\"label\":\"string\",\"paymentDueDays\":0,\"percentage\":0.1,\"relativeDays\":0,\""
-	"status\":\"PENDING\",\"triggerStatus\":\"NEW\",\"triggerType\":\"STATUS_CHANGE\",\"triggeredAt\":\"201"
-	"9-08-24T14:15:22Z\"}],\"probability\":0,\"productIds\":[\"string\"],\"scheduledEndDate\":\"2019-08"
-	"-24\",\"scheduledStartDate\":\"2019-08-24\",\"source\":\"string\",\"status\":\"NEW\",\"tags\":[\"string\""
-	"],\"teamId\":\"string\",\"tenantId\":\"string\",\"updated\":\"2019-08-24T14:15:22Z\",\"updatedBy\":\"st"
-	"ring\",\"value\":0.1}";
+        "{\"changeOrders\":[{\"amount\":0.1,\"category\":\"string\",\"createdAt\":\"2019-08-24T14:"
+        "15:22Z\",\"c"
+        "reatedBy\":\"string\",\"date\":\"2019-08-24T14:15:22Z\",\"description\":\"string\",\"id\":"
+        "\"string\"}],"
+        "\"created\":\"2019-08-24T14:15:22Z\",\"createdBy\":\"string\",\"customerId\":\"string\","
+        "\"description"
+        "\":\"string\",\"estimateIds\":[\"string\"],\"events\":[{\"authorId\":\"string\",\"date\":"
+        "\"2019-08-24T14"
+        ":15:22Z\",\"description\":\"string\",\"id\":\"string\",\"type\":\"CREATE\"}],"
+        "\"expectedCloseDate\":\"201"
+        "9-08-24T14:15:22Z\",\"fulfillmentDate\":\"2019-08-24T14:15:22Z\",\"id\":\"string\","
+        "\"invoiceIds\":["
+        "\"string\"],\"leadId\":\"string\",\"name\":\"string\",\"nextAction\":\"string\","
+        "\"nextActionDueDate\":\"2"
+        "019-08-24T14:15:22Z\",\"notes\":\"string\",\"orderDate\":\"2019-08-24T14:15:22Z\","
+        "\"orderId\":\"stri"
+        "ng\",\"ownerId\":\"string\",\"paymentSchedule\":[{\"id\":\"string\","
+        "\"includeChangeOrders\":true,\"inv"
+        "oiceId\":\"string\",\"label\":\"string\",\"paymentDueDays\":0,\"percentage\":0.1,"
+        "\"relativeDays\":0,\""
+        "status\":\"PENDING\",\"triggerStatus\":\"NEW\",\"triggerType\":\"STATUS_CHANGE\","
+        "\"triggeredAt\":\"201"
+        "9-08-24T14:15:22Z\"}],\"probability\":0,\"productIds\":[\"string\"],\"scheduledEndDate\":"
+        "\"2019-08"
+        "-24\",\"scheduledStartDate\":\"2019-08-24\",\"source\":\"string\",\"status\":\"NEW\","
+        "\"tags\":[\"string\""
+        "],\"teamId\":\"string\",\"tenantId\":\"string\",\"updated\":\"2019-08-24T14:15:22Z\","
+        "\"updatedBy\":\"st"
+        "ring\",\"value\":0.1}";
 
-static const char seed_activity[] =
-	"{\"attendees\":[\"string\"],\"completed\":true,\"completedAt\":\"2019-08-24T14:15:22Z\",\"contactEm"
-	"ail\":\"string\",\"contactName\":\"string\",\"contactPhone\":\"string\",\"created\":\"2019-08-24T14:15"
-	":22Z\",\"createdBy\":\"string\",\"customerId\":\"string\",\"description\":\"string\",\"dueDate\":\"2019-"
-	"08-24T14:15:22Z\",\"dueNotifiedAt\":\"2019-08-24T14:15:22Z\",\"durationMinutes\":0,\"events\":[{\""
-	"authorId\":\"string\",\"date\":\"2019-08-24T14:15:22Z\",\"description\":\"string\",\"id\":\"string\",\"t"
-	"ype\":\"CREATE\"}],\"id\":\"string\",\"isCompleted\":true,\"location\":\"string\",\"opportunityId\":\"st"
-	"ring\",\"outcome\":\"string\",\"ownerId\":\"string\",\"priority\":\"LOW\",\"scheduledAt\":\"2019-08-24T1"
-	"4:15:22Z\",\"subject\":\"string\",\"tenantId\":\"string\",\"type\":\"CALL\",\"updated\":\"2019-08-24T14:"
-	"15:22Z\",\"updatedBy\":\"string\"}";
+static const char seed_activity[] = "{\"attendees\":[\"string\"],\"completed\":true,"
+                                    "\"completedAt\":\"2019-08-24T14:15:22Z\",\"contactEm"
+                                    "ail\":\"string\",\"contactName\":\"string\",\"contactPhone\":"
+                                    "\"string\",\"created\":\"2019-08-24T14:15"
+                                    ":22Z\",\"createdBy\":\"string\",\"customerId\":\"string\","
+                                    "\"description\":\"string\",\"dueDate\":\"2019-"
+                                    "08-24T14:15:22Z\",\"dueNotifiedAt\":\"2019-08-24T14:15:22Z\","
+                                    "\"durationMinutes\":0,\"events\":[{\""
+                                    "authorId\":\"string\",\"date\":\"2019-08-24T14:15:22Z\","
+                                    "\"description\":\"string\",\"id\":\"string\",\"t"
+                                    "ype\":\"CREATE\"}],\"id\":\"string\",\"isCompleted\":true,"
+                                    "\"location\":\"string\",\"opportunityId\":\"st"
+                                    "ring\",\"outcome\":\"string\",\"ownerId\":\"string\","
+                                    "\"priority\":\"LOW\",\"scheduledAt\":\"2019-08-24T1"
+                                    "4:15:22Z\",\"subject\":\"string\",\"tenantId\":\"string\","
+                                    "\"type\":\"CALL\",\"updated\":\"2019-08-24T14:"
+                                    "15:22Z\",\"updatedBy\":\"string\"}";
 
 static char err[400];
 
@@ -93,7 +127,7 @@ static void assert_rejected_at(enum shape_kind kind, const char *text, const cha
 	json_t *out = canon(kind, text);
 	cr_assert_null(out, "accepted %s", text);
 	cr_assert_eq(strncmp(err, prefix, strlen(prefix)), 0, "message \"%s\" lacks \"%s\"", err,
-		     prefix);
+	             prefix);
 }
 
 static void assert_same_json(const json_t *a, const json_t *b)
@@ -120,8 +154,8 @@ static void assert_same_keys(const json_t *out, const char *seed)
 {
 	json_t *s = load(seed);
 	void *i = json_object_iter((json_t *)out), *j = json_object_iter(s);
-	for (; i != NULL && j != NULL; i = json_object_iter_next((json_t *)out, i),
-				       j = json_object_iter_next(s, j))
+	for (; i != NULL && j != NULL;
+	     i = json_object_iter_next((json_t *)out, i), j = json_object_iter_next(s, j))
 		cr_assert_str_eq(json_object_iter_key(i), json_object_iter_key(j));
 	cr_assert(i == NULL && j == NULL, "member counts differ");
 	json_decref(s);
@@ -179,8 +213,9 @@ Test(shape, minimal_opportunity_and_activity_get_every_seed_member)
 
 Test(shape, null_members_become_null_and_null_arrays_empty)
 {
-	json_t *out = canon(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"name\":null,\"contacts\":null,"
-					    "\"crmStatus\":null,\"tenantId\":null,\"avatar\":null}");
+	json_t *out =
+	        canon(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"name\":null,\"contacts\":null,"
+	                              "\"crmStatus\":null,\"tenantId\":null,\"avatar\":null}");
 	cr_assert_not_null(out, "%s", err);
 	cr_assert(json_is_null(json_object_get(out, "name")));
 	cr_assert_eq(json_array_size(json_object_get(out, "contacts")), 0);
@@ -191,9 +226,10 @@ Test(shape, null_members_become_null_and_null_arrays_empty)
 
 Test(shape, members_are_written_in_alphabetical_order)
 {
-	json_t *out = canon(SHAPE_CUSTOMER,
-			    "{\"website\":\"w\",\"visits\":[{\"time\":null,\"ip\":\"1.2.3.4\"}],"
-			    "\"name\":\"N\",\"id\":\"c1\",\"avatar\":{\"width\":1,\"blobId\":\"b\"}}");
+	json_t *out =
+	        canon(SHAPE_CUSTOMER,
+	              "{\"website\":\"w\",\"visits\":[{\"time\":null,\"ip\":\"1.2.3.4\"}],"
+	              "\"name\":\"N\",\"id\":\"c1\",\"avatar\":{\"width\":1,\"blobId\":\"b\"}}");
 	cr_assert_not_null(out, "%s", err);
 	char *plain = json_dumps(out, JSON_COMPACT);
 	char *sorted = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
@@ -205,8 +241,9 @@ Test(shape, members_are_written_in_alphabetical_order)
 
 Test(shape, nested_objects_get_every_member)
 {
-	json_t *out = canon(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"billingAddress\":{\"city\":\"Delft\"},"
-					    "\"contacts\":[{\"email\":\"a@b.nl\"}]}");
+	json_t *out =
+	        canon(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"billingAddress\":{\"city\":\"Delft\"},"
+	                              "\"contacts\":[{\"email\":\"a@b.nl\"}]}");
 	cr_assert_not_null(out, "%s", err);
 	json_t *seed = load(seed_customer);
 	char *address = json_dumps(json_object_get(seed, "billingAddress"), 0);
@@ -222,9 +259,10 @@ Test(shape, nested_objects_get_every_member)
 
 Test(shape, date_times_are_rewritten_in_utc)
 {
-	json_t *out = canon(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"created\":\"2019-08-24T16:15:22+02:00\","
-					    "\"updated\":\"2019-08-24t14:15:22.500z\","
-					    "\"events\":[{\"date\":\"2019-08-24T14:15:22.000Z\"}]}");
+	json_t *out =
+	        canon(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"created\":\"2019-08-24T16:15:22+02:00\","
+	                              "\"updated\":\"2019-08-24t14:15:22.500z\","
+	                              "\"events\":[{\"date\":\"2019-08-24T14:15:22.000Z\"}]}");
 	cr_assert_not_null(out, "%s", err);
 	cr_assert_str_eq(str(out, "created"), "2019-08-24T14:15:22Z");
 	cr_assert_str_eq(str(out, "updated"), "2019-08-24T14:15:22.5Z");
@@ -236,8 +274,8 @@ Test(shape, date_times_are_rewritten_in_utc)
 Test(shape, whole_numbers_in_number_members_become_reals)
 {
 	json_t *out = canon(SHAPE_OPPORTUNITY,
-			    "{\"id\":\"o1\",\"customerId\":\"c1\",\"value\":1500,"
-			    "\"paymentSchedule\":[{\"percentage\":50,\"relativeDays\":-14}]}");
+	                    "{\"id\":\"o1\",\"customerId\":\"c1\",\"value\":1500,"
+	                    "\"paymentSchedule\":[{\"percentage\":50,\"relativeDays\":-14}]}");
 	cr_assert_not_null(out, "%s", err);
 	cr_assert(json_is_real(json_object_get(out, "value")));
 	json_t *ps = json_array_get(json_object_get(out, "paymentSchedule"), 0);
@@ -248,7 +286,8 @@ Test(shape, whole_numbers_in_number_members_become_reals)
 
 Test(shape, matching_tenant_id_is_accepted)
 {
-	json_t *out = canon(SHAPE_ACTIVITY, "{\"id\":\"a1\",\"customerId\":\"c1\",\"tenantId\":\"acme\"}");
+	json_t *out = canon(SHAPE_ACTIVITY,
+	                    "{\"id\":\"a1\",\"customerId\":\"c1\",\"tenantId\":\"acme\"}");
 	cr_assert_not_null(out, "%s", err);
 	cr_assert_str_eq(str(out, "tenantId"), TENANT);
 	json_decref(out);
@@ -256,7 +295,8 @@ Test(shape, matching_tenant_id_is_accepted)
 
 Test(shape, tags_keep_their_order_and_spelling)
 {
-	json_t *out = canon(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"zeta\",\"Alpha\",\"\xC3\xA9t\xC3\xA9\"]}");
+	json_t *out = canon(SHAPE_CUSTOMER,
+	                    "{\"id\":\"c1\",\"tags\":[\"zeta\",\"Alpha\",\"\xC3\xA9t\xC3\xA9\"]}");
 	cr_assert_not_null(out, "%s", err);
 	json_t *tags = json_object_get(out, "tags");
 	cr_assert_str_eq(json_string_value(json_array_get(tags, 0)), "zeta");
@@ -276,20 +316,22 @@ Test(shape, accepts_the_largest_tag_list_and_texts)
 		n += (size_t)snprintf(text + n, sizeof text - n, "\xC3\xA9");
 	snprintf(text + n, sizeof text - n, "\"}");
 	assert_accepted(SHAPE_CUSTOMER, text);
-	assert_accepted(SHAPE_CUSTOMER,
-			"{\"id\":\"c1\",\"tags\":[\"12345678901234567890123456789012345678901234567890\"]}");
+	assert_accepted(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":["
+	                                "\"12345678901234567890123456789012345678901234567890\"]}");
 }
 
 Test(shape, accepts_an_id_of_64_characters)
 {
-	assert_accepted(SHAPE_CUSTOMER,
-			"{\"id\":\"0123456789012345678901234567890123456789012345678901234567890_-A\"}");
+	assert_accepted(
+	        SHAPE_CUSTOMER,
+	        "{\"id\":\"0123456789012345678901234567890123456789012345678901234567890_-A\"}");
 }
 
 Test(shape, user_keeps_display_name_id_and_username)
 {
-	json_t *in = load("{\"username\":\"jan\",\"id\":\"u1\",\"displayName\":\"Jan\",\"active\":false,"
-			  "\"tenantId\":\"acme\"}");
+	json_t *in =
+	        load("{\"username\":\"jan\",\"id\":\"u1\",\"displayName\":\"Jan\",\"active\":false,"
+	             "\"tenantId\":\"acme\"}");
 	json_t *out = shape_canonical(SHAPE_USER, in, TENANT, err, sizeof err);
 	cr_assert_not_null(out, "%s", err);
 	char *s = json_dumps(out, JSON_COMPACT);
@@ -315,7 +357,8 @@ Test(shape, user_is_active_unless_it_says_false)
 
 Test(shape, input_is_left_untouched)
 {
-	json_t *in = load("{\"id\":\"c1\",\"created\":\"2019-08-24T16:15:22+02:00\",\"tags\":[\"a\"]}");
+	json_t *in =
+	        load("{\"id\":\"c1\",\"created\":\"2019-08-24T16:15:22+02:00\",\"tags\":[\"a\"]}");
 	char *before = json_dumps(in, JSON_COMPACT);
 	json_t *out = shape_canonical(SHAPE_CUSTOMER, in, TENANT, err, sizeof err);
 	char *after = json_dumps(in, JSON_COMPACT);
@@ -329,16 +372,17 @@ Test(shape, input_is_left_untouched)
 Test(shape, rejects_a_missing_id)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"name\":\"x\"}",
-			"id: required: an id of 1..64 characters [A-Za-z0-9_-]");
+	                "id: required: an id of 1..64 characters [A-Za-z0-9_-]");
 	assert_rejected(SHAPE_USER, "{\"id\":null,\"username\":\"u\"}",
-			"id: required: an id of 1..64 characters [A-Za-z0-9_-]");
+	                "id: required: an id of 1..64 characters [A-Za-z0-9_-]");
 }
 
 Test(shape, rejects_an_id_of_65_characters)
 {
-	assert_rejected(SHAPE_CUSTOMER,
-			"{\"id\":\"0123456789012345678901234567890123456789012345678901234567890123X\"}",
-			"id: expected an id of 1..64 characters [A-Za-z0-9_-]");
+	assert_rejected(
+	        SHAPE_CUSTOMER,
+	        "{\"id\":\"0123456789012345678901234567890123456789012345678901234567890123X\"}",
+	        "id: expected an id of 1..64 characters [A-Za-z0-9_-]");
 }
 
 Test(shape, rejects_ids_with_characters_outside_the_path_alphabet)
@@ -356,171 +400,191 @@ Test(shape, rejects_a_non_string_id)
 
 Test(shape, rejects_an_unknown_top_level_member)
 {
-	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"nmae\":\"typo\"}", "nmae: unknown member");
+	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"nmae\":\"typo\"}",
+	                "nmae: unknown member");
 }
 
 Test(shape, rejects_enriched_only_members_in_a_customer)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"owner\":null}", "owner: unknown member");
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"opportunities\":[]}",
-			"opportunities: unknown member");
+	                "opportunities: unknown member");
 }
 
 Test(shape, rejects_an_unknown_member_of_a_nested_element)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"contacts\":[{},{\"mail\":\"x\"}]}",
-			"contacts[1].mail: unknown member");
+	                "contacts[1].mail: unknown member");
 }
 
 Test(shape, rejects_a_number_as_contact_email)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"contacts\":[{},{\"email\":5}]}",
-			"contacts[1].email: expected a string or null");
+	                "contacts[1].email: expected a string or null");
 }
 
 Test(shape, rejects_an_unknown_crm_status)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"crmStatus\":\"WON\"}",
-			"crmStatus: 'WON' is not one of LEAD, PROSPECT, ACTIVE, CUSTOMER, "
-			"INACTIVE or CHURNED");
+	                "crmStatus: 'WON' is not one of LEAD, PROSPECT, ACTIVE, CUSTOMER, "
+	                "INACTIVE or CHURNED");
 }
 
 Test(shape, rejects_enum_values_in_another_case)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"type\":\"person\"}",
-			"type: 'person' is not one of PERSON or COMPANY, or null");
-	assert_rejected_at(SHAPE_ACTIVITY, "{\"id\":\"a1\",\"customerId\":\"c1\",\"priority\":\"high\"}",
-			   "priority: 'high' is not one of LOW, MEDIUM or HIGH");
+	                "type: 'person' is not one of PERSON or COMPANY, or null");
+	assert_rejected_at(SHAPE_ACTIVITY,
+	                   "{\"id\":\"a1\",\"customerId\":\"c1\",\"priority\":\"high\"}",
+	                   "priority: 'high' is not one of LOW, MEDIUM or HIGH");
 }
 
 Test(shape, rejects_a_non_string_enum_value)
 {
 	assert_rejected_at(SHAPE_OPPORTUNITY, "{\"id\":\"o1\",\"customerId\":\"c1\",\"status\":1}",
-			   "status: expected one of NEW, ");
+	                   "status: expected one of NEW, ");
 }
 
 Test(shape, rejects_an_unknown_event_type)
 {
-	assert_rejected_at(SHAPE_ACTIVITY,
-			   "{\"id\":\"a1\",\"customerId\":\"c1\",\"events\":[{\"type\":\"DELETE\"}]}",
-			   "events[0].type: 'DELETE' is not one of CREATE, ");
+	assert_rejected_at(
+	        SHAPE_ACTIVITY,
+	        "{\"id\":\"a1\",\"customerId\":\"c1\",\"events\":[{\"type\":\"DELETE\"}]}",
+	        "events[0].type: 'DELETE' is not one of CREATE, ");
 }
 
 Test(shape, rejects_a_customer_status_as_payment_trigger_status)
 {
-	assert_rejected_at(SHAPE_OPPORTUNITY,
-			   "{\"id\":\"o1\",\"customerId\":\"c1\",\"paymentSchedule\":[{\"status\":\"PAID\","
-			   "\"triggerType\":\"DATE\"},{\"triggerStatus\":\"LEAD\"}]}",
-			   "paymentSchedule[1].triggerStatus: 'LEAD' is not one of NEW, ");
+	assert_rejected_at(
+	        SHAPE_OPPORTUNITY,
+	        "{\"id\":\"o1\",\"customerId\":\"c1\",\"paymentSchedule\":[{\"status\":\"PAID\","
+	        "\"triggerType\":\"DATE\"},{\"triggerStatus\":\"LEAD\"}]}",
+	        "paymentSchedule[1].triggerStatus: 'LEAD' is not one of NEW, ");
 }
 
 Test(shape, rejects_an_unparseable_date_time)
 {
-	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"created\":\"yesterday\"}",
-			"created: expected an RFC 3339 date-time such as 2019-08-24T14:15:22Z, or null");
+	assert_rejected(
+	        SHAPE_CUSTOMER, "{\"id\":\"c1\",\"created\":\"yesterday\"}",
+	        "created: expected an RFC 3339 date-time such as 2019-08-24T14:15:22Z, or null");
 }
 
 Test(shape, rejects_date_times_without_offset_or_on_impossible_days)
 {
-	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"nextActionDueDate\":\"2019-08-24T14:15:22\"}",
-			   "nextActionDueDate: expected an RFC 3339");
-	assert_rejected_at(SHAPE_ACTIVITY,
-			   "{\"id\":\"a1\",\"customerId\":\"c1\",\"dueDate\":\"2019-02-30T00:00:00Z\"}",
-			   "dueDate: expected an RFC 3339");
+	assert_rejected_at(SHAPE_CUSTOMER,
+	                   "{\"id\":\"c1\",\"nextActionDueDate\":\"2019-08-24T14:15:22\"}",
+	                   "nextActionDueDate: expected an RFC 3339");
+	assert_rejected_at(
+	        SHAPE_ACTIVITY,
+	        "{\"id\":\"a1\",\"customerId\":\"c1\",\"dueDate\":\"2019-02-30T00:00:00Z\"}",
+	        "dueDate: expected an RFC 3339");
 }
 
 Test(shape, rejects_a_date_time_as_a_date_only_member)
 {
-	assert_rejected(SHAPE_OPPORTUNITY,
-			"{\"id\":\"o1\",\"customerId\":\"c1\",\"scheduledStartDate\":\"2019-08-24T00:00:00Z\"}",
-			"scheduledStartDate: expected a date YYYY-MM-DD such as 2019-08-24, or null");
+	assert_rejected(
+	        SHAPE_OPPORTUNITY,
+	        "{\"id\":\"o1\",\"customerId\":\"c1\",\"scheduledStartDate\":\"2019-08-24T00:00:"
+	        "00Z\"}",
+	        "scheduledStartDate: expected a date YYYY-MM-DD such as 2019-08-24, or null");
 }
 
 Test(shape, rejects_a_number_as_a_date_time)
 {
 	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"visits\":[{\"time\":1566656122}]}",
-			   "visits[0].time: expected an RFC 3339");
+	                   "visits[0].time: expected an RFC 3339");
 }
 
 Test(shape, rejects_coordinates_out_of_range)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"billingAddress\":{\"latitude\":90.5}}",
-			"billingAddress.latitude: must be between -90 and 90");
-	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"deliveryAddresses\":[{\"longitude\":-181}]}",
-			"deliveryAddresses[0].longitude: must be between -180 and 180");
+	                "billingAddress.latitude: must be between -90 and 90");
+	assert_rejected(SHAPE_CUSTOMER,
+	                "{\"id\":\"c1\",\"deliveryAddresses\":[{\"longitude\":-181}]}",
+	                "deliveryAddresses[0].longitude: must be between -180 and 180");
 }
 
 Test(shape, rejects_a_string_as_a_number)
 {
-	assert_rejected(SHAPE_OPPORTUNITY, "{\"id\":\"o1\",\"customerId\":\"c1\",\"value\":\"100\"}",
-			"value: expected a number or null");
+	assert_rejected(SHAPE_OPPORTUNITY,
+	                "{\"id\":\"o1\",\"customerId\":\"c1\",\"value\":\"100\"}",
+	                "value: expected a number or null");
 }
 
 Test(shape, rejects_a_percentage_above_100)
 {
 	assert_rejected(SHAPE_OPPORTUNITY,
-			"{\"id\":\"o1\",\"customerId\":\"c1\",\"paymentSchedule\":[{\"percentage\":100.5}]}",
-			"paymentSchedule[0].percentage: must be between 0 and 100");
+	                "{\"id\":\"o1\",\"customerId\":\"c1\",\"paymentSchedule\":[{\"percentage\":"
+	                "100.5}]}",
+	                "paymentSchedule[0].percentage: must be between 0 and 100");
 }
 
 Test(shape, rejects_a_fractional_or_out_of_range_probability)
 {
-	assert_rejected(SHAPE_OPPORTUNITY, "{\"id\":\"o1\",\"customerId\":\"c1\",\"probability\":50.5}",
-			"probability: expected an integer or null");
-	assert_rejected(SHAPE_OPPORTUNITY, "{\"id\":\"o1\",\"customerId\":\"c1\",\"probability\":101}",
-			"probability: must be between 0 and 100");
+	assert_rejected(SHAPE_OPPORTUNITY,
+	                "{\"id\":\"o1\",\"customerId\":\"c1\",\"probability\":50.5}",
+	                "probability: expected an integer or null");
+	assert_rejected(SHAPE_OPPORTUNITY,
+	                "{\"id\":\"o1\",\"customerId\":\"c1\",\"probability\":101}",
+	                "probability: must be between 0 and 100");
 }
 
 Test(shape, rejects_negative_sizes_and_counts)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"avatar\":{\"height\":-1}}",
-			"avatar.height: must be 0 or more");
-	assert_rejected(SHAPE_ACTIVITY, "{\"id\":\"a1\",\"customerId\":\"c1\",\"durationMinutes\":-5}",
-			"durationMinutes: must be 0 or more");
+	                "avatar.height: must be 0 or more");
+	assert_rejected(SHAPE_ACTIVITY,
+	                "{\"id\":\"a1\",\"customerId\":\"c1\",\"durationMinutes\":-5}",
+	                "durationMinutes: must be 0 or more");
 }
 
 Test(shape, rejects_a_string_as_an_integer)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"avatar\":{\"width\":\"5\"}}",
-			"avatar.width: expected an integer or null");
+	                "avatar.width: expected an integer or null");
 }
 
 Test(shape, rejects_a_string_as_a_boolean)
 {
-	assert_rejected(SHAPE_ACTIVITY, "{\"id\":\"a1\",\"customerId\":\"c1\",\"completed\":\"true\"}",
-			"completed: expected true, false or null");
+	assert_rejected(SHAPE_ACTIVITY,
+	                "{\"id\":\"a1\",\"customerId\":\"c1\",\"completed\":\"true\"}",
+	                "completed: expected true, false or null");
 	assert_rejected(SHAPE_OPPORTUNITY,
-			"{\"id\":\"o1\",\"customerId\":\"c1\",\"paymentSchedule\":[{\"includeChangeOrders\":1}]}",
-			"paymentSchedule[0].includeChangeOrders: expected true, false or null");
+	                "{\"id\":\"o1\",\"customerId\":\"c1\",\"paymentSchedule\":[{"
+	                "\"includeChangeOrders\":1}]}",
+	                "paymentSchedule[0].includeChangeOrders: expected true, false or null");
 }
 
 Test(shape, rejects_duplicate_tags_ignoring_case)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"Beta\",\"x\",\"bETA\"]}",
-			"tags[2]: duplicate of tag 'Beta' (tags ignore case)");
+	                "tags[2]: duplicate of tag 'Beta' (tags ignore case)");
 }
 
 Test(shape, rejects_a_tag_of_51_characters)
 {
 	assert_rejected(SHAPE_CUSTOMER,
-			"{\"id\":\"c1\",\"tags\":[\"123456789012345678901234567890123456789012345678901\"]}",
-			"tags[0]: expected 1 to 50 printable characters");
+	                "{\"id\":\"c1\",\"tags\":["
+	                "\"123456789012345678901234567890123456789012345678901\"]}",
+	                "tags[0]: expected 1 to 50 printable characters");
 }
 
 Test(shape, rejects_empty_and_control_character_tags)
 {
-	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"\"]}", "tags[0]: expected 1 to 50");
-	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"a\\nb\"]}", "tags[0]: expected 1 to 50");
+	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"\"]}",
+	                   "tags[0]: expected 1 to 50");
+	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"a\\nb\"]}",
+	                   "tags[0]: expected 1 to 50");
 	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"ok\",\"a\\u0085\"]}",
-			   "tags[1]: expected 1 to 50");
+	                   "tags[1]: expected 1 to 50");
 }
 
 Test(shape, rejects_tags_with_surrounding_spaces)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\" vip\"]}",
-			"tags[0]: must not begin or end with a space");
+	                "tags[0]: must not begin or end with a space");
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"vip \"]}",
-			"tags[0]: must not begin or end with a space");
+	                "tags[0]: must not begin or end with a space");
 }
 
 Test(shape, rejects_more_than_100_tags)
@@ -535,26 +599,29 @@ Test(shape, rejects_more_than_100_tags)
 
 Test(shape, rejects_non_string_array_elements)
 {
-	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"a\",7]}", "tags[1]: expected a string");
-	assert_rejected(SHAPE_OPPORTUNITY, "{\"id\":\"o1\",\"customerId\":\"c1\",\"estimateIds\":[null]}",
-			"estimateIds[0]: expected a string");
-	assert_rejected(SHAPE_ACTIVITY, "{\"id\":\"a1\",\"customerId\":\"c1\",\"attendees\":[[\"x\"]]}",
-			"attendees[0]: expected a string");
+	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"a\",7]}",
+	                "tags[1]: expected a string");
+	assert_rejected(SHAPE_OPPORTUNITY,
+	                "{\"id\":\"o1\",\"customerId\":\"c1\",\"estimateIds\":[null]}",
+	                "estimateIds[0]: expected a string");
+	assert_rejected(SHAPE_ACTIVITY,
+	                "{\"id\":\"a1\",\"customerId\":\"c1\",\"attendees\":[[\"x\"]]}",
+	                "attendees[0]: expected a string");
 }
 
 Test(shape, rejects_null_or_scalar_object_elements)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"contacts\":[null]}",
-			"contacts[0]: expected an object");
+	                "contacts[0]: expected an object");
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"events\":[\"CREATE\"]}",
-			"events[0]: expected an object");
+	                "events[0]: expected an object");
 }
 
 Test(shape, rejects_an_empty_or_overlong_next_action)
 {
 	char text[2048];
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"nextAction\":\"\"}",
-			"nextAction: expected 1 to 500 characters, or null");
+	                "nextAction: expected 1 to 500 characters, or null");
 	size_t n = (size_t)snprintf(text, sizeof text, "{\"id\":\"c1\",\"nextAction\":\"");
 	memset(text + n, 'x', 501);
 	snprintf(text + n + 501, sizeof text - n - 501, "\"}");
@@ -564,35 +631,35 @@ Test(shape, rejects_an_empty_or_overlong_next_action)
 Test(shape, rejects_a_tenant_id_of_another_tenant)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tenantId\":\"other\"}",
-			"tenantId: 'other' does not match the import tenant 'acme'");
+	                "tenantId: 'other' does not match the import tenant 'acme'");
 	assert_rejected(SHAPE_USER, "{\"id\":\"u1\",\"username\":\"u\",\"tenantId\":\"other\"}",
-			"tenantId: 'other' does not match the import tenant 'acme'");
+	                "tenantId: 'other' does not match the import tenant 'acme'");
 }
 
 Test(shape, rejects_a_non_string_tenant_id)
 {
 	assert_rejected(SHAPE_OPPORTUNITY, "{\"id\":\"o1\",\"customerId\":\"c1\",\"tenantId\":1}",
-			"tenantId: expected a string or null");
+	                "tenantId: expected a string or null");
 }
 
 Test(shape, rejects_a_scalar_as_nested_object)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"avatar\":\"blob\"}",
-			"avatar: expected an object or null");
+	                "avatar: expected an object or null");
 }
 
 Test(shape, rejects_an_object_as_array)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"contacts\":{}}",
-			"contacts: expected an array or null");
+	                "contacts: expected an array or null");
 }
 
 Test(shape, rejects_children_without_a_valid_customer_id)
 {
 	assert_rejected(SHAPE_OPPORTUNITY, "{\"id\":\"o1\"}",
-			"customerId: required: an id of 1..64 characters [A-Za-z0-9_-]");
+	                "customerId: required: an id of 1..64 characters [A-Za-z0-9_-]");
 	assert_rejected(SHAPE_ACTIVITY, "{\"id\":\"a1\",\"customerId\":\"../c1\"}",
-			"customerId: expected an id of 1..64 characters [A-Za-z0-9_-]");
+	                "customerId: expected an id of 1..64 characters [A-Za-z0-9_-]");
 }
 
 Test(shape, rejects_an_item_that_is_not_an_object)
@@ -604,9 +671,9 @@ Test(shape, rejects_an_item_that_is_not_an_object)
 Test(shape, rejects_user_members_outside_its_shape)
 {
 	assert_rejected(SHAPE_USER, "{\"id\":\"u1\",\"username\":\"u\",\"email\":\"u@x\"}",
-			"email: unknown member");
+	                "email: unknown member");
 	assert_rejected(SHAPE_USER, "{\"id\":\"u1\",\"username\":\"u\",\"active\":\"yes\"}",
-			"active: expected true, false or null");
+	                "active: expected true, false or null");
 }
 
 Test(shape, rejects_an_unknown_kind_and_null_input)

@@ -124,8 +124,8 @@ Test(timefmt, formats_instants_before_1970)
 
 Test(timefmt, format_then_parse_round_trips)
 {
-	static const crm_time_t samples[] = {0, 1, -1, T_2019, 951782400123456LL,
-					     -62135596800000000LL, 253402300799999999LL};
+	static const crm_time_t samples[] = {
+	        0, 1, -1, T_2019, 951782400123456LL, -62135596800000000LL, 253402300799999999LL};
 	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
 		char buf[TIMEFMT_RFC3339_MAX];
 		crm_time_t back;

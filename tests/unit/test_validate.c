@@ -133,6 +133,7 @@ Test(validate, rejects_a_cursor_of_another_list_of_the_same_kind)
 	char cur[CURSOR_MAX];
 	size_t n = cursor_encode(LIST_BY_STATUS, "customers.by_status/LEAD", &k, cur);
 	cr_assert_eq(cursor_decode(cur, n, LIST_BY_STATUS, "customers.by_status/LEAD", &back), 0);
-	cr_assert_eq(cursor_decode(cur, n, LIST_BY_STATUS, "customers.by_status/ACTIVE", &back), -1);
+	cr_assert_eq(cursor_decode(cur, n, LIST_BY_STATUS, "customers.by_status/ACTIVE", &back),
+	             -1);
 	cr_assert_eq(cursor_decode(cur, n, LIST_BY_OWNER, "customers.by_owner/u1", &back), -1);
 }

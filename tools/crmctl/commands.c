@@ -54,7 +54,7 @@ static int looks_like_lines(FILE *f)
 }
 
 static int load_file(struct db *db, FILE *f, const char *tenant, long *count, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	if (looks_like_lines(f))
 		return import_lines(db, f, tenant, count, err, errlen);
@@ -62,7 +62,7 @@ static int load_file(struct db *db, FILE *f, const char *tenant, long *count, ch
 	json_t *doc = json_loadf(f, 0, &jerr);
 	if (doc == NULL) {
 		snprintf(err, errlen, "invalid JSON at line %d column %d: %s", jerr.line,
-			 jerr.column, jerr.text);
+		         jerr.column, jerr.text);
 		return -1;
 	}
 	int rc = import_document(db, doc, tenant, count, err, errlen);
@@ -114,7 +114,8 @@ int cmd_import(const struct config *cfg, int argc, char **argv)
 	const char *tenant = opt_value(argc, argv, "--tenant");
 	const char *path = argc > 0 ? argv[argc - 1] : NULL;
 	if (!valid_id(tenant) || path == NULL || strcmp(path, tenant) == 0) {
-		fprintf(stderr, "usage: crmctl import --tenant T FILE (T: 1..64 of [A-Za-z0-9_-])\n");
+		fprintf(stderr,
+		        "usage: crmctl import --tenant T FILE (T: 1..64 of [A-Za-z0-9_-])\n");
 		return 2;
 	}
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -185,12 +186,14 @@ int cmd_user(const struct config *cfg, int argc, char **argv)
 	const char *name = opt_value(argc, argv, "--name");
 	if (argc < 1 || strcmp(argv[0], "add") != 0 || !valid_id(tenant) || !valid_id(id) ||
 	    username == NULL || username[0] == '\0') {
-		fprintf(stderr, "usage: crmctl user add --tenant T --id ID --username U --name \"Display Name\"\n"
-				"  T and ID: 1..64 characters of [A-Za-z0-9_-]\n");
+		fprintf(stderr, "usage: crmctl user add --tenant T --id ID --username U --name "
+		                "\"Display Name\"\n"
+		                "  T and ID: 1..64 characters of [A-Za-z0-9_-]\n");
 		return 2;
 	}
-	struct user_job job = {json_pack("{s:s,s:s,s:s?}", "id", id, "username", username,
-					 "displayName", name), tenant};
+	struct user_job job = {
+	        json_pack("{s:s,s:s,s:s?}", "id", id, "username", username, "displayName", name),
+	        tenant};
 	struct db *db = job.user ? open_admin(cfg) : NULL;
 	int rc = db ? in_transaction(db, run_user_job, &job) : 1;
 	if (rc == 0)

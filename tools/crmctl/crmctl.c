@@ -7,15 +7,17 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: crmctl [-c FILE] COMMAND ...\n"
-		"  migrate                                   apply pending schema migrations\n"
-		"  import --tenant T FILE                    load a JSON document or JSON Lines file\n"
-		"  demo                                      load the demo data set (two tenants)\n"
-		"  token --sub ID --tenant ID [--scope S] [--ttl SECONDS]\n"
-		"                                            print a signed token\n"
-		"  user add --tenant T --id ID --username U --name \"Display Name\"\n"
-		"  lifecycle                                 print the status lifecycle (Markdown)\n"
-		"every configuration key can also be set as CRM_<KEY> in the environment\n");
+	        "usage: crmctl [-c FILE] COMMAND ...\n"
+	        "  migrate                                   apply pending schema migrations\n"
+	        "  import --tenant T FILE                    load a JSON document or JSON Lines "
+	        "file\n"
+	        "  demo                                      load the demo data set (two tenants)\n"
+	        "  token --sub ID --tenant ID [--scope S] [--ttl SECONDS]\n"
+	        "                                            print a signed token\n"
+	        "  user add --tenant T --id ID --username U --name \"Display Name\"\n"
+	        "  lifecycle                                 print the status lifecycle "
+	        "(Markdown)\n"
+	        "every configuration key can also be set as CRM_<KEY> in the environment\n");
 }
 
 const char *opt_value(int argc, char **argv, const char *name)
@@ -33,12 +35,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"migrate", cmd_migrate, 0},
-	{"import", cmd_import, 0},
-	{"demo", cmd_demo, 0},
-	{"token", cmd_token, 0},
-	{"user", cmd_user, 0},
-	{"lifecycle", cmd_lifecycle, 0},
+        {"migrate", cmd_migrate, 0}, {"import", cmd_import, 0}, {"demo", cmd_demo, 0},
+        {"token", cmd_token, 0},     {"user", cmd_user, 0},     {"lifecycle", cmd_lifecycle, 0},
 };
 
 int main(int argc, char **argv)

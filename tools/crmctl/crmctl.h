@@ -23,12 +23,11 @@ int cmd_lifecycle(const struct config *cfg, int argc, char **argv);
  * returns -1 with a message naming the item in err.  *count gets the number
  * of items stored.
  */
-int import_document(struct db *db, const json_t *doc, const char *tenant, long *count,
-		    char *err, size_t errlen);
+int import_document(struct db *db, const json_t *doc, const char *tenant, long *count, char *err,
+                    size_t errlen);
 
 /* Loads JSON Lines ({"kind": "customer", ...} a line) from f, streaming. */
-int import_lines(struct db *db, FILE *f, const char *tenant, long *count, char *err,
-		 size_t errlen);
+int import_lines(struct db *db, FILE *f, const char *tenant, long *count, char *err, size_t errlen);
 
 /* Looks up "--name value" in argv; NULL when absent. */
 const char *opt_value(int argc, char **argv, const char *name);

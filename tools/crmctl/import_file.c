@@ -13,16 +13,16 @@ struct section {
 };
 
 static const struct section sections[] = {
-	{"users", "user", SHAPE_USER},
-	{"customers", "customer", SHAPE_CUSTOMER},
-	{"opportunities", "opportunity", SHAPE_OPPORTUNITY},
-	{"activities", "activity", SHAPE_ACTIVITY},
+        {"users", "user", SHAPE_USER},
+        {"customers", "customer", SHAPE_CUSTOMER},
+        {"opportunities", "opportunity", SHAPE_OPPORTUNITY},
+        {"activities", "activity", SHAPE_ACTIVITY},
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 /* Validates and stores one item; `where` names it in messages ("customers[3]"). */
 static int store_item(struct db *db, enum shape_kind kind, const json_t *in, const char *tenant,
-		      const char *where, char *err, size_t errlen)
+                      const char *where, char *err, size_t errlen)
 {
 	char why[400];
 	json_t *item = shape_canonical(kind, in, tenant, why, sizeof(why));
@@ -36,7 +36,7 @@ static int store_item(struct db *db, enum shape_kind kind, const json_t *in, con
 	json_decref(item);
 	if (rc != DB_OK) {
 		snprintf(err, errlen, "%s: %s", where,
-			 why[0] ? why : (rc == DB_ERROR ? db_last_error(db) : db_strerror(rc)));
+		         why[0] ? why : (rc == DB_ERROR ? db_last_error(db) : db_strerror(rc)));
 		return -1;
 	}
 	return 0;
@@ -46,13 +46,15 @@ static int check_members(const json_t *doc, char *err, size_t errlen)
 {
 	const char *key;
 	json_t *value;
-	json_object_foreach((json_t *)doc, key, value) {
+	json_object_foreach ((json_t *)doc, key, value) {
 		size_t i = 0;
 		while (i < NSECTIONS && strcmp(key, sections[i].member) != 0)
 			i++;
 		if (i == NSECTIONS) {
-			snprintf(err, errlen, "unknown member '%s' (expected users, customers, "
-					      "opportunities, activities)", key);
+			snprintf(err, errlen,
+			         "unknown member '%s' (expected users, customers, "
+			         "opportunities, activities)",
+			         key);
 			return -1;
 		}
 		if (!json_is_array(value) && !json_is_null(value)) {
@@ -63,8 +65,8 @@ static int check_members(const json_t *doc, char *err, size_t errlen)
 	return 0;
 }
 
-int import_document(struct db *db, const json_t *doc, const char *tenant, long *count,
-		    char *err, size_t errlen)
+int import_document(struct db *db, const json_t *doc, const char *tenant, long *count, char *err,
+                    size_t errlen)
 {
 	if (!json_is_object(doc)) {
 		snprintf(err, errlen, "the document must be a JSON object");
@@ -75,10 +77,11 @@ int import_document(struct db *db, const json_t *doc, const char *tenant, long *
 	for (size_t s = 0; s < NSECTIONS; s++) {
 		size_t i;
 		json_t *item;
-		json_array_foreach(json_object_get(doc, sections[s].member), i, item) {
+		json_array_foreach (json_object_get(doc, sections[s].member), i, item) {
 			char where[64];
 			snprintf(where, sizeof(where), "%s[%zu]", sections[s].member, i);
-			if (store_item(db, sections[s].shape, item, tenant, where, err, errlen) != 0)
+			if (store_item(db, sections[s].shape, item, tenant, where, err, errlen) !=
+			    0)
 				return -1;
 			(*count)++;
 		}
@@ -86,8 +89,8 @@ int import_document(struct db *db, const json_t *doc, const char *tenant, long *
 	return 0;
 }
 
-static int store_line(struct db *db, const char *line, size_t len, long lineno,
-		      const char *tenant, char *err, size_t errlen)
+static int store_line(struct db *db, const char *line, size_t len, long lineno, const char *tenant,
+                      char *err, size_t errlen)
 {
 	json_error_t jerr;
 	char where[64];
@@ -102,7 +105,7 @@ static int store_line(struct db *db, const char *line, size_t len, long lineno,
 		snprintf(err, errlen, "%s: invalid JSON: %s", where, jerr.text);
 	else if (kind == NULL || s == NSECTIONS)
 		snprintf(err, errlen, "%s: kind: expected user, customer, opportunity or activity",
-			 where);
+		         where);
 	else {
 		json_object_del(obj, "kind");
 		rc = store_item(db, sections[s].shape, obj, tenant, where, err, errlen);
@@ -111,8 +114,7 @@ static int store_line(struct db *db, const char *line, size_t len, long lineno,
 	return rc;
 }
 
-int import_lines(struct db *db, FILE *f, const char *tenant, long *count, char *err,
-		 size_t errlen)
+int import_lines(struct db *db, FILE *f, const char *tenant, long *count, char *err, size_t errlen)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -122,7 +124,8 @@ int import_lines(struct db *db, FILE *f, const char *tenant, long *count, char *
 	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		size_t len = (size_t)n;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
+		while (len > 0 &&
+		       (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
 			len--;
 		if (len == 0)
 			continue;

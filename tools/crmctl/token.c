@@ -35,12 +35,12 @@ static int parse_ttl(const char *s, long *ttl)
 }
 
 static int add_claims(jwt_t *jwt, const struct config *cfg, const char *sub, const char *tenant,
-		      const char *scope, long ttl)
+                      const char *scope, long ttl)
 {
 	time_t now = time(NULL);
 	int rc = jwt_add_grant(jwt, "sub", sub) || jwt_add_grant(jwt, "tenantId", tenant) ||
-		 jwt_add_grant(jwt, "scope", scope) || jwt_add_grant_int(jwt, "iat", now) ||
-		 jwt_add_grant_int(jwt, "exp", now + ttl);
+	         jwt_add_grant(jwt, "scope", scope) || jwt_add_grant_int(jwt, "iat", now) ||
+	         jwt_add_grant_int(jwt, "exp", now + ttl);
 	if (rc == 0 && cfg->jwt_issuer[0])
 		rc = jwt_add_grant(jwt, "iss", cfg->jwt_issuer);
 	if (rc == 0 && cfg->jwt_audience[0])
@@ -56,18 +56,19 @@ static int set_key(jwt_t *jwt, const struct config *cfg)
 			fprintf(stderr, "crmctl: jwt_secret must hold at least 32 bytes\n");
 			return -1;
 		}
-		return jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)cfg->jwt_secret, (int)n);
+		return jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)cfg->jwt_secret,
+		                   (int)n);
 	}
 	size_t len = 0;
-	unsigned char *key = cfg->jwt_private_key_file[0] ? read_file(cfg->jwt_private_key_file, &len)
-							  : NULL;
+	unsigned char *key =
+	        cfg->jwt_private_key_file[0] ? read_file(cfg->jwt_private_key_file, &len) : NULL;
 	if (key == NULL) {
 		fprintf(stderr, "crmctl: %s tokens need a readable jwt_private_key_file\n",
-			config_alg_name(cfg->jwt_alg));
+		        config_alg_name(cfg->jwt_alg));
 		return -1;
 	}
 	int rc = jwt_set_alg(jwt, cfg->jwt_alg == CONFIG_ALG_RS256 ? JWT_ALG_RS256 : JWT_ALG_ES256,
-			     key, (int)len);
+	                     key, (int)len);
 	free(key);
 	return rc;
 }
@@ -80,8 +81,9 @@ int cmd_token(const struct config *cfg, int argc, char **argv)
 	long ttl = 0;
 	if (sub == NULL || tenant == NULL || sub[0] == '\0' || tenant[0] == '\0' ||
 	    parse_ttl(opt_value(argc, argv, "--ttl"), &ttl) != 0) {
-		fprintf(stderr, "usage: crmctl token --sub ID --tenant ID [--scope \"crm:read crm:write\"]"
-				" [--ttl SECONDS]\n");
+		fprintf(stderr,
+		        "usage: crmctl token --sub ID --tenant ID [--scope \"crm:read crm:write\"]"
+		        " [--ttl SECONDS]\n");
 		return 2;
 	}
 	jwt_t *jwt = NULL;
