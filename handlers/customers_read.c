@@ -56,7 +56,7 @@ static void list(struct ctx *c, enum list_kind kind, const char *filter)
 
 void customers_by_owner(struct ctx *c)
 {
-	if (!valid_id(c->arg[0], c->arg_len[0])) {
+	if (!id_valid(c->arg[0], c->arg_len[0])) {
 		resp_error(c->resp, 400,
 		           "ownerId must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.");
 		return;
@@ -85,7 +85,7 @@ void customers_overdue(struct ctx *c)
 
 void customer_get(struct ctx *c)
 {
-	if (!valid_id(c->arg[0], c->arg_len[0])) {
+	if (!id_valid(c->arg[0], c->arg_len[0])) {
 		resp_error(c->resp, 400,
 		           "id must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.");
 		return;

@@ -9,6 +9,7 @@
 
 #include "conf/config.h"
 #include "fcgi/fcgi.h"
+#include "lib/ids.h"
 #include "handlers/app.h"
 #include "model/enums.h"
 #include "model/model.h"
@@ -124,9 +125,6 @@ int route_match(const char *pattern, const struct uri *u, struct ctx *c);
 
 /* s when it is short printable UTF-8 (safe to echo in a message), else fallback. */
 const char *printable_or(const char *s, const char *fallback);
-
-/* Path ids: 1..64 bytes of [A-Za-z0-9_-]. */
-int valid_id(const char *s, size_t len);
 
 /* Paging: limit (1..1000, default 100) and the opaque cursor. */
 struct paging {

@@ -6,25 +6,13 @@
 
 #include "handlers/handlers.h"
 #include "lib/b64url.h"
+#include "lib/ids.h"
 #include "lib/utf8.h"
 
 const char *printable_or(const char *s, const char *fallback)
 {
 	size_t n = strlen(s);
 	return (n <= 64 && utf8_count_printable(s, n) >= 0) ? s : fallback;
-}
-
-int valid_id(const char *s, size_t len)
-{
-	if (len == 0 || len > 64)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char ch = s[i];
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
-			return 0;
-	}
-	return 1;
 }
 
 /*
@@ -102,7 +90,7 @@ int cursor_decode(const char *s, size_t len, enum list_kind kind, const char *sc
 	if (nul == NULL)
 		return -1;
 	size_t klen = (size_t)(nul - raw - 1), ilen = (size_t)(raw + n - nul - 1);
-	if (!valid_id(nul + 1, ilen))
+	if (!id_valid(nul + 1, ilen))
 		return -1;
 	memset(key, 0, sizeof(*key));
 	if (kind == LIST_OVERDUE) {

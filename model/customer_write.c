@@ -9,9 +9,6 @@
 #include "model/model.h"
 #include "model/stmt.h"
 
-#define DUMP_FLAGS      (JSON_COMPACT | JSON_REAL_PRECISION(15))
-#define SORT_NAME_CHARS 255
-
 struct locked {
 	json_t *doc;
 	int found;
@@ -32,38 +29,17 @@ static enum db_rc found_row(void *arg, const struct db_row *row)
 	return DB_OK;
 }
 
-static size_t prefix_chars(const char *s, size_t chars)
-{
-	size_t i = 0;
-	for (size_t n = 0; s[i] != '\0' && n < chars; n++) {
-		i++;
-		while (((unsigned char)s[i] & 0xC0) == 0x80)
-			i++;
-	}
-	return i;
-}
-
 /* Writes the edited document back with the keys that order and find it. */
 static enum db_rc store(struct db *db, const char *tenant, const char *id, const json_t *doc)
 {
-	char *text = json_dumps(doc, DUMP_FLAGS);
+	char *text = json_dumps(doc, DOC_DUMP_FLAGS);
 	if (text == NULL)
 		return DB_ERROR;
-	const char *name = json_string_value(json_object_get(doc, "name"));
-	const char *action = json_string_value(json_object_get(doc, "nextAction"));
-	const char *due = json_string_value(json_object_get(doc, "nextActionDueDate"));
-	crm_time_t due_t = 0;
-	int has_due = action && due && timefmt_parse_rfc3339(due, strlen(due), &due_t) == 0;
-	if (name == NULL)
-		name = "";
+	struct customer_keys k;
+	customer_keys(doc, &k);
 	struct db_param p[7] = {
-	        dbp_str(name, prefix_chars(name, SORT_NAME_CHARS)),
-	        dbp_cstr(json_string_value(json_object_get(doc, "ownerId"))),
-	        dbp_cstr(json_string_value(json_object_get(doc, "crmStatus"))),
-	        has_due ? dbp_int(due_t) : dbp_null(),
-	        dbp_cstr(text),
-	        dbp_cstr(tenant),
-	        dbp_cstr(id),
+	        k.sort_name,    k.owner,          k.status,     k.overdue,
+	        dbp_cstr(text), dbp_cstr(tenant), dbp_cstr(id),
 	};
 	enum db_rc rc = db_run(db, STMT_CUSTOMER_UPDATE, p, NULL, NULL, NULL);
 	free(text);

@@ -3,13 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/ids.h"
 #include "lib/timefmt.h"
 #include "model/model.h"
 #include "model/shape.h"
 #include "model/stmt.h"
-
-#define DUMP_FLAGS      (JSON_COMPACT | JSON_REAL_PRECISION(15))
-#define SORT_NAME_CHARS 255
 
 static const char *str_member(const json_t *o, const char *key)
 {
@@ -32,27 +30,6 @@ static struct db_param time_param(const json_t *o, const char *key)
 	return is_null ? dbp_null() : dbp_int(t);
 }
 
-/* The first 255 characters of the name: the column that orders lists. */
-static size_t sort_name_len(const char *s)
-{
-	size_t i = 0, chars = 0;
-	while (s[i] != '\0' && chars < SORT_NAME_CHARS) {
-		i++;
-		while (((unsigned char)s[i] & 0xC0) == 0x80)
-			i++;
-		chars++;
-	}
-	return i;
-}
-
-static int id_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 64)
-		return 0;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
-}
-
 /* Splits a canonical customer into `doc` (shared members) and `list_extra`. */
 static int customer_docs(const json_t *item, char **doc, char **extra)
 {
@@ -64,8 +41,8 @@ static int customer_docs(const json_t *item, char **doc, char **extra)
 	if (core != NULL && ext != NULL) {
 		json_object_del(core, "preferredLanguage");
 		json_object_del(core, "visits");
-		*doc = json_dumps(core, DUMP_FLAGS);
-		char *e = json_dumps(ext, DUMP_FLAGS);
+		*doc = json_dumps(core, DOC_DUMP_FLAGS);
+		char *e = json_dumps(ext, DOC_DUMP_FLAGS);
 		/* "{...}" becomes ",..." so it can follow the doc's last member */
 		if (e != NULL) {
 			e[0] = ',';
@@ -78,18 +55,11 @@ static int customer_docs(const json_t *item, char **doc, char **extra)
 	return *doc && *extra ? 0 : -1;
 }
 
-static struct db_param overdue_param(const json_t *item)
-{
-	if (json_is_null(json_object_get(item, "nextAction")))
-		return dbp_null();
-	return time_param(item, "nextActionDueDate");
-}
-
 static enum db_rc import_customer(struct db *db, const json_t *item, const char *tenant, char *err,
                                   size_t errlen)
 {
 	const char *owner = str_member(item, "ownerId");
-	if (owner != NULL && !id_ok(owner)) {
+	if (owner != NULL && !id_valid(owner, strlen(owner))) {
 		snprintf(err, errlen, "ownerId: a user id of 1..64 characters [A-Za-z0-9_-]");
 		return DB_CONFLICT;
 	}
@@ -99,18 +69,13 @@ static enum db_rc import_customer(struct db *db, const json_t *item, const char 
 		free(extra);
 		return DB_ERROR;
 	}
-	const char *name = str_member(item, "name");
-	if (name == NULL)
-		name = "";
+	struct customer_keys k;
+	customer_keys(item, &k);
 	struct db_param p[8] = {
-	        dbp_cstr(tenant),
-	        dbp_cstr(str_member(item, "id")),
-	        dbp_str(name, sort_name_len(name)),
-	        dbp_cstr(owner),
-	        dbp_cstr(str_member(item, "crmStatus")),
-	        overdue_param(item),
-	        dbp_cstr(doc),
-	        dbp_cstr(extra),
+	        dbp_cstr(tenant), dbp_cstr(str_member(item, "id")),
+	        k.sort_name,      k.owner,
+	        k.status,         k.overdue,
+	        dbp_cstr(doc),    dbp_cstr(extra),
 	};
 	enum db_rc rc = db_run(db, STMT_CUSTOMER_UPSERT, p, NULL, NULL, NULL);
 	free(doc);
@@ -121,7 +86,7 @@ static enum db_rc import_customer(struct db *db, const json_t *item, const char 
 static enum db_rc import_child(struct db *db, enum stmt st, const json_t *item, const char *key,
                                const char *tenant)
 {
-	char *doc = json_dumps(item, DUMP_FLAGS);
+	char *doc = json_dumps(item, DOC_DUMP_FLAGS);
 	if (doc == NULL)
 		return DB_ERROR;
 	struct db_param when = time_param(item, key);

@@ -8,6 +8,7 @@
 #include "lib/utf8.h"
 #include "model/change.h"
 #include "model/enums.h"
+#include "lib/ids.h"
 #include "model/shape.h"
 
 #define ID_MAX         64
@@ -345,18 +346,6 @@ static void pop(struct shape_ctx *c, size_t old)
 static json_t *made(struct shape_ctx *c, json_t *v)
 {
 	return v ? v : fail(c, "out of memory");
-}
-
-static int id_valid(const char *s, size_t len)
-{
-	static const char id_chars[] =
-	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-	if (len == 0 || len > ID_MAX)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\0' || strchr(id_chars, s[i]) == NULL)
-			return 0;
-	return 1;
 }
 
 static json_t *canon_string(struct shape_ctx *c, const json_t *v)

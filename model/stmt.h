@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
 #include <mysql.h>
 
 #include "model/model.h"
@@ -78,6 +79,20 @@ typedef enum db_rc (*db_row_fn)(void *arg, const struct db_row *row);
  */
 enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db_row_fn fn,
                   void *arg, unsigned long long *affected);
+
+/* How stored JSON is written: compact, reals with 15 significant digits. */
+#define DOC_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/*
+ * The columns that find and order a customer, read from its document
+ * (customer_keys.c): sort name (first 255 characters of name, "" for none),
+ * owner, status, and the due instant while a next action is set.  The
+ * params borrow strings from doc.
+ */
+struct customer_keys {
+	struct db_param sort_name, owner, status, overdue;
+};
+void customer_keys(const json_t *doc, struct customer_keys *k);
 
 /* How often a transaction that hit a deadlock or lock wait is retried. */
 int db_retries(const struct db *db);

@@ -25,8 +25,8 @@ TestSuite(validate, .fini = teardown);
 
 Test(validate, accepts_ids_of_letters_digits_dash_underscore)
 {
-	cr_assert(valid_id("0191a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b", 36));
-	cr_assert(valid_id("a_B-9", 5));
+	cr_assert(id_valid("0191a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b", 36));
+	cr_assert(id_valid("a_B-9", 5));
 }
 
 Test(validate, rejects_empty_long_or_odd_ids)
@@ -34,13 +34,13 @@ Test(validate, rejects_empty_long_or_odd_ids)
 	char long_id[66];
 	memset(long_id, 'a', 65);
 	long_id[65] = 0;
-	cr_assert_not(valid_id("", 0));
-	cr_assert_not(valid_id(long_id, 65));
-	cr_assert_not(valid_id("a.b", 3));
-	cr_assert_not(valid_id("a/b", 3));
-	cr_assert_not(valid_id("a\0b", 3));
-	cr_assert_not(valid_id("..", 2));
-	cr_assert_not(valid_id("é", 2));
+	cr_assert_not(id_valid("", 0));
+	cr_assert_not(id_valid(long_id, 65));
+	cr_assert_not(id_valid("a.b", 3));
+	cr_assert_not(id_valid("a/b", 3));
+	cr_assert_not(id_valid("a\0b", 3));
+	cr_assert_not(id_valid("..", 2));
+	cr_assert_not(id_valid("é", 2));
 }
 
 Test(validate, limit_defaults_to_100)

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/ids.h"
 #include "lib/timefmt.h"
 #include "model/lifecycle.h"
 #include "model/shape.h"
@@ -72,9 +73,7 @@ static int load_file(struct db *db, FILE *f, const char *tenant, long *count, ch
 
 static int valid_id(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	return n > 0 && n <= 64 &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+	return s != NULL && id_valid(s, strlen(s));
 }
 
 /* Runs fn inside one transaction: everything is stored, or nothing. */
