@@ -100,14 +100,14 @@ enum fcgi_err uri_parse(const char *raw, size_t len, const char *prefix, struct 
 {
 	memset(out, 0, sizeof(*out));
 	*prefix_ok = 0;
-	if (len > URI_MAX_LEN)
-		return FCGI_ERR_TOO_LONG;
 	const char *qmark = memchr(raw, '?', len);
 	size_t path_len = qmark ? (size_t)(qmark - raw) : len;
 	size_t plen = strlen(prefix);
 	if (path_len <= plen || memcmp(raw, prefix, plen) != 0 || raw[plen] != '/')
 		return FCGI_OK;
 	*prefix_ok = 1;
+	if (len > URI_MAX_LEN)
+		return FCGI_ERR_TOO_LONG; /* ours, but too long: 414, not 404 */
 	/* Decoding never grows a string; each one also takes its NUL. */
 	out->storage = malloc(len + 2 * URI_MAX_PARAMS + URI_MAX_SEGMENTS + 2);
 	if (out->storage == NULL)

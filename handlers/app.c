@@ -147,8 +147,8 @@ static void dispatch(struct ctx *c)
 		return;
 	}
 	if (req->uri_err != FCGI_OK) {
-		resp_errorf(c->resp, 400, "Malformed request URI: %s.",
-		            fcgi_strerror(req->uri_err));
+		resp_errorf(c->resp, req->uri_err == FCGI_ERR_TOO_LONG ? 414 : 400,
+		            "Malformed request URI: %s.", fcgi_strerror(req->uri_err));
 		return;
 	}
 	c->route = find_route(c);

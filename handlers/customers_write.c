@@ -18,19 +18,14 @@ static void run_change(struct ctx *c, struct change *ch)
 {
 	struct customer_change_out out;
 	ch->actor = c->who.sub;
-	enum db_rc rc = db_customer_change(c->app->db, c->who.tenant, c->arg[0], ch, &out);
+	enum db_rc rc =
+	        db_customer_change(c->app->db, c->who.tenant, c->arg[0], ch, &c->resp->body, &out);
 	if (rc == DB_CONFLICT) {
 		resp_error(c->resp, 409, out.message);
 		return;
 	}
 	if (rc != DB_OK) {
 		reply_db_error(c, rc, out.user_missing ? "user not found" : "customer not found");
-		return;
-	}
-	rc = db_customer_get_enriched(c->app->db, c->who.tenant, c->arg[0], &c->resp->body);
-	if (rc != DB_OK) {
-		strbuf_reset(&c->resp->body);
-		reply_db_error(c, rc, "customer not found");
 		return;
 	}
 	c->resp->status = 200;

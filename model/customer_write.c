@@ -56,9 +56,14 @@ static enum db_rc check_owner(struct db *db, const char *tenant, const struct ch
 	return rc == DB_OK && !found ? DB_NOT_FOUND : rc;
 }
 
-/* One attempt: DB_RETRY and DB_UNAVAILABLE leave nothing behind. */
+/*
+ * One attempt: DB_RETRY and DB_UNAVAILABLE leave nothing behind.  The answer
+ * (the enriched customer) is read inside the transaction, before COMMIT, so
+ * a change is never stored while the client is told it failed.
+ */
 static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
-                          const struct change *ch, struct customer_change_out *out)
+                          const struct change *ch, struct customer_change_out *out,
+                          struct strbuf *answer)
 {
 	struct locked l = {NULL, 0};
 	struct db_param key[2] = {dbp_cstr(tenant), dbp_cstr(id)};
@@ -83,6 +88,10 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 		}
 	}
 	json_decref(l.doc);
+	if (rc == DB_OK) {
+		strbuf_reset(answer);
+		rc = db_customer_get_enriched(db, tenant, id, answer);
+	}
 	if (rc == DB_OK && out->result == CHANGE_APPLIED)
 		return db_commit(db);
 	db_rollback(db);
@@ -90,7 +99,7 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 }
 
 enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id, struct change *ch,
-                              struct customer_change_out *out)
+                              struct strbuf *answer, struct customer_change_out *out)
 {
 	char event_id[UUID7_STR_SIZE];
 	if (uuid7_generate(event_id) != 0)
@@ -101,7 +110,7 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
 	for (int i = 0; i <= db_retries(db) && rc == DB_RETRY; i++) {
 		memset(out, 0, sizeof(*out));
 		ch->now = timefmt_now() / 1000 * 1000;
-		rc = attempt(db, tenant, id, ch, out);
+		rc = attempt(db, tenant, id, ch, out, answer);
 	}
 	ch->event_id = NULL;
 	return rc;

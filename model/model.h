@@ -99,10 +99,11 @@ struct customer_change_out {
  * retrying deadlocks and lock waits db_retries times.  DB_OK after a
  * change or a no-op (out->result tells which); DB_NOT_FOUND for an unknown
  * customer or (out->user_missing) owner; DB_CONFLICT when a rule refuses.
- * Sets ch->now to the time of the change.
+ * Sets ch->now to the time of the change.  On DB_OK, answer holds the
+ * enriched customer as committed (read inside the same transaction).
  */
 enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id, struct change *ch,
-                              struct customer_change_out *out);
+                              struct strbuf *answer, struct customer_change_out *out);
 
 /* ---- import (import.c) ------------------------------------------------- */
 

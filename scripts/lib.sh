@@ -1,40 +1,79 @@
-# lib.sh: shared shell functions of run.sh, test.sh and bench.sh (sourced, POSIX sh).
-# Every server started here is recorded with its pid file and stopped by PID.
+# lib.sh: shell functions shared by run.sh, test.sh, db.sh, faults.sh, bench/bench.sh and
+# tests/faults/faultctl.sh (sourced; POSIX sh; callers set ROOT to the repository).
+# Every server started here is recorded in a pid file and stopped by that PID, never by name.
 
-die() { echo "$0: $*" >&2; exit 1; }
-
-# A unix socket path must stay under 108 bytes; fall back to /tmp when the tree is deep.
-short_dir() {
-	dir=$1
-	if [ ${#dir} -gt 80 ]; then
-		link=/tmp/crm-$(printf '%s' "$dir" | cksum | cut -d' ' -f1)
-		ln -sfn "$dir" "$link"
-		dir=$link
-	fi
-	printf '%s' "$dir"
+die() {
+	echo "${0##*/}: $*" >&2
+	exit 1
 }
 
-# wait_for CMD...: retries for up to 30 s
+# short_dir DIR: DIR itself, or, when DIR is so long that socket paths under it could pass
+# the 108 bytes of sun_path, a short link to it under /tmp (made with mktemp -d, recorded in
+# DIR/.short-path and reused while it still points at DIR).  Creates DIR.
+short_dir() {
+	mkdir -p "$1" || die "cannot create $1"
+	# the longest name put under it is db/run/mysqld.sock (21 bytes)
+	if [ ${#1} -le 80 ]; then
+		printf '%s' "$1"
+		return 0
+	fi
+	if [ -f "$1/.short-path" ]; then
+		sd_link=$(cat "$1/.short-path")
+		if [ -L "$sd_link" ] && [ "$(readlink "$sd_link")" = "$1" ] &&
+			[ -O "${sd_link%/*}" ] && [ ! -L "${sd_link%/*}" ]; then
+			printf '%s' "$sd_link"
+			return 0
+		fi
+	fi
+	sd_tmp=$(mktemp -d /tmp/crm-XXXXXX) || die "cannot create a directory under /tmp"
+	ln -s "$1" "$sd_tmp/v" || die "cannot link $sd_tmp/v to $1"
+	printf '%s\n' "$sd_tmp/v" >"$1/.short-path"
+	printf '%s' "$sd_tmp/v"
+}
+
+# wait_for CMD...: runs CMD until it succeeds, for up to 30 s.
 wait_for() {
-	i=0
+	wf_i=0
 	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && return 1
+		wf_i=$((wf_i + 1))
+		[ $wf_i -gt 300 ] && return 1
 		sleep 0.1
 	done
+	return 0
 }
 
-# stop_pid FILE: SIGTERM the pid in FILE and wait (10 s) for it to go.
+# pid_alive FILE: FILE names a running process.
+pid_alive() {
+	[ -s "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null
+}
+
+# ours FILE WORD: FILE names a running process whose command line contains WORD (a path of
+# ours): a stale pid file must never make us signal somebody else's process.
+ours() {
+	pid_alive "$1" && tr '\0' ' ' <"/proc/$(cat "$1")/cmdline" 2>/dev/null | grep -q -- "$2"
+}
+
+# stop_pid FILE [SECONDS]: SIGTERM the process whose pid is in FILE and wait for it to go
+# (default 15 s, then SIGKILL); removes FILE.
 stop_pid() {
 	[ -f "$1" ] || return 0
-	pid=$(cat "$1" 2>/dev/null)
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || { rm -f "$1"; return 0; }
-	i=0
-	while kill -0 "$pid" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 150 ]; then
-			kill -KILL "$pid" 2>/dev/null
+	sp_pid=$(cat "$1" 2>/dev/null)
+	case $sp_pid in '' | *[!0-9]*)
+		rm -f "$1"
+		return 0
+		;;
+	esac
+	kill -TERM "$sp_pid" 2>/dev/null || {
+		rm -f "$1"
+		return 0
+	}
+	sp_i=0
+	sp_max=$((${2:-15} * 10))
+	while kill -0 "$sp_pid" 2>/dev/null; do
+		sp_i=$((sp_i + 1))
+		if [ $sp_i -gt $sp_max ]; then
+			echo "${0##*/}: pid $sp_pid ($1) did not stop within ${2:-15} s: SIGKILL" >&2
+			kill -KILL "$sp_pid" 2>/dev/null
 			break
 		fi
 		sleep 0.1
@@ -42,41 +81,76 @@ stop_pid() {
 	rm -f "$1"
 }
 
-# db_start DIR: a private MariaDB under DIR (data, socket, pid, log), unix socket only.
+# ---- MariaDB ------------------------------------------------------------------------------
+# A private server under DIR: DIR/data (datadir), DIR/run/mysqld.sock and mysqld.pid,
+# DIR/mysqld.log; unix socket only.  CRM_DB_POOL sets the InnoDB buffer pool (256M).
+
+db_ping() {
+	mariadb-admin --no-defaults --connect-timeout=2 --socket="$1/run/mysqld.sock" -uroot \
+		ping >/dev/null 2>&1
+}
+
+# db_start DIR: initialises DIR/data on first use, starts mariadbd in the background and
+# returns once it answers (at most 30 s).  A server of ours that still runs there is reused.
 db_start() {
-	d=$1
-	mkdir -p "$d/data" "$d/run"
-	if [ ! -d "$d/data/mysql" ]; then
-		mariadb-install-db --no-defaults --datadir="$d/data" --user=root \
-			--auth-root-authentication-method=socket >"$d/install.log" 2>&1 ||
-			{ tail -20 "$d/install.log" >&2; die "mariadb-install-db failed"; }
+	ds_d=$1
+	mkdir -p "$ds_d/data" "$ds_d/run" || die "cannot create $ds_d"
+	if pid_alive "$ds_d/run/mysqld.pid" && db_ping "$ds_d"; then
+		echo "MariaDB already runs on $ds_d/run/mysqld.sock (pid $(cat "$ds_d/run/mysqld.pid")); using it" >&2
+		return 0
 	fi
-	mariadbd --no-defaults --datadir="$d/data" --socket="$d/run/mysqld.sock" \
-		--pid-file="$d/run/mysqld.pid" --skip-networking --user=root \
+	if [ ! -d "$ds_d/data/mysql" ]; then
+		mariadb-install-db --no-defaults --datadir="$ds_d/data" --user=root \
+			--auth-root-authentication-method=socket --skip-test-db >"$ds_d/install.log" 2>&1 || {
+			tail -20 "$ds_d/install.log" >&2
+			die "mariadb-install-db failed (log: $ds_d/install.log)"
+		}
+	fi
+	# Sized for a small machine: one buffer pool, a modest redo log, no binary log, and
+	# commits flushed once a second (this is development and test data).
+	mariadbd --no-defaults --datadir="$ds_d/data" --socket="$ds_d/run/mysqld.sock" \
+		--pid-file="$ds_d/run/mysqld.pid" --skip-networking --skip-name-resolve --user=root \
 		--innodb-buffer-pool-size="${CRM_DB_POOL:-256M}" --innodb-log-file-size=64M \
 		--innodb-flush-log-at-trx-commit=2 --max-connections=200 \
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-		--log-error="$d/mysqld.log" >/dev/null 2>&1 &
-	if ! wait_for mariadb-admin --no-defaults --socket="$d/run/mysqld.sock" -uroot ping; then
-		tail -20 "$d/mysqld.log" >&2
-		die "MariaDB did not start (log: $d/mysqld.log)"
-	fi
+		--log-error="$ds_d/mysqld.log" </dev/null >/dev/null 2>&1 &
+	ds_pid=$!
+	ds_i=0
+	while ! db_ping "$ds_d"; do
+		if ! kill -0 $ds_pid 2>/dev/null; then
+			tail -20 "$ds_d/mysqld.log" >&2
+			die "MariaDB exited at start (log: $ds_d/mysqld.log)"
+		fi
+		ds_i=$((ds_i + 1))
+		if [ $ds_i -gt 300 ]; then
+			tail -20 "$ds_d/mysqld.log" >&2
+			kill -TERM $ds_pid 2>/dev/null
+			die "MariaDB did not answer within 30 s (log: $ds_d/mysqld.log)"
+		fi
+		sleep 0.1
+	done
+	# mariadbd writes its pid file itself; make sure stop finds it even if it did not yet
+	[ -s "$ds_d/run/mysqld.pid" ] || echo $ds_pid >"$ds_d/run/mysqld.pid"
 }
 
+# db_stop DIR: a clean shutdown by PID (InnoDB may take a while to flush: 60 s at most).
 db_stop() {
-	stop_pid "$1/run/mysqld.pid"
+	stop_pid "$1/run/mysqld.pid" 60
 }
 
-# db_users DIR: database `crm`, crm_admin (migrations) and crm_app (the service:
-# SELECT, INSERT, UPDATE, DELETE only), passwords generated once and kept in DIR.
+# db_users DIR: database `crm`, user crm_admin (ALL on crm.*: migrations, import, demo) and
+# crm_app (SELECT, INSERT, UPDATE, DELETE on crm.*: the service), with random passwords made
+# on first use and kept in DIR/passwords (ADMIN_PW=..., APP_PW=...; mode 600).
 db_users() {
-	d=$1
-	if [ ! -f "$d/passwords" ]; then
-		umask 077
-		printf 'ADMIN_PW=%s\nAPP_PW=%s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 16)" >"$d/passwords"
+	if [ ! -s "$1/passwords" ]; then
+		(
+			umask 077
+			printf 'ADMIN_PW=%s\nAPP_PW=%s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 16)" \
+				>"$1/passwords"
+		) || die "cannot write $1/passwords"
 	fi
-	. "$d/passwords"
-	mariadb --no-defaults --socket="$d/run/mysqld.sock" -uroot <<SQL || die "cannot create the database users"
+	. "$1/passwords"
+	mariadb --no-defaults --connect-timeout=5 --socket="$1/run/mysqld.sock" -uroot <<SQL || die "cannot create the database and its users"
 CREATE DATABASE IF NOT EXISTS crm CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 CREATE USER IF NOT EXISTS 'crm_admin'@'localhost' IDENTIFIED BY '$ADMIN_PW';
 ALTER USER 'crm_admin'@'localhost' IDENTIFIED BY '$ADMIN_PW';
@@ -88,55 +162,113 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON crm.* TO 'crm_app'@'localhost';
 SQL
 }
 
-# write_conf FILE DBDIR SOCKET SECRET WORKERS: a service configuration for local runs.
+# ---- the service's configuration ------------------------------------------------------------
+
+# write_conf FILE DBDIR SOCKET SECRET WORKERS: a configuration for a local run, made from
+# conf/crm.conf.example (so every key stays documented) with the socket, pid file, worker
+# count, database socket and users and the JWT secret filled in.  Mode 600.
 write_conf() {
 	. "$2/passwords"
-	cat >"$1" <<CONF
-# generated by scripts/lib.sh for a local run; see conf/crm.conf.example
-listen = $3
-listen_mode = 0660
-workers = $5
-pid_file = ${3%.sock}.pid
-db_socket = $2/run/mysqld.sock
-db_user = crm_app
-db_password = $APP_PW
-db_admin_user = crm_admin
-db_admin_password = $ADMIN_PW
-jwt_secret = $4
-CONF
-	chmod 600 "$1"
+	[ -f "$ROOT/conf/crm.conf.example" ] || die "$ROOT/conf/crm.conf.example is missing"
+	(
+		umask 077
+		{
+			echo "# Made by scripts/lib.sh from conf/crm.conf.example on $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+			echo "# for a local run.  CRM_<KEY> environment variables override every key."
+			W_listen=$3 W_pid_file=${3%.sock}.pid W_workers=$5 W_db_socket=$2/run/mysqld.sock \
+				W_db_user=crm_app W_db_password=$APP_PW \
+				W_db_admin_user=crm_admin W_db_admin_password=$ADMIN_PW W_jwt_secret=$4 \
+				awk '
+				BEGIN { n = split("listen pid_file workers db_socket db_user db_password " \
+				                  "db_admin_user db_admin_password jwt_secret", k, " ")
+				        for (i = 1; i <= n; i++) v[k[i]] = ENVIRON["W_" k[i]] }
+				/^[a-z_]+[ \t]*=/ { key = $0; sub(/[ \t]*=.*/, "", key)
+				                    if (key in v) { print key " = " v[key]; done[key] = 1; next } }
+				{ print }
+				END { for (i = 1; i <= n; i++) if (!(k[i] in done)) print k[i] " = " v[k[i]] }
+				' "$ROOT/conf/crm.conf.example"
+		} >"$1.tmp" && mv "$1.tmp" "$1"
+	) || die "cannot write $1"
 }
 
-# nginx_conf TEMPLATE OUT PREFIX SOCKET HTTP_PORT HTTPS_PORT(or empty) [SERVER_INCLUDE [HTTP_INCLUDE]]
-nginx_conf() {
-	tls=""
-	if [ -n "$6" ]; then
-		tls="listen 127.0.0.1:$6 ssl; ssl_certificate $3/tls/cert.pem; ssl_certificate_key $3/tls/key.pem; ssl_protocols TLSv1.2 TLSv1.3;"
+# conf_value FILE KEY DEFAULT: the value the service will use for KEY: the environment's
+# CRM_<KEY> when set, else the last `KEY = value` line of FILE, else DEFAULT.
+conf_value() {
+	cv_env=CRM_$(printf '%s' "$2" | tr '[:lower:]' '[:upper:]')
+	if eval "[ -n \"\${$cv_env+set}\" ]"; then
+		eval "printf '%s' \"\$$cv_env\""
+		return 0
 	fi
-	extra=""
-	[ -n "${7:-}" ] && extra="include $7;"
-	http_extra=""
-	[ -n "${8:-}" ] && http_extra="include $8;"
-	sed -e "s|@PREFIX@|$3|g" -e "s|@SOCKET@|$4|g" -e "s|@HTTP_PORT@|$5|g" \
-		-e "s|@TLS@|$tls|g" -e "s|@EXTRA@|$extra|g" -e "s|@HTTP_EXTRA@|$http_extra|g" "$1" >"$2"
+	awk -v key="$2" -v def="$3" '
+		{ line = $0; sub(/^[ \t]+/, "", line) }
+		line ~ /^#/ { next }
+		{ i = index(line, "="); if (i == 0) next
+		  k = substr(line, 1, i - 1); sub(/[ \t]+$/, "", k); if (k != key) next
+		  val = substr(line, i + 1); sub(/^[ \t]+/, "", val); sub(/[ \t\r]+$/, "", val)
+		  last = val; found = 1 }
+		END { printf "%s", found ? last : def }' "$1"
 }
 
+# ---- nginx --------------------------------------------------------------------------------
+
+# nginx_conf TEMPLATE OUT PREFIX SOCKET HTTP_PORT HTTPS_PORT(or empty) [SERVER_INCLUDE
+# [HTTP_INCLUDE]]: renders conf/nginx.local.conf.in.  With HTTPS_PORT, PREFIX/tls must hold
+# cert.pem and key.pem (self_signed makes them).
+nginx_conf() {
+	nc_tls=""
+	if [ -n "$6" ]; then
+		nc_tls="listen 127.0.0.1:$6 ssl; ssl_certificate $3/tls/cert.pem; ssl_certificate_key $3/tls/key.pem; ssl_protocols TLSv1.2 TLSv1.3;"
+	fi
+	nc_extra=""
+	[ -n "${7:-}" ] && nc_extra="include $7;"
+	nc_http_extra=""
+	[ -n "${8:-}" ] && nc_http_extra="include $8;"
+	sed -e "s|@PREFIX@|$3|g" -e "s|@SOCKET@|$4|g" -e "s|@HTTP_PORT@|$5|g" \
+		-e "s|@TLS@|$nc_tls|g" -e "s|@EXTRA@|$nc_extra|g" -e "s|@HTTP_EXTRA@|$nc_http_extra|g" \
+		"$1" >"$2" || die "cannot write $2"
+}
+
+# nginx_start PREFIX: checks PREFIX/nginx.conf, then runs nginx in the background in the
+# foreground mode (a child of this shell, in its process group) with TZ=UTC; returns once
+# it wrote PREFIX/nginx.pid, which it does only after binding its ports.
 nginx_start() {
-	mkdir -p "$1/logs" "$1/tmp"
-	TZ=UTC nginx -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log" ||
-		die "nginx did not start (log: $1/logs/error.log)"
+	mkdir -p "$1/logs" "$1/tmp" || die "cannot create $1/logs"
+	TZ=UTC nginx -q -t -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log" -g 'daemon off;' ||
+		die "nginx: $1/nginx.conf is not valid"
+	if pid_alive "$1/nginx.pid"; then
+		die "nginx already runs with $1/nginx.conf (pid $(cat "$1/nginx.pid")); stop it first"
+	fi
+	rm -f "$1/nginx.pid"
+	TZ=UTC nginx -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log" -g 'daemon off;' \
+		</dev/null >"$1/logs/stderr.log" 2>&1 &
+	ns_pid=$!
+	ns_i=0
+	while [ "$(cat "$1/nginx.pid" 2>/dev/null)" != "$ns_pid" ]; do
+		if ! kill -0 $ns_pid 2>/dev/null; then
+			tail -5 "$1/logs/stderr.log" >&2
+			die "nginx did not start (log: $1/logs/error.log)"
+		fi
+		ns_i=$((ns_i + 1))
+		if [ $ns_i -gt 300 ]; then
+			kill -TERM $ns_pid 2>/dev/null
+			die "nginx did not start within 30 s (log: $1/logs/error.log)"
+		fi
+		sleep 0.1
+	done
 }
 
 nginx_stop() {
 	stop_pid "$1/nginx.pid"
 }
 
+# self_signed PREFIX: PREFIX/tls/cert.pem and key.pem for localhost, made once.
 self_signed() {
-	[ -f "$1/tls/cert.pem" ] && return 0
-	mkdir -p "$1/tls"
-	openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=localhost" \
-		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-		-keyout "$1/tls/key.pem" -out "$1/tls/cert.pem" >/dev/null 2>&1 ||
-		die "cannot create the self-signed certificate"
-	chmod 600 "$1/tls/key.pem"
+	[ -s "$1/tls/cert.pem" ] && [ -s "$1/tls/key.pem" ] && return 0
+	mkdir -p "$1/tls" || die "cannot create $1/tls"
+	(
+		umask 077
+		openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=localhost" \
+			-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+			-keyout "$1/tls/key.pem" -out "$1/tls/cert.pem" >/dev/null 2>&1
+	) || die "cannot create the self-signed certificate in $1/tls"
 }

@@ -1,59 +1,147 @@
 #!/bin/sh
-# run.sh BUILD: what `make run` does after building — a private MariaDB, migrations, demo data,
-# the pool and nginx on 18080 (HTTP) and 18443 (HTTPS), all under var/; Ctrl-C stops it all.
+# run.sh BUILD: what `make run` does after building.  Under var/: a private MariaDB
+# (var/db), the migrations, the demo data (loaded again on every run: it upserts), the
+# worker pool (crm-fcgi -c var/crm.conf) and nginx on http://localhost:18080 and
+# https://localhost:18443 (self-signed certificate in var/nginx/tls).  Prints a demo token
+# and a curl line, then stays in the foreground.  Ctrl-C or SIGTERM stops nginx, crm-fcgi
+# and MariaDB by PID, in that order, and exits 0; the data in var/ is kept.  When a step
+# fails, whatever was started is stopped and the exit status is 1.
+#
+# var/crm.conf is made on the first run from conf/crm.conf.example with a random JWT
+# secret and the database users' passwords; edit it, or override any key with CRM_<KEY>.
 set -u
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 cd "$ROOT" || exit 1
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 
-mkdir -p "$ROOT/var"
-V=$(short_dir "$ROOT/var")
+HTTP_PORT=18080
+HTTPS_PORT=18443
 
-stopping=0
+for bin in crm-fcgi crmctl; do
+	[ -x "$BUILD/$bin" ] || die "$BUILD/$bin is missing (make run builds it)"
+done
+for tool in mariadbd mariadb-install-db mariadb-admin mariadb nginx openssl curl; do
+	command -v $tool >/dev/null 2>&1 || die "$tool is missing (make bootstrap installs it)"
+done
+
+V=$(short_dir "$ROOT/var") # $ROOT/var, or a short link to it when sockets would not fit
+CONF=$V/crm.conf
+mkdir -p "$V/run" "$V/nginx" || die "cannot create $V"
+
+started=""  # what this run started: db fcgi nginx
+ready=0
 cleanup() {
-	[ $stopping = 1 ] && return
-	stopping=1
+	trap '' INT TERM
+	[ -n "${waiter:-}" ] && kill "$waiter" 2>/dev/null
+	[ -z "$started" ] && return
 	echo
-	echo "stopping nginx, the pool and MariaDB..."
-	nginx_stop "$V/nginx"
-	stop_pid "$V/run/crm-fcgi.pid"
-	db_stop "$V/db"
-	echo "stopped; the data in var/ is kept for the next run"
+	echo "run: stopping$(echo " $started" | sed -e 's/ nginx/ nginx,/' -e 's/ fcgi/ crm-fcgi,/' -e 's/ db/ MariaDB/' -e 's/,$//')..."
+	case " $started " in *" nginx "*) nginx_stop "$V/nginx" ;; esac
+	case " $started " in *" fcgi "*) stop_pid "$PID_FILE" $((SHUTDOWN + 5)) ;; esac
+	case " $started " in *" db "*) db_stop "$V/db" ;; esac
+	started=""
+	echo "run: stopped; the data in var/ is kept for the next run"
 }
 trap cleanup EXIT
-trap 'exit 0' INT TERM
+# Interrupted while starting: a failure (130); once it is up: the way to stop it (0).
+trap 'if [ $ready = 1 ]; then exit 0; else exit 130; fi' INT TERM HUP
 
+# ---- MariaDB, the configuration, the schema and the demo data -------------------------------
 db_start "$V/db"
+started="db"
 db_users "$V/db"
-if [ ! -f "$V/crm.conf" ]; then
-	mkdir -p "$V/run"
-	write_conf "$V/crm.conf" "$V/db" "$V/run/crm.sock" "$(openssl rand -base64 48 | tr -d '\n')" 0
-	echo "wrote $V/crm.conf (configuration of this local run; CRM_* variables override it)"
+if [ ! -f "$CONF" ]; then
+	write_conf "$CONF" "$V/db" "$V/run/crm.sock" "$(openssl rand -base64 48 | tr -d '\n')" 0
+	echo "run: wrote var/crm.conf (from conf/crm.conf.example, with a new JWT secret)"
 fi
-"$BUILD/crmctl" -c "$V/crm.conf" migrate || die "migrate failed"
-"$BUILD/crmctl" -c "$V/crm.conf" demo || die "loading the demo data failed"
+# the settings the service will use (CRM_* variables win over the file)
+SOCKET=$(conf_value "$CONF" listen var/run/crm.sock)
+PID_FILE=$(conf_value "$CONF" pid_file var/run/crm-fcgi.pid)
+SHUTDOWN=$(conf_value "$CONF" shutdown_timeout 10)
+case $SHUTDOWN in '' | *[!0-9]*) SHUTDOWN=10 ;; esac
 
-"$BUILD/crm-fcgi" -c "$V/crm.conf" 2>>"$V/crm-fcgi.log" &
-wait_for test -S "$V/run/crm.sock" || { tail -20 "$V/crm-fcgi.log"; die "crm-fcgi did not start"; }
+"$BUILD/crmctl" -c "$CONF" migrate || die "crmctl migrate failed (database log: var/db/mysqld.log)"
+"$BUILD/crmctl" -c "$CONF" demo || die "crmctl demo (loading the demo data) failed"
+
+# ---- the pool ----------------------------------------------------------------------------------
+# One of an earlier run that was killed (not stopped) would keep serving: stop it first.
+if ours "$PID_FILE" "$CONF"; then
+	echo "run: crm-fcgi of an earlier run still runs (pid $(cat "$PID_FILE")); stopping it"
+	stop_pid "$PID_FILE" $((SHUTDOWN + 5))
+fi
+[ -f "$V/crm-fcgi.log" ] && [ "$(wc -c <"$V/crm-fcgi.log")" -gt 50000000 ] &&
+	mv "$V/crm-fcgi.log" "$V/crm-fcgi.log.1"
+echo "--- run.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$V/crm-fcgi.log"
+"$BUILD/crm-fcgi" -c "$CONF" </dev/null >>"$V/crm-fcgi.log" 2>&1 &
+fcgi_pid=$!
+started="fcgi $started"
+# The master writes its pid file once its socket listens.
+i=0
+while [ "$(cat "$PID_FILE" 2>/dev/null)" != "$fcgi_pid" ] || [ ! -S "$SOCKET" ]; do
+	if ! kill -0 $fcgi_pid 2>/dev/null; then
+		grep -v ' request ' "$V/crm-fcgi.log" | tail -5 >&2
+		die "crm-fcgi did not start (log: var/crm-fcgi.log)"
+	fi
+	i=$((i + 1))
+	if [ $i -gt 300 ]; then
+		echo "$fcgi_pid" >"$PID_FILE"
+		die "crm-fcgi did not listen on $SOCKET within 30 s (log: var/crm-fcgi.log)"
+	fi
+	sleep 0.1
+done
+
+# ---- nginx -------------------------------------------------------------------------------------
+if ours "$V/nginx/nginx.pid" "$V/nginx"; then
+	echo "run: nginx of an earlier run still runs (pid $(cat "$V/nginx/nginx.pid")); stopping it"
+	nginx_stop "$V/nginx"
+fi
 self_signed "$V/nginx"
-nginx_conf conf/nginx.local.conf.in "$V/nginx/nginx.conf" "$V/nginx" "$V/run/crm.sock" 18080 18443
+nginx_conf conf/nginx.local.conf.in "$V/nginx/nginx.conf" "$V/nginx" "$SOCKET" $HTTP_PORT $HTTPS_PORT
 nginx_start "$V/nginx"
+started="nginx $started"
 
-TOKEN=$("$BUILD/crmctl" -c "$V/crm.conf" token --sub hollandtech-u1 --tenant hollandtech \
-	--scope "crm:read crm:write" --ttl 86400) || die "cannot make the demo token"
+# ---- ready -------------------------------------------------------------------------------------
+TOKEN=$("$BUILD/crmctl" -c "$CONF" token --sub hollandtech-u1 --tenant hollandtech \
+	--scope "crm:read crm:write" --ttl 86400) || die "crmctl token failed"
+[ -n "$TOKEN" ] || die "crmctl token printed no token"
+URL=http://localhost:$HTTP_PORT/api/v1/crm/customers/my
+check=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $TOKEN" "$URL")
+
 cat <<MSG
 
-The CRM API is up:  http://localhost:18080/api/v1   https://localhost:18443/api/v1 (self-signed)
-Demo caller: user hollandtech-u1 of tenant hollandtech (tokens: $BUILD/crmctl -c var/crm.conf token ...)
+The CRM API runs:  http://localhost:$HTTP_PORT/api/v1
+                   https://localhost:$HTTPS_PORT/api/v1  (self-signed: curl -k, or --cacert var/nginx/tls/cert.pem)
+Demo caller: user hollandtech-u1 of tenant hollandtech, scope "crm:read crm:write", valid 24 h.
+Other tokens: ${BUILD#"$ROOT"/}/crmctl -c var/crm.conf token --sub ID --tenant ID [--scope ...] [--ttl S]
 
-TOKEN=$TOKEN
+export TOKEN=$TOKEN
 
-curl -H "Authorization: Bearer \$TOKEN" http://localhost:18080/api/v1/crm/customers/my
+curl -H "Authorization: Bearer \$TOKEN" $URL
 
-Logs: var/crm-fcgi.log (one line per request), var/nginx/logs/error.log.  Ctrl-C stops everything.
+Logs: var/crm-fcgi.log (one line per request), var/nginx/logs/error.log, var/db/mysqld.log.
+Ctrl-C stops everything; the data stays in var/.
 MSG
+if [ "$check" != 200 ]; then
+	echo "run: warning: that curl line got HTTP $check instead of 200 (see var/crm-fcgi.log)" >&2
+fi
+ready=1
+
+# ---- wait, watching the pool and nginx ----------------------------------------------------------
 while :; do
 	sleep 1 &
-	wait $! 2>/dev/null
+	waiter=$!
+	wait $waiter 2>/dev/null
+	waiter=""
+	if ! kill -0 $fcgi_pid 2>/dev/null; then
+		grep -v ' request ' "$V/crm-fcgi.log" | tail -5 >&2
+		ready=0
+		die "crm-fcgi (pid $fcgi_pid) exited by itself (log: var/crm-fcgi.log)"
+	fi
+	if ! pid_alive "$V/nginx/nginx.pid"; then
+		tail -5 "$V/nginx/logs/error.log" >&2
+		ready=0
+		die "nginx exited by itself (log: var/nginx/logs/error.log)"
+	fi
 done

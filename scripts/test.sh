@@ -1,93 +1,246 @@
 #!/bin/sh
-# test.sh BUILD: unit tests, then the HTTP tests against a private MariaDB, the pool and nginx
-# under var/test (port 18180).  Everything started here is stopped by PID on exit.
+# test.sh BUILD: what `make test` does after building.
+#   1. BUILD/unit-tests (Criterion);
+#   2. an integration environment under var/test (wiped first): its own MariaDB with users
+#      crm_admin / crm_app, `crmctl migrate`, crm-fcgi (2 workers, a random HS256 secret),
+#      a second pool that verifies RS256 tokens (base_path /rs256/api/v1), and nginx on
+#      127.0.0.1:18180, HTTP only, passing /api/v1/ to the first and /rs256/api/v1/ to the
+#      second;
+#   3. BUILD/http-tests --jobs 1 against it (they share the database), with
+#      CRM_TEST_BASE_URL, CRM_TEST_CONF, CRM_TEST_CRMCTL, CRM_TEST_DB_SOCKET, CRM_TEST_DB_NAME,
+#      CRM_TEST_DB_USER / CRM_TEST_DB_PASSWORD (crm_admin), CRM_TEST_MASTER_PID,
+#      CRM_TEST_NGINX_PID, CRM_TEST_VAR and the CRM_TEST_RS_* of the RS256 pool.
+# Everything started here is stopped by PID on exit, whatever happens.  The service's log is
+# var/test/crm-fcgi.log; its warnings and errors are shown only when a test failed.  The
+# output ends with Criterion's summary lines; the exit status is 1 when any test failed.
+#
+# CRM_TEST_VALGRIND=1 (make valgrind): the service runs under valgrind memcheck.
+# CRM_TEST_ARGS: more Criterion options for the HTTP tests, e.g. --filter 'tags/*'.
 set -u
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 cd "$ROOT" || exit 1
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+
+HTTP_PORT=18180
+RS_PREFIX=/rs256/api/v1
+VALGRIND=${CRM_TEST_VALGRIND:-0}
+
+# Settings that would point the tests at another environment are not taken from the caller.
+unset CRM_LISTEN CRM_LISTEN_MODE CRM_WORKERS CRM_THREADS CRM_PID_FILE CRM_BASE_PATH \
+	CRM_MAX_BODY CRM_SHUTDOWN_TIMEOUT CRM_DB_HOST CRM_DB_PORT CRM_DB_SOCKET CRM_DB_NAME \
+	CRM_DB_USER CRM_DB_PASSWORD CRM_DB_ADMIN_USER CRM_DB_ADMIN_PASSWORD \
+	CRM_DB_CONNECT_TIMEOUT CRM_DB_QUERY_TIMEOUT CRM_DB_LOCK_WAIT_TIMEOUT CRM_DB_RETRIES \
+	CRM_JWT_ALG CRM_JWT_SECRET CRM_JWT_PUBLIC_KEY_FILE CRM_JWT_PRIVATE_KEY_FILE \
+	CRM_JWT_ISSUER CRM_JWT_AUDIENCE CRM_JWT_LEEWAY 2>/dev/null
+
+[ -x "$BUILD/unit-tests" ] || die "$BUILD/unit-tests is missing (make test builds it)"
+
+# ---- var/test: stop what an earlier run may have left running, then wipe it -------------------
+T=$(short_dir "$ROOT/var/test")
+if ours "$T/nginx/nginx.pid" "$T/nginx"; then nginx_stop "$T/nginx"; fi
+if ours "$T/crm.pid" "$T/crm.conf"; then stop_pid "$T/crm.pid"; fi
+if ours "$T/crm-rs.pid" "$T/crm-rs.conf"; then stop_pid "$T/crm-rs.pid"; fi
+if ours "$T/db/run/mysqld.pid" "$T/db/data"; then db_stop "$T/db"; fi
+rm -rf "$ROOT/var/test"
+T=$(short_dir "$ROOT/var/test")
+
+# The end of the output: notes (sanitizers, valgrind), then Criterion's summary lines.
+SUMMARY=$T/summary.txt
+NOTES=$T/notes.txt
+: >"$SUMMARY"
+: >"$NOTES"
+finish() {
+	echo
+	cat "$NOTES" "$SUMMARY"
+	exit "$1"
+}
+# criterion NAME BINARY ARGS...: runs a Criterion binary, its output also in T/NAME.log;
+# keeps its summary line for the end; returns its exit status.
+criterion() {
+	c_name=$1
+	shift
+	{
+		"$@" 2>&1
+		echo $? >"$T/$c_name.rc"
+	} | tee "$T/$c_name.log"
+	grep -a 'Synthesis:' "$T/$c_name.log" | tail -1 >>"$SUMMARY"
+	c_rc=$(cat "$T/$c_name.rc" 2>/dev/null)
+	[ -n "$c_rc" ] || c_rc=1
+	if [ "$c_rc" != 0 ] && ! grep -q -a 'Synthesis:' "$T/$c_name.log"; then
+		echo "$c_name: exited with status $c_rc before its summary line" >>"$SUMMARY"
+	fi
+	return "$c_rc"
+}
 
 status=0
-"$BUILD/unit-tests" --jobs 2 || status=1
+criterion unit-tests "$BUILD/unit-tests" --jobs 2 || status=1
 
-T=$(short_dir "$ROOT/var/test")
-rm -rf "$ROOT/var/test"
-mkdir -p "$ROOT/var/test"
-T=$(short_dir "$ROOT/var/test")
+if [ ! -x "$BUILD/http-tests" ]; then
+	echo "test: $BUILD/http-tests is not built yet: the HTTP tests are skipped"
+	echo "http-tests: not built, skipped" >>"$NOTES"
+	finish $status
+fi
+for tool in mariadbd mariadb-install-db mariadb-admin mariadb nginx openssl; do
+	command -v $tool >/dev/null 2>&1 || die "$tool is missing (make bootstrap installs it)"
+done
+for bin in crm-fcgi crmctl; do
+	[ -x "$BUILD/$bin" ] || die "$BUILD/$bin is missing (make test builds it)"
+done
 
 cleanup() {
+	trap '' INT TERM
 	nginx_stop "$T/nginx"
-	stop_pid "$T/crm.pid"
-	stop_pid "$T/crm-rs.pid"
+	stop_pid "$T/crm.pid" 20
+	stop_pid "$T/crm-rs.pid" 20
 	db_stop "$T/db"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
 
-CRM_DB_POOL=128M db_start "$T/db"
+# ---- the integration environment ---------------------------------------------------------------
+CRM_DB_POOL=${CRM_DB_POOL:-128M} db_start "$T/db"
 db_users "$T/db"
 write_conf "$T/crm.conf" "$T/db" "$T/crm.sock" "$(openssl rand -hex 32)" 2
-"$BUILD/crmctl" -c "$T/crm.conf" migrate >/dev/null || die "migrate failed"
+"$BUILD/crmctl" -c "$T/crm.conf" migrate >"$T/migrate.log" 2>&1 || {
+	cat "$T/migrate.log"
+	die "crmctl migrate failed"
+}
 
-# make valgrind: the master and every worker it forks run under memcheck
-wrapper=""
-if [ "${CRM_TEST_VALGRIND:-0}" = 1 ]; then
-	wrapper="valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
-		--track-fds=no --num-callers=30 --log-file=$T/valgrind.%p.log"
-fi
-$wrapper "$BUILD/crm-fcgi" -c "$T/crm.conf" >"$T/crm-fcgi.log" 2>&1 &
-wait_for test -S "$T/crm.sock" || { cat "$T/crm-fcgi.log"; die "crm-fcgi did not start"; }
-# A second pool on 18181 verifies RS256 tokens, for the algorithm-confusion tests.
+# start_pool CONF PIDFILE SOCKET LOG: crm-fcgi -c CONF in the background (under valgrind
+# with CRM_TEST_VALGRIND=1); returns once its master wrote PIDFILE and listens on SOCKET.
+start_pool() {
+	if [ "$VALGRIND" = 1 ]; then
+		# the master and every worker it forks run under memcheck
+		valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+			--track-fds=no --num-callers=30 --log-file="$T/valgrind.%p.log" \
+			"$BUILD/crm-fcgi" -c "$1" </dev/null >"$4" 2>&1 &
+	else
+		"$BUILD/crm-fcgi" -c "$1" </dev/null >"$4" 2>&1 &
+	fi
+	sp_child=$!
+	sp_n=0
+	sp_limit=300
+	[ "$VALGRIND" = 1 ] && sp_limit=1200
+	while [ "$(cat "$2" 2>/dev/null)" != "$sp_child" ] || [ ! -S "$3" ]; do
+		if ! kill -0 $sp_child 2>/dev/null; then
+			cat "$4"
+			die "crm-fcgi -c $1 did not start"
+		fi
+		sp_n=$((sp_n + 1))
+		if [ $sp_n -gt $sp_limit ]; then
+			echo $sp_child >"$2"
+			cat "$4"
+			die "crm-fcgi -c $1 did not listen on $3 in time"
+		fi
+		sleep 0.1
+	done
+}
+start_pool "$T/crm.conf" "$T/crm.pid" "$T/crm.sock" "$T/crm-fcgi.log"
+
+# A second pool verifies RS256 tokens (the algorithm-confusion tests).  It answers below its
+# own base path, so that the same nginx and port serve both pools.
 mkdir -p "$T/rs"
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/rs/private.pem" 2>/dev/null &&
-	openssl pkey -in "$T/rs/private.pem" -pubout -out "$T/rs/public.pem" || die "cannot make an RSA key"
-sed -e "s|^listen = .*|listen = $T/crm-rs.sock|" -e "s|^pid_file = .*|pid_file = $T/crm-rs.pid|" \
-	-e "s|^workers = .*|workers = 1|" "$T/crm.conf" >"$T/crm-rs.conf"
-printf 'jwt_alg = RS256\njwt_public_key_file = %s\njwt_private_key_file = %s\n' \
-	"$T/rs/public.pem" "$T/rs/private.pem" >>"$T/crm-rs.conf"
-"$BUILD/crm-fcgi" -c "$T/crm-rs.conf" >"$T/crm-rs.log" 2>&1 &
-wait_for test -S "$T/crm-rs.sock" || { cat "$T/crm-rs.log"; die "the RS256 pool did not start"; }
+(umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+	-out "$T/rs/private.pem" 2>/dev/null) &&
+	openssl pkey -in "$T/rs/private.pem" -pubout -out "$T/rs/public.pem" 2>/dev/null ||
+	die "cannot make an RSA key"
+(
+	umask 077
+	sed -e "s|^listen = .*|listen = $T/crm-rs.sock|" -e "s|^pid_file = .*|pid_file = $T/crm-rs.pid|" \
+		-e "s|^workers = .*|workers = 1|" "$T/crm.conf" >"$T/crm-rs.conf"
+	printf 'base_path = %s\njwt_alg = RS256\njwt_public_key_file = %s\njwt_private_key_file = %s\n' \
+		"$RS_PREFIX" "$T/rs/public.pem" "$T/rs/private.pem" >>"$T/crm-rs.conf"
+) || die "cannot write $T/crm-rs.conf"
+start_pool "$T/crm-rs.conf" "$T/crm-rs.pid" "$T/crm-rs.sock" "$T/crm-rs.log"
 
 mkdir -p "$T/nginx"
-sed -e "s|@PREFIX@|$T/nginx|g" -e "s|@SOCKET@|$T/crm-rs.sock|g" -e "s|@HTTP_PORT@|18181|g" \
-	-e "s|@TLS@||g" -e "s|@EXTRA@||g" -e "s|@HTTP_EXTRA@||g" conf/nginx.local.conf.in |
-	sed -n '/^\tserver {/,/^\t}/p' >"$T/nginx/rs-server.conf"
-nginx_conf conf/nginx.local.conf.in "$T/nginx/nginx.conf" "$T/nginx" "$T/crm.sock" 18180 "" "" \
-	"$T/nginx/rs-server.conf"
+# the RS256 pool's location: a copy of the template's /api/v1/ location
+sed -n '/^[[:space:]]*location \/api\/v1\/ {/,/^[[:space:]]*}/p' conf/nginx.local.conf.in |
+	sed -e "1s|location /api/v1/ {|location $RS_PREFIX/ {|" -e "s|@SOCKET@|$T/crm-rs.sock|" \
+		>"$T/nginx/rs-location.conf"
+grep -q "location $RS_PREFIX/ {" "$T/nginx/rs-location.conf" ||
+	die "conf/nginx.local.conf.in has no 'location /api/v1/ {' block to copy"
+nginx_conf conf/nginx.local.conf.in "$T/nginx/nginx.conf" "$T/nginx" "$T/crm.sock" $HTTP_PORT "" \
+	"$T/nginx/rs-location.conf"
 nginx_start "$T/nginx"
 
+# ---- the HTTP tests ------------------------------------------------------------------------------
 . "$T/db/passwords"
-export CRM_TEST_BASE_URL=http://127.0.0.1:18180/api/v1
-export CRM_TEST_CONF="$T/crm.conf" CRM_TEST_CRMCTL="$ROOT/$BUILD/crmctl"
+export CRM_TEST_BASE_URL=http://127.0.0.1:$HTTP_PORT/api/v1
+export CRM_TEST_CONF="$T/crm.conf" CRM_TEST_CRMCTL="$BUILD/crmctl"
 export CRM_TEST_DB_SOCKET="$T/db/run/mysqld.sock" CRM_TEST_DB_NAME=crm
 export CRM_TEST_DB_USER=crm_admin CRM_TEST_DB_PASSWORD="$ADMIN_PW"
-export CRM_TEST_MASTER_PID="$(cat "$T/crm.pid")" CRM_TEST_NGINX_PID="$(cat "$T/nginx/nginx.pid")"
+CRM_TEST_MASTER_PID=$(cat "$T/crm.pid")
+CRM_TEST_NGINX_PID=$(cat "$T/nginx/nginx.pid")
+CRM_TEST_RS_MASTER_PID=$(cat "$T/crm-rs.pid")
+export CRM_TEST_MASTER_PID CRM_TEST_NGINX_PID CRM_TEST_RS_MASTER_PID
 export CRM_TEST_VAR="$T"
-export CRM_TEST_RS_BASE_URL=http://127.0.0.1:18181/api/v1 CRM_TEST_RS_CONF="$T/crm-rs.conf"
+export CRM_TEST_RS_BASE_URL=http://127.0.0.1:$HTTP_PORT$RS_PREFIX CRM_TEST_RS_CONF="$T/crm-rs.conf"
 export CRM_TEST_RS_PUBLIC_KEY="$T/rs/public.pem" CRM_TEST_RS_PRIVATE_KEY="$T/rs/private.pem"
-export CRM_TEST_RS_MASTER_PID="$(cat "$T/crm-rs.pid")"
 
-"$BUILD/http-tests" --jobs 1 || {
-	status=1
-	echo "--- last lines of the service log ($T/crm-fcgi.log) ---"
-	grep -v ' request ' "$T/crm-fcgi.log" | tail -40
-}
+http_ok=1
+# shellcheck disable=SC2086 # CRM_TEST_ARGS holds several options
+criterion http-tests "$BUILD/http-tests" --jobs 1 ${CRM_TEST_ARGS:-} || http_ok=0
 
 # Stop the service now so that sanitizers and valgrind write their exit reports.
 nginx_stop "$T/nginx"
-stop_pid "$T/crm.pid"
-stop_pid "$T/crm-rs.pid"
-if grep -l -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$T"/crm-fcgi.log "$T"/crm-rs.log >/dev/null 2>&1; then
-	echo "sanitizer reports in the service logs:"
-	grep -h -A30 -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$T"/crm-fcgi.log "$T"/crm-rs.log | head -80
+stop_pid "$T/crm.pid" 20
+stop_pid "$T/crm-rs.pid" 20
+
+if [ $http_ok = 0 ]; then
+	status=1
+	echo
+	echo "--- warnings and errors of the service (whole log: var/test/crm-fcgi.log) ---"
+	grep -a -v ' request ' "$T/crm-fcgi.log" | tail -40
+	if grep -q -a -E '\] (warn|error) ' "$T/crm-rs.log"; then
+		echo "--- of the RS256 pool (var/test/crm-rs.log) ---"
+		grep -a -E '\] (warn|error) ' "$T/crm-rs.log" | tail -10
+	fi
+	echo "--- nginx: var/test/nginx/logs/error.log; each test's output: var/test/*.log ---"
+fi
+if grep -q -a -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' \
+	"$T/crm-fcgi.log" "$T/crm-rs.log" 2>/dev/null; then
+	echo
+	echo "--- sanitizer reports in the service's logs ---"
+	grep -h -a -A30 -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' \
+		"$T/crm-fcgi.log" "$T/crm-rs.log" | head -80
+	echo "the service: sanitizer reports (see above)" >>"$NOTES"
 	status=1
 fi
-if [ "${CRM_TEST_VALGRIND:-0}" = 1 ]; then
-	bad=$(grep -L 'ERROR SUMMARY: 0 errors' "$T"/valgrind.*.log)
-	echo "valgrind: $(ls "$T"/valgrind.*.log | wc -l) processes checked"
-	if [ -n "$bad" ]; then
-		for f in $bad; do echo "--- $f"; tail -60 "$f"; done
+if [ "$VALGRIND" = 1 ]; then
+	vg_n=0
+	vg_bad=0
+	for f in "$T"/valgrind.*.log; do
+		[ -f "$f" ] || continue
+		vg_n=$((vg_n + 1))
+		if ! grep -q 'ERROR SUMMARY: 0 errors' "$f"; then
+			vg_bad=$((vg_bad + 1))
+			echo "--- $f"
+			tail -60 "$f"
+		fi
+	done
+	if [ $vg_n = 0 ] || [ $vg_bad != 0 ]; then
+		echo "valgrind: errors in $vg_bad of $vg_n processes (see above)" >>"$NOTES"
+		status=1
+	else
+		echo "valgrind: $vg_n processes checked, no errors" >>"$NOTES"
+	fi
+fi
+
+# The fault-injection suite kills and restarts things: it runs in its own
+# environment under var/faults, after everything above has stopped.
+if [ "$VALGRIND" != 1 ] && [ -x "$BUILD/fault-tests" ]; then
+	echo "--- fault-injection suite (log: var/faults.log) ---"
+	sh "$ROOT/scripts/faults.sh" "$BUILD" >"$ROOT/var/faults.log" 2>&1
+	f_rc=$?
+	grep -a -E '^\[FAIL\]|Synthesis:' "$ROOT/var/faults.log" | grep -a -v Synthesis
+	grep -a 'Synthesis:' "$ROOT/var/faults.log" | tail -1 >>"$SUMMARY"
+	if [ $f_rc != 0 ]; then
+		tail -60 "$ROOT/var/faults.log"
 		status=1
 	fi
 fi
-exit $status
+
+finish $status

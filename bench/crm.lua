@@ -1,0 +1,114 @@
+-- crm.lua: wrk requests for the CRM API scenarios of bench.sh.
+--
+--   wrk ... -s bench/crm.lua http://127.0.0.1:18280 -- MODE TOKENS_FILE [WRITE_SET]
+--
+-- MODE: get (GET /crm/customers/{id}, random tenant and id), by-status (random
+-- status), my, overdue (default page), write (a cycle of tag add, next-action
+-- update, removal of the tag added two requests before).
+-- TOKENS_FILE: lines "TENANT USER CUSTOMERS TOKEN" (bench.sh writes it); every
+-- request uses a random line, so tenants and users are spread evenly.  Customer
+-- ids are derived as gen-data makes them: TENANT-c%06d, 0 <= n < CUSTOMERS.
+-- WRITE_SET (500): the write mode changes only the last WRITE_SET customers of each
+-- tenant, the ones bench.sh restores after the run (reads use every customer).
+
+dofile((os.getenv("BENCH_LUA_DIR") or "bench") .. "/report.lua")
+
+local thread_count = 0
+function setup(thread)
+	thread_count = thread_count + 1
+	thread:set("thread_no", thread_count)
+end
+
+local api = "/api/v1/crm/customers"
+local statuses = { "LEAD", "PROSPECT", "ACTIVE", "CUSTOMER", "INACTIVE", "CHURNED" }
+local mode = "get"
+local tokens = {}
+local write_set = 500
+
+function init(args)
+	mode = args[1] or "get"
+	local file = args[2] or error("crm.lua: no tokens file given")
+	write_set = tonumber(args[3] or "500")
+	for line in io.lines(file) do
+		local t, u, n, tok = line:match("^(%S+) (%S+) (%d+) (%S+)$")
+		if t then
+			tokens[#tokens + 1] = { tenant = t, user = u, n = tonumber(n), auth = "Bearer " .. tok }
+		end
+	end
+	if #tokens == 0 then
+		error("crm.lua: no tokens in " .. file)
+	end
+	math.randomseed(os.time() * 1000 + (thread_no or 0) * 7919)
+end
+
+local function pick()
+	return tokens[math.random(#tokens)]
+end
+
+local function customer_id(t)
+	return string.format("%s-c%06d", t.tenant, math.random(0, t.n - 1))
+end
+
+local function write_target(t)
+	local from = t.n > write_set and t.n - write_set or 0
+	return string.format("%s-c%06d", t.tenant, math.random(from, t.n - 1))
+end
+
+local function headers(t, body)
+	local h = { Authorization = t.auth }
+	if body then
+		h["Content-Type"] = "application/json"
+	end
+	return h
+end
+
+-- write mode: a per-thread cycle, so most writes are real changes (an event each)
+local step, seq, queue, head, tail = 0, 0, {}, 1, 0
+
+local function next_action(t)
+	seq = seq + 1
+	local due = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() + math.random(-30, 60) * 86400)
+	local body = string.format('{"nextAction":"Bench follow-up %d","nextActionDueDate":"%s"}', seq, due)
+	return wrk.format("PATCH", api .. "/" .. write_target(t) .. "/next-action", headers(t, true), body)
+end
+
+local function write_request()
+	step = step % 3 + 1
+	if step == 1 then
+		local t = pick()
+		seq = seq + 1
+		local item = { t = t, id = write_target(t), tag = string.format("bench-%d-%d", thread_no or 0, seq) }
+		tail = tail + 1
+		queue[tail] = item
+		return wrk.format("POST", api .. "/" .. item.id .. "/tags/" .. item.tag, headers(t))
+	elseif step == 2 then
+		return next_action(pick())
+	end
+	local item = queue[head]
+	if item == nil then
+		return next_action(pick())
+	end
+	queue[head] = nil
+	head = head + 1
+	return wrk.format("DELETE", api .. "/" .. item.id .. "/tags/" .. item.tag, headers(item.t))
+end
+
+function request()
+	if mode == "write" then
+		return write_request()
+	end
+	local t = pick()
+	local path
+	if mode == "get" then
+		path = api .. "/" .. customer_id(t)
+	elseif mode == "by-status" then
+		path = api .. "/by-status/" .. statuses[math.random(#statuses)]
+	elseif mode == "my" then
+		path = api .. "/my"
+	elseif mode == "overdue" then
+		path = api .. "/overdue-actions"
+	else
+		error("crm.lua: unknown mode " .. mode)
+	end
+	return wrk.format("GET", path, headers(t))
+end

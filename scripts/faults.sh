@@ -1,0 +1,87 @@
+#!/bin/sh
+# faults.sh BUILD: the fault-injection tests (tests/faults) against their own MariaDB, pool and
+# nginx under var/faults (port 18190).  The tests kill and restart crm-fcgi and MariaDB through
+# tests/faults/faultctl.sh; everything is stopped by PID on exit.
+set -u
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/lib.sh"
+cd "$ROOT" || exit 1
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+[ -x "$BUILD/fault-tests" ] || die "$BUILD/fault-tests is not built (make $BUILD/fault-tests)"
+
+rm -rf "$ROOT/var/faults"
+mkdir -p "$ROOT/var/faults"
+F=$(short_dir "$ROOT/var/faults")
+CTL="$ROOT/tests/faults/faultctl.sh"
+
+# faultctl.sh reads these (the tests pass them on to it); CRM_DB_POOL sizes MariaDB for
+# scripts/lib.sh db_start, here and at every restart by a test.
+export CRM_FAULT_ROOT="$ROOT" CRM_FAULT_DIR="$F" CRM_FAULT_FCGI="$BUILD/crm-fcgi" CRM_DB_POOL=64M
+
+# ours PIDFILE WORD: the pid in PIDFILE runs a command line containing WORD, our path (a stale
+# pid file after a kill -9 must never make us signal somebody else's process).
+ours() {
+	pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] &&
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
+}
+
+cleanup() {
+	nginx_stop "$F/nginx"
+	if ours "$F/crm.pid" "$F/crm.conf"; then stop_pid "$F/crm.pid"; fi
+	if ours "$F/db/run/mysqld.pid" "$F/db/data"; then
+		# a test that failed half-way may have left MariaDB stopped (SIGSTOP)
+		kill -CONT "$(cat "$F/db/run/mysqld.pid")" 2>/dev/null
+		db_stop "$F/db"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# MariaDB and crm-fcgi are started by faultctl.sh (not as children of this shell), exactly
+# as the tests restart them, so that a stopped server is reaped and never lingers as a zombie.
+sh "$CTL" db-start || die "MariaDB did not start"
+db_users "$F/db"
+write_conf "$F/crm.conf" "$F/db" "$F/crm.sock" "$(openssl rand -hex 32)" 2
+# small timeouts so that every fault shows within seconds
+cat >>"$F/crm.conf" <<CONF
+threads = 1
+shutdown_timeout = 5
+db_connect_timeout = 1
+db_query_timeout = 2
+db_lock_wait_timeout = 1
+db_retries = 1
+CONF
+"$BUILD/crmctl" -c "$F/crm.conf" migrate >/dev/null || die "migrate failed"
+sh "$CTL" crm-start >/dev/null || die "crm-fcgi did not start"
+
+mkdir -p "$F/nginx"
+nginx_conf conf/nginx.local.conf.in "$F/nginx/nginx.conf" "$F/nginx" "$F/crm.sock" 18190 ""
+nginx_start "$F/nginx"
+
+. "$F/db/passwords"
+export CRM_TEST_BASE_URL=http://127.0.0.1:18190/api/v1
+export CRM_TEST_CONF="$F/crm.conf" CRM_TEST_CRMCTL="$BUILD/crmctl"
+export CRM_TEST_DB_SOCKET="$F/db/run/mysqld.sock" CRM_TEST_DB_NAME=crm
+export CRM_TEST_DB_USER=crm_admin CRM_TEST_DB_PASSWORD="$ADMIN_PW"
+# what the tests kill, watch and restart
+export CRM_FAULT_CTL="$CTL"
+export CRM_FAULT_FCGI_CMD="$BUILD/crm-fcgi -c $F/crm.conf"
+export CRM_FAULT_PID_FILE="$F/crm.pid" CRM_FAULT_SOCKET="$F/crm.sock"
+export CRM_FAULT_EXIT_FILE="$F/crm.exit" CRM_FAULT_LOG="$F/crm-fcgi.log"
+export CRM_FAULT_DB_PID_FILE="$F/db/run/mysqld.pid"
+export CRM_FAULT_NGINX_LOG="$F/nginx/logs/error.log"
+
+# CRM_FAULT_ARGS: more Criterion options, e.g. CRM_FAULT_ARGS='--filter db_outage/*'
+status=0
+"$BUILD/fault-tests" --jobs 1 ${CRM_FAULT_ARGS:-} || {
+	status=1
+	echo "--- last warnings and errors of the service ($F/crm-fcgi.log; each failure above quotes its own) ---"
+	grep -E '\] (warn|error) ' "$F/crm-fcgi.log" | grep -v "Can't connect" | tail -20
+}
+if grep -q -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$F/crm-fcgi.log" 2>/dev/null; then
+	echo "sanitizer reports in the service log:"
+	grep -h -A30 -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$F/crm-fcgi.log" | head -80
+	status=1
+fi
+exit $status
