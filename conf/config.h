@@ -10,7 +10,7 @@ struct config {
 	/* service */
 	char listen[256]; /* unix socket path, or host:port */
 	int listen_mode;  /* permissions of a unix socket (octal) */
-	int workers;      /* worker processes; 0 = number of cores */
+	int workers;      /* worker processes; 0 = two per core */
 	int threads;      /* accepting threads per worker */
 	char pid_file[256];
 	char base_path[64];   /* URI prefix nginx passes, e.g. /api/v1 */
