@@ -152,7 +152,8 @@ size_t fx_children(pid_t parent, pid_t *out, size_t max)
 			out[n++] = pid;
 	}
 	closedir(d);
-	qsort(out, n, sizeof(*out), cmp_pid);
+	if (n > 1)
+		qsort(out, n, sizeof(*out), cmp_pid);
 	return n;
 }
 
