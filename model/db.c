@@ -114,12 +114,13 @@ static void set_options(MYSQL *conn, const struct config *cfg)
 
 static enum db_rc session_setup(struct db *db)
 {
-	char sql[160];
-	/* integers from our own configuration only */
+	char sql[200];
+	/* integers from our own configuration only; an operator's import
+	 * (admin) may take longer than a request may */
 	snprintf(sql, sizeof(sql),
 	         "SET SESSION time_zone = '+00:00', innodb_lock_wait_timeout = %d,"
-	         " max_statement_time = %d",
-	         db->cfg->db_lock_wait_timeout, db->cfg->db_query_timeout);
+	         " max_statement_time = %d, group_concat_max_len = 4294967295",
+	         db->cfg->db_lock_wait_timeout, db->admin ? 0 : db->cfg->db_query_timeout);
 	if (mysql_query(db->conn, sql) != 0) {
 		snprintf(db->error, sizeof(db->error), "session setup: %s", mysql_error(db->conn));
 		return DB_UNAVAILABLE;

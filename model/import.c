@@ -134,3 +134,9 @@ enum db_rc db_import_item(struct db *db, int shape_kind, const json_t *item, int
 	default: snprintf(err, errlen, "unknown item kind"); return DB_CONFLICT;
 	}
 }
+
+enum db_rc db_refresh_enriched(struct db *db, const char *tenant)
+{
+	struct db_param p[1] = {dbp_cstr(tenant)};
+	return db_run(db, STMT_CUSTOMER_REFRESH_ENRICHED, p, NULL, NULL, NULL);
+}

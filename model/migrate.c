@@ -56,8 +56,21 @@ static const char *const v1_sql[] = {
         NULL,
 };
 
+/*
+ * An enriched GET was three statements; opportunities and activities change
+ * only through import, so each customer now also keeps them as the ready
+ * JSON fragment of its enriched shape, refreshed by every import.
+ */
+static const char *const v2_sql[] = {
+        "ALTER TABLE customers ADD COLUMN enriched_extra LONGTEXT NULL"
+        " COMMENT 'opportunities and 10 recent activities of the enriched shape, as JSON'",
+        ENRICHED_REFRESH_SQL,
+        NULL,
+};
+
 static const struct migration migrations[] = {
         {1, "users, customers, opportunities, activities", v1_sql},
+        {2, "customers.enriched_extra", v2_sql},
 };
 
 static enum db_rc exec_sql(MYSQL *conn, const char *sql, char *err, size_t errlen)

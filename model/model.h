@@ -105,6 +105,10 @@ struct customer_change_out {
 enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id, struct change *ch,
                               struct strbuf *answer, struct customer_change_out *out);
 
+/* Rebuilds every customer's stored enriched fragment in tenant (after an
+ * import changed opportunities or activities); in the caller's transaction. */
+enum db_rc db_refresh_enriched(struct db *db, const char *tenant);
+
 /* ---- import (import.c) ------------------------------------------------- */
 
 /*

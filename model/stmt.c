@@ -9,10 +9,11 @@
 
 const struct stmt_def stmt_table[STMT__MAX] = {
         [STMT_CUSTOMER_GET_ENRICHED] =
-                {"SELECT c.doc, u.id, u.username, u.display_name FROM customers c"
+                {"SELECT c.doc, u.id, u.username, u.display_name, c.enriched_extra FROM customers c"
                  " LEFT JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.owner_id"
                  " WHERE c.tenant_id = ? AND c.id = ?",
-                 2, 4},
+                 2, 5},
+        [STMT_CUSTOMER_REFRESH_ENRICHED] = {ENRICHED_REFRESH_SQL " WHERE c.tenant_id = ?", 1, 0},
         [STMT_OPPORTUNITY_LIST_BY_CUSTOMER] =
                 {"SELECT doc FROM opportunities WHERE tenant_id = ? AND customer_id = ?"
                  " ORDER BY created_key DESC, id DESC",

@@ -11,6 +11,7 @@
 
 enum stmt {
 	STMT_CUSTOMER_GET_ENRICHED,
+	STMT_CUSTOMER_REFRESH_ENRICHED,
 	STMT_OPPORTUNITY_LIST_BY_CUSTOMER,
 	STMT_ACTIVITY_RECENT_BY_CUSTOMER,
 	STMT_CUSTOMER_LIST_BY_OWNER,
@@ -99,6 +100,21 @@ int db_retries(const struct db *db);
 
 /* Records a model-level failure for db_last_error(). */
 void db_note_error(struct db *db, const char *what);
+
+/*
+ * The enriched customer's opportunities (newest created first) and its 10
+ * most recent activities, as the JSON fragment stored in
+ * customers.enriched_extra; the WHERE clause is appended by its users.
+ */
+#define ENRICHED_REFRESH_SQL                                                                       \
+	"UPDATE customers c SET c.enriched_extra = CONCAT(',\"opportunities\":[',"                 \
+	" COALESCE((SELECT GROUP_CONCAT(o.doc ORDER BY o.created_key DESC, o.id DESC"              \
+	" SEPARATOR ',') FROM opportunities o"                                                     \
+	" WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id), ''),"                         \
+	" '],\"recentActivities\":[',"                                                             \
+	" COALESCE((SELECT GROUP_CONCAT(a.doc ORDER BY a.recent_key DESC, a.id DESC"               \
+	" SEPARATOR ',' LIMIT 10) FROM activities a"                                               \
+	" WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id), ''), ']')"
 
 /* The raw connection, connected; for migrate.c, which runs DDL text. */
 MYSQL *db_conn(struct db *db);

@@ -102,10 +102,22 @@ struct file_job {
 	long count;
 };
 
+/* After items are stored: every customer's ready enriched fragment, anew. */
+static int refresh(struct db *db, const char *tenant, char *err, size_t errlen)
+{
+	if (db_refresh_enriched(db, tenant) == DB_OK)
+		return 0;
+	snprintf(err, errlen, "cannot refresh the customers' opportunities and activities: %s",
+	         db_last_error(db));
+	return -1;
+}
+
 static int run_file_job(struct db *db, void *arg, char *err, size_t errlen)
 {
 	struct file_job *job = arg;
-	return load_file(db, job->f, job->tenant, &job->count, err, errlen);
+	if (load_file(db, job->f, job->tenant, &job->count, err, errlen) != 0)
+		return -1;
+	return refresh(db, job->tenant, err, errlen);
 }
 
 int cmd_import(const struct config *cfg, int argc, char **argv)
@@ -141,7 +153,7 @@ static int run_demo_job(struct db *db, void *arg, char *err, size_t errlen)
 		long count = 0;
 		int rc = doc ? import_document(db, doc, demo_tenants[t], &count, err, errlen) : -1;
 		json_decref(doc);
-		if (rc != 0)
+		if (rc != 0 || refresh(db, demo_tenants[t], err, errlen) != 0)
 			return -1;
 		printf("demo: %ld items in tenant %s\n", count, demo_tenants[t]);
 	}
