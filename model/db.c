@@ -99,11 +99,13 @@ const char *db_last_error(const struct db *db)
 	return db->error;
 }
 
-static void set_options(MYSQL *conn, const struct config *cfg)
+static void set_options(MYSQL *conn, const struct config *cfg, int admin)
 {
 	unsigned int connect_timeout = (unsigned int)cfg->db_connect_timeout;
 	/* The server aborts a slow statement (max_statement_time); this is the backstop. */
 	unsigned int io_timeout = (unsigned int)cfg->db_query_timeout + 2;
+	if (admin)
+		io_timeout = 3600; /* migrations and imports of large data sets */
 	my_bool off = 0;
 	mysql_options(conn, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
 	mysql_options(conn, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
@@ -138,7 +140,7 @@ static enum db_rc connect_db(struct db *db)
 	db->conn = mysql_init(NULL);
 	if (db->conn == NULL)
 		return DB_ERROR;
-	set_options(db->conn, c);
+	set_options(db->conn, c, db->admin);
 	const char *user = db->admin && c->db_admin_user[0] ? c->db_admin_user : c->db_user;
 	const char *pass = db->admin && c->db_admin_user[0] ? c->db_admin_password : c->db_password;
 	if (mysql_real_connect(db->conn, c->db_socket[0] ? NULL : c->db_host, user, pass,

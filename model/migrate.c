@@ -62,7 +62,7 @@ static const char *const v1_sql[] = {
  * JSON fragment of its enriched shape, refreshed by every import.
  */
 static const char *const v2_sql[] = {
-        "ALTER TABLE customers ADD COLUMN enriched_extra LONGTEXT NULL"
+        "ALTER TABLE customers ADD COLUMN IF NOT EXISTS enriched_extra LONGTEXT NULL"
         " COMMENT 'opportunities and 10 recent activities of the enriched shape, as JSON'",
         ENRICHED_REFRESH_SQL,
         NULL,
