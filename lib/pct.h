@@ -17,7 +17,7 @@ enum pct_mode {
  */
 long pct_decode(const char *s, size_t len, enum pct_mode mode, char *out);
 
-/* Appends s percent-encoded for a query value (unreserved kept) to out,
+/* Writes s percent-encoded for a query value (unreserved kept) to out,
  * which must hold 3*len+1 bytes.  Returns the encoded length. */
 size_t pct_encode(const char *s, size_t len, char *out);
 

@@ -37,7 +37,7 @@ void strbuf_appendf(struct strbuf *sb, const char *fmt, ...) __attribute__((form
 /* Appends s (len bytes, valid UTF-8 assumed) as a quoted JSON string. */
 void strbuf_append_json_string(struct strbuf *sb, const char *s, size_t len);
 /* Removes the last n bytes (n larger than len empties the buffer). */
-void strbuf_truncate(struct strbuf *sb, size_t len);
+void strbuf_truncate(struct strbuf *sb, size_t n);
 int strbuf_failed(const struct strbuf *sb);
 
 #endif
