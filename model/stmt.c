@@ -14,14 +14,6 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                  " WHERE c.tenant_id = ? AND c.id = ?",
                  2, 5},
         [STMT_CUSTOMER_REFRESH_ENRICHED] = {ENRICHED_REFRESH_SQL " WHERE c.tenant_id = ?", 1, 0},
-        [STMT_OPPORTUNITY_LIST_BY_CUSTOMER] =
-                {"SELECT doc FROM opportunities WHERE tenant_id = ? AND customer_id = ?"
-                 " ORDER BY created_key DESC, id DESC",
-                 2, 1},
-        [STMT_ACTIVITY_RECENT_BY_CUSTOMER] =
-                {"SELECT doc FROM activities WHERE tenant_id = ? AND customer_id = ?"
-                 " ORDER BY recent_key DESC, id DESC LIMIT 10",
-                 2, 1},
         [STMT_CUSTOMER_LIST_BY_OWNER] = {LIST_BY("owner_id"), 6, 4},
         [STMT_CUSTOMER_LIST_BY_STATUS] = {LIST_BY("crm_status"), 6, 4},
         [STMT_CUSTOMER_LIST_OVERDUE] =
@@ -44,9 +36,9 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                               " display_name = VALUES(display_name), active = VALUES(active)",
                               5, 0},
         [STMT_CUSTOMER_UPSERT] =
-                {"INSERT INTO customers (tenant_id, id, sort_name, owner_id, crm_status, "
-                 "overdue_key,"
-                 " doc, list_extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                {"INSERT INTO customers (tenant_id, id, sort_name, owner_id, crm_status,"
+                 " overdue_key, doc, list_extra, enriched_extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+                 " ',\"opportunities\":[],\"recentActivities\":[]')"
                  " ON DUPLICATE KEY UPDATE sort_name = VALUES(sort_name), owner_id = "
                  "VALUES(owner_id),"
                  " crm_status = VALUES(crm_status), overdue_key = VALUES(overdue_key),"

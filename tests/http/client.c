@@ -699,3 +699,75 @@ json_t *sample_activity(const char *id, const char *customer_id, const char *sch
 	json_object_set_new(a, "updatedBy", json_string("u-sales-1"));
 	return a;
 }
+
+/* The members of the seed's list customer (by-owner, by-status, my, overdue-actions), sorted. */
+const char *const seed_list_members[] = {
+        "avatar",
+        "billingAddress",
+        "btw",
+        "contacts",
+        "created",
+        "createdBy",
+        "crmStatus",
+        "deliveryAddresses",
+        "email",
+        "events",
+        "id",
+        "industry",
+        "kvk",
+        "leadSource",
+        "name",
+        "nextAction",
+        "nextActionDueDate",
+        "ownerId",
+        "phone",
+        "preferredLanguage",
+        "region",
+        "subsidiaryId",
+        "tags",
+        "tenantId",
+        "type",
+        "updated",
+        "updatedBy",
+        "userId",
+        "visits",
+        "website",
+};
+const size_t seed_list_count = sizeof(seed_list_members) / sizeof(seed_list_members[0]);
+
+/* The members of the seed's enriched customer (GET /crm/customers/{id}), sorted. */
+const char *const seed_enriched_members[] = {
+        "avatar",
+        "billingAddress",
+        "btw",
+        "contacts",
+        "created",
+        "createdBy",
+        "crmStatus",
+        "deliveryAddresses",
+        "email",
+        "events",
+        "id",
+        "industry",
+        "kvk",
+        "leadSource",
+        "name",
+        "nextAction",
+        "nextActionDueDate",
+        "opportunities",
+        "owner",
+        "ownerId",
+        "phone",
+        "recentActivities",
+        "region",
+        "subsidiaryId",
+        "tags",
+        "tenantId",
+        "type",
+        "updated",
+        "updatedBy",
+        "userId",
+        "website",
+};
+const size_t seed_enriched_count =
+        sizeof(seed_enriched_members) / sizeof(seed_enriched_members[0]);

@@ -60,4 +60,10 @@ json_t *sample_customer(const char *id, const char *name);
 json_t *sample_opportunity(const char *id, const char *customer_id, const char *created);
 json_t *sample_activity(const char *id, const char *customer_id, const char *scheduled_at);
 
+/* The members of the seed's list-shape and enriched customer, sorted. */
+extern const char *const seed_list_members[];
+extern const size_t seed_list_count;
+extern const char *const seed_enriched_members[];
+extern const size_t seed_enriched_count;
+
 #endif

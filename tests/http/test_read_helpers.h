@@ -28,76 +28,11 @@
 
 /* ---- the seed's shapes ------------------------------------------------------ */
 
-/* The members of the seed's list customer (by-owner, by-status, my, overdue-actions), sorted. */
-static const char *const rh_list_members[] = {
-        "avatar",
-        "billingAddress",
-        "btw",
-        "contacts",
-        "created",
-        "createdBy",
-        "crmStatus",
-        "deliveryAddresses",
-        "email",
-        "events",
-        "id",
-        "industry",
-        "kvk",
-        "leadSource",
-        "name",
-        "nextAction",
-        "nextActionDueDate",
-        "ownerId",
-        "phone",
-        "preferredLanguage",
-        "region",
-        "subsidiaryId",
-        "tags",
-        "tenantId",
-        "type",
-        "updated",
-        "updatedBy",
-        "userId",
-        "visits",
-        "website",
-};
-#define RH_LIST_COUNT (sizeof(rh_list_members) / sizeof(rh_list_members[0]))
-
-/* The members of the seed's enriched customer (GET /crm/customers/{id}), sorted. */
-static const char *const rh_enriched_members[] = {
-        "avatar",
-        "billingAddress",
-        "btw",
-        "contacts",
-        "created",
-        "createdBy",
-        "crmStatus",
-        "deliveryAddresses",
-        "email",
-        "events",
-        "id",
-        "industry",
-        "kvk",
-        "leadSource",
-        "name",
-        "nextAction",
-        "nextActionDueDate",
-        "opportunities",
-        "owner",
-        "ownerId",
-        "phone",
-        "recentActivities",
-        "region",
-        "subsidiaryId",
-        "tags",
-        "tenantId",
-        "type",
-        "updated",
-        "updatedBy",
-        "userId",
-        "website",
-};
-#define RH_ENRICHED_COUNT (sizeof(rh_enriched_members) / sizeof(rh_enriched_members[0]))
+/* The seed's member lists live in client.c, shared with the write tests. */
+#define rh_list_members     seed_list_members
+#define RH_LIST_COUNT       seed_list_count
+#define rh_enriched_members seed_enriched_members
+#define RH_ENRICHED_COUNT   seed_enriched_count
 
 /* ---- requests and status checks ----------------------------------------------- */
 

@@ -246,41 +246,9 @@ static inline void wh_assert_error(const struct http *r, long status, const char
 		                   "%s: detail '%s' does not mention '%s'", what, detail, needle);
 }
 
-/* The members of the seed's enriched customer, sorted. */
-static const char *const wh_enriched_members[] = {
-        "avatar",
-        "billingAddress",
-        "btw",
-        "contacts",
-        "created",
-        "createdBy",
-        "crmStatus",
-        "deliveryAddresses",
-        "email",
-        "events",
-        "id",
-        "industry",
-        "kvk",
-        "leadSource",
-        "name",
-        "nextAction",
-        "nextActionDueDate",
-        "opportunities",
-        "owner",
-        "ownerId",
-        "phone",
-        "recentActivities",
-        "region",
-        "subsidiaryId",
-        "tags",
-        "tenantId",
-        "type",
-        "updated",
-        "updatedBy",
-        "userId",
-        "website",
-};
-#define WH_ENRICHED_COUNT (sizeof(wh_enriched_members) / sizeof(wh_enriched_members[0]))
+/* The members of the seed's enriched customer: client.c's shared list. */
+#define wh_enriched_members seed_enriched_members
+#define WH_ENRICHED_COUNT   seed_enriched_count
 
 /*
  * Asserts the response is the enriched customer id of tenant as the database
