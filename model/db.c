@@ -199,8 +199,16 @@ static int connection_lost(unsigned int err)
 
 static enum db_rc classify(struct db *db, unsigned int err, const char *msg)
 {
-	snprintf(db->error, sizeof(db->error), "%u: %s", err, msg);
-	if (connection_lost(err)) {
+	/* A statement that fails while the server goes away may carry no error
+	 * of its own; the connection's tells, and without either the connection
+	 * is in no known state: drop it and answer 503 as for a lost server. */
+	if (err == 0 && db->conn != NULL) {
+		err = mysql_errno(db->conn);
+		msg = mysql_error(db->conn);
+	}
+	snprintf(db->error, sizeof(db->error), "%u: %s", err,
+	         err ? msg : "failed without an error");
+	if (err == 0 || connection_lost(err)) {
 		disconnect(db);
 		return DB_UNAVAILABLE;
 	}
