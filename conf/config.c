@@ -36,6 +36,11 @@ static const struct key_def keys[] = {
         STR(base_path),
         {"max_body", KEY_SIZE, offsetof(struct config, max_body), 0, 1, 16 * 1024 * 1024},
         INT(shutdown_timeout, 1, 3600),
+        INT(write_timeout, 1, 3600),
+        {"max_page_bytes", KEY_SIZE, offsetof(struct config, max_page_bytes), 0, 65536,
+         256 * 1024 * 1024},
+        {"max_customer_bytes", KEY_SIZE, offsetof(struct config, max_customer_bytes), 0, 16384,
+         64 * 1024 * 1024},
         STR(db_host),
         INT(db_port, 1, 65535),
         STR(db_socket),
@@ -55,6 +60,8 @@ static const struct key_def keys[] = {
         STR(jwt_issuer),
         STR(jwt_audience),
         INT(jwt_leeway, 0, 3600),
+        INT(jwt_max_ttl, 60, 366 * 86400),
+        STR(cursor_key),
 };
 
 static void set_defaults(struct config *c)
@@ -67,6 +74,9 @@ static void set_defaults(struct config *c)
 	snprintf(c->base_path, sizeof(c->base_path), "/api/v1");
 	c->max_body = 65536;
 	c->shutdown_timeout = 10;
+	c->write_timeout = 10;
+	c->max_page_bytes = 4 * 1024 * 1024;
+	c->max_customer_bytes = 1024 * 1024;
 	snprintf(c->db_host, sizeof(c->db_host), "localhost");
 	c->db_port = 3306;
 	snprintf(c->db_name, sizeof(c->db_name), "crm");
@@ -77,6 +87,7 @@ static void set_defaults(struct config *c)
 	c->db_retries = 3;
 	c->jwt_alg = CONFIG_ALG_HS256;
 	c->jwt_leeway = 60;
+	c->jwt_max_ttl = 86400;
 }
 
 const char *config_alg_name(enum config_alg alg)
@@ -250,6 +261,12 @@ static int read_key_file(struct config *c, char *err, size_t errlen)
 
 static int check_keys(struct config *c, char *err, size_t errlen)
 {
+	size_t ck = strlen(c->cursor_key);
+	if (ck > 0 && ck < 32) {
+		snprintf(err, errlen, "cursor_key is too weak: %zu bytes, at least 32 are needed",
+		         ck);
+		return -1;
+	}
 	if (c->jwt_alg != CONFIG_ALG_HS256)
 		return read_key_file(c, err, errlen);
 	size_t n = strlen(c->jwt_secret);

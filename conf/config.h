@@ -16,6 +16,9 @@ struct config {
 	char base_path[64];   /* URI prefix nginx passes, e.g. /api/v1 */
 	size_t max_body;      /* bytes; larger bodies get 413 */
 	int shutdown_timeout; /* seconds a draining worker may take */
+	int write_timeout;    /* seconds a write to a stalled nginx connection may block */
+	size_t max_page_bytes;     /* a list page is cut before it grows past this */
+	size_t max_customer_bytes; /* a change may not make a stored document larger */
 	/* database */
 	char db_host[256];
 	int db_port;
@@ -37,6 +40,8 @@ struct config {
 	char jwt_issuer[256];           /* empty = not checked */
 	char jwt_audience[256];         /* empty = not checked */
 	int jwt_leeway;                 /* seconds */
+	int jwt_max_ttl;                /* seconds: exp may lie at most this far ahead */
+	char cursor_key[256];           /* paging cursors are sealed with a key made from it */
 	/* loaded, not configured */
 	char *jwt_public_key; /* PEM text read from jwt_public_key_file */
 	size_t jwt_public_key_len;

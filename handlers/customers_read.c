@@ -41,7 +41,7 @@ static void list(struct ctx *c, enum list_kind kind, const char *filter)
 		return;
 	}
 	struct list_query q = {kind,     c->who.tenant, filter, pg.has_cursor ? &pg.after : NULL,
-	                       pg.limit, timefmt_now()};
+	                       pg.limit, timefmt_now(), c->app->cfg->max_page_bytes};
 	struct page_key next;
 	int more = 0;
 	enum db_rc rc = db_customer_list(c->app->db, &q, &c->resp->body, &more, &next);

@@ -16,6 +16,7 @@ static void append_open_object(struct strbuf *out, const char *doc, unsigned lon
 struct list_ctx {
 	const struct list_query *q;
 	struct strbuf *out;
+	size_t start; /* out->len where the page's '[' was written */
 	int count;
 	int more;
 	struct page_key last;
@@ -24,8 +25,13 @@ struct list_ctx {
 static enum db_rc list_row(void *arg, const struct db_row *row)
 {
 	struct list_ctx *c = arg;
-	if (c->count == c->q->limit) {
-		c->more = 1; /* the extra row only says another page exists */
+	if (c->more)
+		return DB_OK; /* the page is complete; the rest of the rows are not needed */
+	/* the row as it will be written: a comma, the document and its list fragment */
+	size_t row_bytes = 1 + row->len[0] + row->len[1];
+	if (c->count == c->q->limit ||
+	    (c->count > 0 && c->out->len + row_bytes + 1 > c->start + c->q->max_bytes)) {
+		c->more = 1; /* a row beyond the page only says another page exists */
 		return DB_OK;
 	}
 	if (c->count++ > 0)
@@ -58,6 +64,7 @@ enum db_rc db_customer_list(struct db *db, const struct list_query *q, struct st
 	struct list_ctx c = zero;
 	c.q = q;
 	c.out = out;
+	c.start = out->len;
 	const char *after_id = q->after ? q->after->id : "";
 	struct db_param p[6];
 	p[0] = dbp_cstr(q->tenant);

@@ -68,9 +68,29 @@ static const char *const v2_sql[] = {
         NULL,
 };
 
+/*
+ * utf8mb4_bin is a PAD SPACE collation in MariaDB: 'acme ' = 'acme', so a
+ * token for tenant "acme " read acme's customers.  Every identifier column
+ * now compares byte for byte (NO PAD).  No two stored ids can collide by it:
+ * under PAD SPACE the primary keys already refused ids differing only in
+ * trailing spaces.
+ */
+#define ID_COL(name, null) " MODIFY " name " VARCHAR(64) COLLATE utf8mb4_nopad_bin " null
+static const char *const v3_sql[] = {
+        "ALTER TABLE users" ID_COL("tenant_id", "NOT NULL") "," ID_COL("id", "NOT NULL"),
+        "ALTER TABLE customers" ID_COL("tenant_id", "NOT NULL") "," ID_COL(
+                "id", "NOT NULL") "," ID_COL("owner_id", "NULL"),
+        "ALTER TABLE opportunities" ID_COL("tenant_id", "NOT NULL") "," ID_COL(
+                "id", "NOT NULL") "," ID_COL("customer_id", "NOT NULL"),
+        "ALTER TABLE activities" ID_COL("tenant_id", "NOT NULL") "," ID_COL(
+                "id", "NOT NULL") "," ID_COL("customer_id", "NOT NULL"),
+        NULL,
+};
+
 static const struct migration migrations[] = {
         {1, "users, customers, opportunities, activities", v1_sql},
         {2, "customers.enriched_extra", v2_sql},
+        {3, "identifiers compare byte for byte (NO PAD)", v3_sql},
 };
 
 static enum db_rc exec_sql(MYSQL *conn, const char *sql, char *err, size_t errlen)

@@ -71,11 +71,14 @@ struct list_query {
 	const struct page_key *after; /* NULL: first page */
 	int limit;                    /* 1..1000 */
 	int64_t now;                  /* overdue: due before this instant (µs) */
+	size_t max_bytes;             /* the page ends before it would grow past this */
 };
 
 /*
- * Appends a JSON array of customers in the list shape to out.  *more is
- * set to 1 when another page follows, and *next then holds its key.
+ * Appends a JSON array of customers in the list shape to out: at most
+ * q->limit of them, and no more than fit in q->max_bytes (but always the
+ * first).  *more is set to 1 when another page follows, and *next then
+ * holds its key.
  */
 enum db_rc db_customer_list(struct db *db, const struct list_query *q, struct strbuf *out,
                             int *more, struct page_key *next);

@@ -166,7 +166,8 @@ SQL
 
 # write_conf FILE DBDIR SOCKET SECRET WORKERS: a configuration for a local run, made from
 # conf/crm.conf.example (so every key stays documented) with the socket, pid file, worker
-# count, database socket and users and the JWT secret filled in.  Mode 600.
+# count, database socket and users and the JWT secret filled in, and a new random
+# cursor_key.  Mode 600.
 write_conf() {
 	. "$2/passwords"
 	[ -f "$ROOT/conf/crm.conf.example" ] || die "$ROOT/conf/crm.conf.example is missing"
@@ -178,9 +179,9 @@ write_conf() {
 			W_listen=$3 W_pid_file=${3%.sock}.pid W_workers=$5 W_db_socket=$2/run/mysqld.sock \
 				W_db_user=crm_app W_db_password=$APP_PW \
 				W_db_admin_user=crm_admin W_db_admin_password=$ADMIN_PW W_jwt_secret=$4 \
-				awk '
+				W_cursor_key=$(openssl rand -hex 32) awk '
 				BEGIN { n = split("listen pid_file workers db_socket db_user db_password " \
-				                  "db_admin_user db_admin_password jwt_secret", k, " ")
+				                  "db_admin_user db_admin_password jwt_secret cursor_key", k, " ")
 				        for (i = 1; i <= n; i++) v[k[i]] = ENVIRON["W_" k[i]] }
 				/^[a-z_]+[ \t]*=/ { key = $0; sub(/[ \t]*=.*/, "", key)
 				                    if (key in v) { print key " = " v[key]; done[key] = 1; next } }

@@ -16,6 +16,10 @@
 #
 # CRM_TEST_VALGRIND=1 (make valgrind): the service runs under valgrind memcheck.
 # CRM_TEST_ARGS: more Criterion options for the HTTP tests, e.g. --filter 'tags/*'.
+# CRM_TEST_DIR (default var/test) and CRM_TEST_HTTP_PORT (default 18180): where the
+# environment lives and listens, so that two checkouts or builds can test side by side
+# (the HTTPS port is CRM_TEST_HTTP_PORT + 363).  CRM_TEST_SKIP_FAULTS=1 skips the
+# fault-injection suite.
 set -u
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +27,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 
-HTTP_PORT=18180
+HTTP_PORT=${CRM_TEST_HTTP_PORT:-18180}
+TEST_DIR=${CRM_TEST_DIR:-var/test}
+case $TEST_DIR in /*) ;; *) TEST_DIR=$ROOT/$TEST_DIR ;; esac
 RS_PREFIX=/rs256/api/v1
 VALGRIND=${CRM_TEST_VALGRIND:-0}
 
@@ -33,18 +39,19 @@ unset CRM_LISTEN CRM_LISTEN_MODE CRM_WORKERS CRM_THREADS CRM_PID_FILE CRM_BASE_P
 	CRM_DB_USER CRM_DB_PASSWORD CRM_DB_ADMIN_USER CRM_DB_ADMIN_PASSWORD \
 	CRM_DB_CONNECT_TIMEOUT CRM_DB_QUERY_TIMEOUT CRM_DB_LOCK_WAIT_TIMEOUT CRM_DB_RETRIES \
 	CRM_JWT_ALG CRM_JWT_SECRET CRM_JWT_PUBLIC_KEY_FILE CRM_JWT_PRIVATE_KEY_FILE \
-	CRM_JWT_ISSUER CRM_JWT_AUDIENCE CRM_JWT_LEEWAY 2>/dev/null
+	CRM_JWT_ISSUER CRM_JWT_AUDIENCE CRM_JWT_LEEWAY CRM_JWT_MAX_TTL CRM_CURSOR_KEY \
+	CRM_WRITE_TIMEOUT CRM_MAX_PAGE_BYTES CRM_MAX_CUSTOMER_BYTES 2>/dev/null
 
 [ -x "$BUILD/unit-tests" ] || die "$BUILD/unit-tests is missing (make test builds it)"
 
 # ---- var/test: stop what an earlier run may have left running, then wipe it -------------------
-T=$(short_dir "$ROOT/var/test")
+T=$(short_dir "$TEST_DIR")
 if ours "$T/nginx/nginx.pid" "$T/nginx"; then nginx_stop "$T/nginx"; fi
 if ours "$T/crm.pid" "$T/crm.conf"; then stop_pid "$T/crm.pid"; fi
 if ours "$T/crm-rs.pid" "$T/crm-rs.conf"; then stop_pid "$T/crm-rs.pid"; fi
 if ours "$T/db/run/mysqld.pid" "$T/db/data"; then db_stop "$T/db"; fi
-rm -rf "$ROOT/var/test"
-T=$(short_dir "$ROOT/var/test")
+rm -rf "$TEST_DIR"
+T=$(short_dir "$TEST_DIR")
 
 # The end of the output: notes (sanitizers, valgrind), then Criterion's summary lines.
 SUMMARY=$T/summary.txt
@@ -231,7 +238,7 @@ fi
 
 # The fault-injection suite kills and restarts things: it runs in its own
 # environment under var/faults, after everything above has stopped.
-if [ "$VALGRIND" != 1 ] && [ -x "$BUILD/fault-tests" ]; then
+if [ "$VALGRIND" != 1 ] && [ "${CRM_TEST_SKIP_FAULTS:-0}" != 1 ] && [ -x "$BUILD/fault-tests" ]; then
 	echo "--- fault-injection suite (log: var/faults.log) ---"
 	sh "$ROOT/scripts/faults.sh" "$BUILD" >"$ROOT/var/faults.log" 2>&1
 	f_rc=$?
