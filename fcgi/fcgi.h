@@ -74,10 +74,10 @@ struct request {
 	struct uri uri;
 	enum fcgi_err uri_err; /* FCGI_OK when uri is usable */
 	int uri_prefix_ok;
-	/* filled in by the dispatcher, for the log line */
+	/* filled in by the dispatcher, for the log line (64 characters of up to 4 bytes) */
 	const char *route;
-	char tenant[72];
-	char user[72];
+	char tenant[257];
+	char user[257];
 };
 
 /* ---- the response (response.c) ---------------------------------------- */

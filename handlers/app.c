@@ -1,4 +1,5 @@
 /* app: the dispatcher — route, method, body limits, token and permission, then the handler. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -78,8 +79,8 @@ static int authenticate(struct ctx *c)
 		resp_error(c->resp, 401, auth_strerror(rc));
 		return -1;
 	}
-	memcpy(c->req->tenant, c->who.tenant, sizeof(c->who.tenant));
-	memcpy(c->req->user, c->who.sub, sizeof(c->who.sub));
+	snprintf(c->req->tenant, sizeof(c->req->tenant), "%s", c->who.tenant);
+	snprintf(c->req->user, sizeof(c->req->user), "%s", c->who.sub);
 	int allowed = (c->route->flags & ROUTE_WRITE) ? c->who.can_write : c->who.can_read;
 	if (!allowed) {
 		const char *need = (c->route->flags & ROUTE_WRITE) ? "crm:write" : "crm:read";

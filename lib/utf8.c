@@ -1,4 +1,6 @@
-/* utf8: strict UTF-8 validation (RFC 3629) and character counting. */
+/* utf8: strict UTF-8 validation (RFC 3629), character counting and classes. */
+#include <utf8proc.h>
+
 #include "lib/utf8.h"
 
 /* Decodes one scalar value at s[0..len); returns its byte length and sets
@@ -65,4 +67,71 @@ long utf8_count(const char *s, size_t len)
 long utf8_count_printable(const char *s, size_t len)
 {
 	return count(s, len, 1);
+}
+
+static unsigned class_of(unsigned long cp)
+{
+	switch (utf8proc_category((utf8proc_int32_t)cp)) {
+	case UTF8PROC_CATEGORY_CC: return UTF8_CONTROL;
+	case UTF8PROC_CATEGORY_CF: return UTF8_FORMAT;
+	case UTF8PROC_CATEGORY_ZL:
+	case UTF8PROC_CATEGORY_ZP: return UTF8_SEPARATOR;
+	case UTF8PROC_CATEGORY_ZS: return UTF8_SPACE;
+	case UTF8PROC_CATEGORY_CO: return UTF8_PRIVATE;
+	case UTF8PROC_CATEGORY_CN: return UTF8_UNASSIGNED;
+	default: return 0;
+	}
+}
+
+long utf8_count_refusing(const char *s, size_t len, unsigned refused)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	long chars = 0;
+	for (size_t i = 0; i < len; chars++) {
+		unsigned long cp;
+		size_t n = decode_one(p + i, len - i, &cp);
+		if (n == 0 || (class_of(cp) & refused) != 0)
+			return -1;
+		i += n;
+	}
+	return chars;
+}
+
+/* Unicode's White_Space property: the Z* categories and these controls. */
+static int is_white_space(unsigned long cp)
+{
+	return (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 ||
+	       (class_of(cp) & (UTF8_SPACE | UTF8_SEPARATOR)) != 0;
+}
+
+int utf8_is_blank(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		unsigned long cp;
+		size_t n = decode_one(p + i, len - i, &cp);
+		if (n == 0 || !is_white_space(cp))
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+void utf8_trim_space(const char *s, size_t *start, size_t *end)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
+	size_t n;
+	while (*start < *end && (n = decode_one(p + *start, *end - *start, &cp)) != 0 &&
+	       is_white_space(cp))
+		*start += n;
+	/* backwards: find the start of the last character, then test it */
+	while (*end > *start) {
+		size_t b = *end - 1;
+		while (b > *start && (p[b] & 0xC0) == 0x80)
+			b--;
+		if (decode_one(p + b, *end - b, &cp) == 0 || !is_white_space(cp))
+			break;
+		*end = b;
+	}
 }
