@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
 #include "conf/config.h"
 
 enum key_type { KEY_STR, KEY_INT, KEY_SIZE, KEY_OCTAL, KEY_ALG };
@@ -283,6 +288,48 @@ static int check_keys(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The cursors' AES-256-GCM key, made here, once, before the master forks:
+ * HMAC-SHA256 keyed with cursor_key over a label; without one and with
+ * HS256, keyed with jwt_secret over another label, so neither key tells
+ * anything of the other.  Otherwise (RS256/ES256 and no cursor_key) a key
+ * drawn at random once per process: a SIGHUP reload keeps the cursors of
+ * the running service valid, a restart voids them.
+ */
+static int derive_cursor_key(struct config *c, char *err, size_t errlen)
+{
+	static unsigned char random_key[CONFIG_CURSOR_KEY_BYTES];
+	static int have_random_key;
+	const char *secret = NULL, *label = NULL;
+	if (c->cursor_key[0] != '\0') {
+		secret = c->cursor_key;
+		label = "crm paging cursor key v1, from cursor_key";
+	} else if (c->jwt_alg == CONFIG_ALG_HS256 && c->jwt_secret[0] != '\0') {
+		secret = c->jwt_secret;
+		label = "crm paging cursor key v1, from jwt_secret";
+	}
+	if (secret != NULL) {
+		unsigned int n = 0;
+		if (HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)label,
+		         strlen(label), c->cursor_aead_key, &n) == NULL ||
+		    n != CONFIG_CURSOR_KEY_BYTES) {
+			snprintf(err, errlen, "cannot derive the cursor key (OpenSSL HMAC failed)");
+			return -1;
+		}
+		return 0;
+	}
+	if (!have_random_key) {
+		if (RAND_bytes(random_key, sizeof(random_key)) != 1) {
+			snprintf(err, errlen,
+			         "cannot draw a random cursor key (OpenSSL RAND_bytes)");
+			return -1;
+		}
+		have_random_key = 1;
+	}
+	memcpy(c->cursor_aead_key, random_key, sizeof(random_key));
+	return 0;
+}
+
 int config_load(struct config *cfg, const char *path, int need_verify_key, char *err, size_t errlen)
 {
 	set_defaults(cfg);
@@ -296,7 +343,7 @@ int config_load(struct config *cfg, const char *path, int need_verify_key, char 
 	}
 	if (need_verify_key && check_keys(cfg, err, errlen) != 0)
 		return -1;
-	return 0;
+	return derive_cursor_key(cfg, err, errlen);
 }
 
 void config_free(struct config *cfg)
@@ -305,4 +352,5 @@ void config_free(struct config *cfg)
 		return;
 	free(cfg->jwt_public_key);
 	cfg->jwt_public_key = NULL;
+	OPENSSL_cleanse(cfg->cursor_aead_key, sizeof(cfg->cursor_aead_key));
 }

@@ -6,6 +6,9 @@
 
 enum config_alg { CONFIG_ALG_HS256, CONFIG_ALG_RS256, CONFIG_ALG_ES256 };
 
+/* Bytes of the AES-256-GCM key that seals paging cursors. */
+#define CONFIG_CURSOR_KEY_BYTES 32
+
 struct config {
 	/* service */
 	char listen[256]; /* unix socket path, or host:port */
@@ -45,6 +48,9 @@ struct config {
 	/* loaded, not configured */
 	char *jwt_public_key; /* PEM text read from jwt_public_key_file */
 	size_t jwt_public_key_len;
+	/* AES-256-GCM key of the paging cursors: from cursor_key, else from
+	 * jwt_secret (HS256), else random once per process (see config_load) */
+	unsigned char cursor_aead_key[CONFIG_CURSOR_KEY_BYTES];
 };
 
 /*
@@ -52,7 +58,10 @@ struct config {
  * CRM_* environment.  On any unknown key, bad value, missing or weak key
  * material, returns -1 with a one-line reason in err.  On success 0; free
  * with config_free().  need_verify_key: also load and check the JWT key
- * (the service and `crmctl token` do; `crmctl migrate` does not).
+ * (the service and `crmctl token` do; `crmctl migrate` does not).  On
+ * success cfg->cursor_aead_key is set: made from cursor_key, else (HS256)
+ * from jwt_secret, else drawn at random once per process, so the workers a
+ * master forks share it, a SIGHUP reload keeps it and a restart changes it.
  */
 int config_load(struct config *cfg, const char *path, int need_verify_key, char *err,
                 size_t errlen);
