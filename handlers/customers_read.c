@@ -7,13 +7,20 @@
 #include "lib/timefmt.h"
 #include "model/enums.h"
 
-/* Link: <base/path?limit=N&cursor=C>; rel="next" — rebuilt from the decoded path. */
-static void link_next(struct ctx *c, enum list_kind kind, const char *scope,
-                      const struct paging *pg, const struct page_key *next)
+/* Link: <base/path?limit=N&cursor=C>; rel="next" — rebuilt from the decoded path.
+ * 0, or -1 when the cursor or the header could not be made (out of memory, OpenSSL). */
+static int link_next(struct ctx *c, enum list_kind kind, const struct cursor_binding *bind,
+                     const struct paging *pg, const struct page_key *next)
 {
 	struct strbuf link = STRBUF_INIT;
 	char cursor[CURSOR_MAX], enc[3 * 64 + 1];
-	cursor_encode(kind, scope, next, cursor);
+	size_t cursor_len = 0;
+	enum paging_err rc =
+	        cursor_encode(c->app->cfg->cursor_aead_key, bind, kind, next, cursor, &cursor_len);
+	if (rc != PAGING_OK) {
+		log_msg("error", "the next page's cursor: %s", paging_strerror(rc));
+		return -1;
+	}
 	strbuf_append_char(&link, '<');
 	strbuf_append_str(&link, c->app->cfg->base_path);
 	const struct uri *u = &c->req->uri;
@@ -25,23 +32,43 @@ static void link_next(struct ctx *c, enum list_kind kind, const char *scope,
 		strbuf_append_str(&link, enc);
 	}
 	strbuf_appendf(&link, "?limit=%d&cursor=%s>; rel=\"next\"", pg->limit, cursor);
-	if (!strbuf_failed(&link))
+	int failed = strbuf_failed(&link);
+	if (failed)
+		log_msg("error", "the next page's Link: out of memory");
+	else
 		resp_header(c->resp, "Link", link.data);
 	strbuf_free(&link);
+	return failed ? -1 : 0;
 }
 
-static void list(struct ctx *c, enum list_kind kind, const char *filter)
+/*
+ * One page of a list.  Its cursor is bound to the caller's tenant, this
+ * route and filter, and for /my (caller non-NULL) to the caller too; by-owner
+ * and by-status pages may be passed around inside a tenant.
+ */
+static void list(struct ctx *c, enum list_kind kind, const char *filter, const char *caller)
 {
 	struct paging pg;
-	char err[200], scope[160];
-	/* a cursor belongs to one list: this route with this filter */
-	snprintf(scope, sizeof(scope), "%s/%s", c->route->name, filter ? filter : "");
-	if (paging_parse(&c->req->uri, kind, scope, &pg, err, sizeof(err)) != 0) {
+	char err[200];
+	const struct cursor_binding bind = {c->who.tenant, caller, c->route->name, filter};
+	enum paging_err prc = paging_parse(&c->req->uri, c->app->cfg->cursor_aead_key, &bind, kind,
+	                                   &pg, err, sizeof(err));
+	if (prc == PAGING_ERR_SYSTEM) {
+		log_msg("error", "paging: %s", paging_strerror(prc));
+		resp_error(c->resp, 500, "Internal error; it has been logged.");
+		return;
+	}
+	if (prc != PAGING_OK) {
 		resp_error(c->resp, 400, err);
 		return;
 	}
-	struct list_query q = {kind,     c->who.tenant, filter, pg.has_cursor ? &pg.after : NULL,
-	                       pg.limit, timefmt_now(), c->app->cfg->max_page_bytes};
+	struct list_query q = {kind,
+	                       c->who.tenant,
+	                       filter,
+	                       pg.has_cursor ? &pg.after : NULL,
+	                       pg.limit,
+	                       timefmt_now(),
+	                       c->app->cfg->max_page_bytes};
 	struct page_key next;
 	int more = 0;
 	enum db_rc rc = db_customer_list(c->app->db, &q, &c->resp->body, &more, &next);
@@ -49,8 +76,11 @@ static void list(struct ctx *c, enum list_kind kind, const char *filter)
 		reply_db_error(c, rc, "not found");
 		return;
 	}
-	if (more)
-		link_next(c, kind, scope, &pg, &next);
+	/* a page without its Link would pass for the last one: better no page at all */
+	if (more && link_next(c, kind, &bind, &pg, &next) != 0) {
+		resp_error(c->resp, 500, "Internal error; it has been logged.");
+		return;
+	}
 	c->resp->status = 200;
 }
 
@@ -61,7 +91,7 @@ void customers_by_owner(struct ctx *c)
 		           "ownerId must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.");
 		return;
 	}
-	list(c, LIST_BY_OWNER, c->arg[0]);
+	list(c, LIST_BY_OWNER, c->arg[0], NULL);
 }
 
 void customers_by_status(struct ctx *c)
@@ -70,17 +100,17 @@ void customers_by_status(struct ctx *c)
 		resp_errorf(c->resp, 400, "status must be one of %s.", enum_list(ENUM_CRM_STATUS));
 		return;
 	}
-	list(c, LIST_BY_STATUS, c->arg[0]);
+	list(c, LIST_BY_STATUS, c->arg[0], NULL);
 }
 
 void customers_my(struct ctx *c)
 {
-	list(c, LIST_BY_OWNER, c->who.sub);
+	list(c, LIST_BY_OWNER, c->who.sub, c->who.sub);
 }
 
 void customers_overdue(struct ctx *c)
 {
-	list(c, LIST_OVERDUE, NULL);
+	list(c, LIST_OVERDUE, NULL, NULL);
 }
 
 void customer_get(struct ctx *c)

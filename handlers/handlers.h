@@ -136,19 +136,62 @@ struct paging {
 #define PAGING_DEFAULT_LIMIT 100
 #define PAGING_MAX_LIMIT     1000
 
-/* Pure: reads limit/cursor from the query for a list of `kind` whose
- * cursors are bound to `scope` (route and filter); on a bad value returns
- * -1 with a client-facing message in err. */
-int paging_parse(const struct uri *u, enum list_kind kind, const char *scope, struct paging *pg,
-                 char *err, size_t errlen);
+enum paging_err {
+	PAGING_OK = 0,
+	PAGING_ERR_INVALID, /* a bad limit, parameter or cursor: the client's 400 */
+	PAGING_ERR_SYSTEM,  /* out of memory or an OpenSSL failure: our 500 */
+	PAGING_ERR__MAX
+};
+const char *paging_strerror(enum paging_err err);
 
-/* Pure: the opaque cursor for the page after key; returns its length.
- * out must hold CURSOR_MAX bytes. */
-#define CURSOR_MAX 1500
-size_t cursor_encode(enum list_kind kind, const char *scope, const struct page_key *key, char *out);
-/* Pure: 0 and *key, or -1 when the cursor is not one of ours for kind and scope. */
-int cursor_decode(const char *s, size_t len, enum list_kind kind, const char *scope,
-                  struct page_key *key);
+/*
+ * What a cursor is bound to, authenticated with it (never inside it): the
+ * caller's tenant, the caller (the sub, for /my only; NULL or "" for lists
+ * that any user of the tenant may page), the route's name and the filter
+ * (owner id or status; NULL or "" for none).  A cursor made for one binding
+ * is refused under any other.
+ */
+struct cursor_binding {
+	const char *tenant;
+	const char *caller;
+	const char *route;
+	const char *filter;
+};
+
+/* Reads limit/cursor from the query for a list of `kind` whose cursors are
+ * sealed with key (CONFIG_CURSOR_KEY_BYTES) for binding b.  PAGING_OK, or
+ * PAGING_ERR_INVALID with a client-facing message in err, or
+ * PAGING_ERR_SYSTEM when the cursor could not be checked at all. */
+enum paging_err paging_parse(const struct uri *u, const unsigned char *key,
+                             const struct cursor_binding *b, enum list_kind kind, struct paging *pg,
+                             char *err, size_t errlen);
+
+/*
+ * The opaque cursor: base64url of a version byte, a random 96-bit nonce and
+ * the AES-256-GCM sealing (with b as additional data) of the position, padded
+ * so its length says little.  It reveals nothing of the position and cannot
+ * be made or changed without key.  CURSOR_MAX holds the longest with its NUL.
+ */
+#define CURSOR_MAX 1536
+
+/* The cursor for the page after pos, NUL-terminated in out (CURSOR_MAX
+ * bytes), its length in *out_len.  PAGING_OK, or PAGING_ERR_SYSTEM (out of
+ * memory, no random bytes, OpenSSL failure) with out empty. */
+enum paging_err cursor_encode(const unsigned char *key, const struct cursor_binding *b,
+                              enum list_kind kind, const struct page_key *pos, char *out,
+                              size_t *out_len);
+
+/* Pure: the position in s[0..len), a cursor of ours for key, b and kind.
+ * PAGING_OK and *pos; PAGING_ERR_INVALID for anything else (forged, cut,
+ * changed, another binding or key); PAGING_ERR_SYSTEM when OpenSSL fails. */
+enum paging_err cursor_decode(const unsigned char *key, const struct cursor_binding *b,
+                              enum list_kind kind, const char *s, size_t len, struct page_key *pos);
+
+/* Pure: the position in a cursor's decrypted text p[0..n) for a list of
+ * kind (what cursor_decode reads once the cursor authenticates; exported
+ * for the fuzzer).  0 and *pos, or -1. */
+int cursor_position_parse(const unsigned char *p, size_t n, enum list_kind kind,
+                          struct page_key *pos);
 
 /* ---- bodies and path values (bodies.c) -------------------------------- */
 
