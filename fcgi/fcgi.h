@@ -107,7 +107,18 @@ const char *http_reason(int status);
 
 /* One line to stderr, written with a single write(2): "time pid level msg". */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Every value in a log line that a client chose (request id, method, tenant,
+ * user) goes through here, so that no value can end its field or its line or
+ * pose as another field: bytes outside printable ASCII, the space, '\\', '"'
+ * and '=' become \xHH; NULL or "" is "-".  Writes at most cap bytes (cap >= 8)
+ * to dst, a value cut short ending in "..."; returns dst.
+ */
+const char *log_escape(char *dst, size_t cap, const char *src);
+/* The request's line, every client-chosen value escaped. */
 void log_request(const struct request *req, int status, double ms);
+/* A warning that the answer to req could not be written (err: errno or libfcgi's). */
+void log_write_failure(const struct request *req, int err, double ms);
 
 /* ---- the pool (pool.c, worker.c) -------------------------------------- */
 

@@ -1,4 +1,5 @@
 /* log: one line per request and per error, each with a single write(2) to stderr. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,23 +37,50 @@ void log_msg(const char *level, const char *fmt, ...)
 	emit(line, (size_t)n);
 }
 
-/* Request values are client-controlled: keep the log line to printable ASCII. */
-static void safe_copy(char *dst, size_t cap, const char *src)
+const char *log_escape(char *dst, size_t cap, const char *src)
 {
-	size_t i = 0;
-	for (; src != NULL && src[i] != '\0' && i + 1 < cap; i++) {
-		unsigned char c = (unsigned char)src[i];
-		dst[i] = (c < 0x21 || c > 0x7e) ? '?' : (char)c;
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	if (src == NULL || *src == '\0')
+		src = "-";
+	for (; *src != '\0'; src++) {
+		unsigned char c = (unsigned char)*src;
+		int plain = c > 0x20 && c < 0x7f && c != '\\' && c != '"' && c != '=';
+		if (o + (plain ? 1 : 4) + 4 > cap) {
+			memcpy(dst + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (plain) {
+			dst[o++] = (char)c;
+		} else {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		}
 	}
-	dst[i] = '\0';
+	dst[o] = '\0';
+	return dst;
 }
 
 void log_request(const struct request *req, int status, double ms)
 {
-	char id[80], method[16];
-	safe_copy(id, sizeof(id), req->request_id);
-	safe_copy(method, sizeof(method), req->method);
-	log_msg("request", "id=%s tenant=%s user=%s %s %s status=%d ms=%.2f", id,
-	        req->tenant[0] ? req->tenant : "-", req->user[0] ? req->user : "-", method,
-	        req->route ? req->route : "-", status, ms);
+	char id[128], method[32], tenant[300], user[300];
+	log_msg("request", "id=%s tenant=%s user=%s %s %s status=%d ms=%.2f",
+	        log_escape(id, sizeof(id), req->request_id),
+	        log_escape(tenant, sizeof(tenant), req->tenant),
+	        log_escape(user, sizeof(user), req->user),
+	        log_escape(method, sizeof(method), req->method), req->route ? req->route : "-",
+	        status, ms);
+}
+
+void log_write_failure(const struct request *req, int err, double ms)
+{
+	char id[128];
+	log_msg("warn",
+	        "id=%s %s: the answer could not be written to nginx after %.0f ms (%s); "
+	        "it was dropped",
+	        log_escape(id, sizeof(id), req->request_id), req->route ? req->route : "-", ms,
+	        err == EAGAIN || err == EWOULDBLOCK ? "write_timeout reached" : strerror(err));
 }

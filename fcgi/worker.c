@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,7 +98,8 @@ static void build_request(FCGX_Request *fr, const struct config *cfg, struct str
 	read_body(fr, cfg, body, req);
 }
 
-static void send_response(FCGX_Request *fr, const struct request *req, struct response *resp)
+/* Returns 0, or -1 when the answer could not be written to nginx (logged). */
+static int send_response(FCGX_Request *fr, const struct request *req, struct response *resp)
 {
 	struct strbuf head = STRBUF_INIT;
 	if (strbuf_failed(&resp->body) || strbuf_failed(&resp->headers))
@@ -107,10 +110,26 @@ static void send_response(FCGX_Request *fr, const struct request *req, struct re
 	               resp->status, http_reason(resp->status), resp->body.len);
 	strbuf_append(&head, resp->headers.data, resp->headers.len);
 	strbuf_append(&head, "\r\n", 2);
-	FCGX_PutStr(head.data, (int)head.len, fr->out);
-	if (strcmp(req->method, "HEAD") != 0 && resp->body.len > 0)
-		FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out);
+	int rc = FCGX_PutStr(head.data, (int)head.len, fr->out) < 0 ? -1 : 0;
+	if (rc == 0 && strcmp(req->method, "HEAD") != 0 && resp->body.len > 0)
+		rc = FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out) < 0 ? -1 : 0;
 	strbuf_free(&head);
+	return rc;
+}
+
+/*
+ * nginx buffers every answer (memory, then temp files), so a slow client
+ * never blocks a worker; should nginx itself stop reading, a write gives up
+ * after write_timeout seconds instead of holding the thread for ever.  The
+ * accepted socket is blocking: SO_SNDTIMEO bounds each write(2) libfcgi
+ * makes, and libfcgi then marks the stream failed and writes no more.
+ */
+static void bound_writes(int fd, const struct config *cfg)
+{
+	struct timeval tv = {cfg->write_timeout, 0};
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
+		log_msg("warn", "cannot set a write timeout on the FastCGI connection: %s",
+		        strerror(errno));
 }
 
 static double elapsed_ms(const struct timespec *t0)
@@ -140,12 +159,18 @@ static void serve(struct thread *t, struct app *app)
 			continue;
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		bound_writes(fr.ipcFd, t->cfg);
 		struct request req;
 		build_request(&fr, t->cfg, &body, &req);
 		resp_reset(&resp);
 		app_handle(app, &req, &resp);
-		send_response(&fr, &req, &resp);
 		/* before Finish: the request's strings live in libfcgi's params */
+		if (send_response(&fr, &req, &resp) != 0) {
+			log_write_failure(&req, FCGX_GetError(fr.out), elapsed_ms(&t0));
+			/* give the connection up now: libfcgi's closing records would wait
+			 * out the timeout once more */
+			shutdown(fr.ipcFd, SHUT_RDWR);
+		}
 		log_request(&req, resp.status, elapsed_ms(&t0));
 		FCGX_Finish_r(&fr);
 		uri_free(&req.uri);

@@ -114,6 +114,28 @@ static int is_json_type(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+/* Why a body is not JSON, in words for a client developer (never jansson's own). */
+static void body_json_error(struct response *resp, const json_error_t *e)
+{
+	const char *why = NULL;
+	switch (json_error_code(e)) {
+	case json_error_out_of_memory:
+		resp_error(resp, 500, "The server ran out of memory; try again.");
+		return;
+	case json_error_invalid_utf8: why = "it is not valid UTF-8"; break;
+	case json_error_null_character:
+	case json_error_null_byte_in_key: why = "it holds a NUL character (\\u0000)"; break;
+	case json_error_duplicate_key: why = "an object names the same member twice"; break;
+	case json_error_numeric_overflow: why = "a number is too large"; break;
+	case json_error_stack_overflow: why = "it is nested too deeply"; break;
+	case json_error_premature_end_of_input: why = "it ends before its JSON value does"; break;
+	case json_error_end_of_input_expected: why = "something follows its JSON value"; break;
+	default: why = "it is not valid JSON"; break;
+	}
+	resp_errorf(resp, 400, "The body cannot be read: %s (line %d, column %d).", why, e->line,
+	            e->column);
+}
+
 /* A JSON body: the right type, within the limit, an object. */
 static int read_body(struct ctx *c)
 {
@@ -124,13 +146,14 @@ static int read_body(struct ctx *c)
 		           "The body must be JSON: send 'Content-Type: application/json'.");
 		return -1;
 	}
+	if (c->req->body == NULL || c->req->body_len == 0) {
+		resp_error(c->resp, 400, "The body is empty; this request needs a JSON object.");
+		return -1;
+	}
 	json_error_t jerr;
-	c->body = c->req->body ? json_loadb(c->req->body, c->req->body_len, JSON_REJECT_DUPLICATES,
-	                                    &jerr)
-	                       : NULL;
+	c->body = json_loadb(c->req->body, c->req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (c->body == NULL) {
-		resp_errorf(c->resp, 400, "The body is not valid JSON%s%s.",
-		            c->req->body ? ": " : "", c->req->body ? jerr.text : " (it is empty)");
+		body_json_error(c->resp, &jerr);
 		return -1;
 	}
 	if (!json_is_object(c->body)) {

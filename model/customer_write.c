@@ -29,12 +29,26 @@ static enum db_rc found_row(void *arg, const struct db_row *row)
 	return DB_OK;
 }
 
-/* Writes the edited document back with the keys that order and find it. */
-static enum db_rc store(struct db *db, const char *tenant, const char *id, const json_t *doc)
+/*
+ * Writes the edited document back with the keys that order and find it;
+ * DB_CONFLICT (out->message says why) when it would grow past the limit.
+ */
+static enum db_rc store(struct db *db, const char *tenant, const char *id, const json_t *doc,
+                        struct customer_change_out *out)
 {
 	char *text = json_dumps(doc, DOC_DUMP_FLAGS);
 	if (text == NULL)
 		return DB_ERROR;
+	size_t len = strlen(text), max = db_max_doc_bytes(db);
+	if (len > max) {
+		free(text);
+		out->result = CHANGE_REFUSED;
+		snprintf(out->message, sizeof(out->message),
+		         "This change would make the customer's stored document %zu bytes, more "
+		         "than the limit of %zu (max_customer_bytes); nothing was changed.",
+		         len, max);
+		return DB_CONFLICT;
+	}
 	struct customer_keys k;
 	customer_keys(doc, &k);
 	struct db_param p[7] = {
@@ -79,7 +93,7 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 	if (rc == DB_OK) {
 		out->result = change_apply(l.doc, ch, out->message, sizeof(out->message));
 		if (out->result == CHANGE_APPLIED)
-			rc = store(db, tenant, id, l.doc);
+			rc = store(db, tenant, id, l.doc, out);
 		else if (out->result == CHANGE_REFUSED)
 			rc = DB_CONFLICT;
 		else if (out->result == CHANGE_FAILED) {

@@ -24,6 +24,7 @@ struct db {
 	MYSQL *conn;                  /* NULL while disconnected */
 	MYSQL_STMT *stmts[STMT__MAX]; /* prepared lazily, once per connection */
 	int in_tx;
+	size_t max_doc; /* max_customer_bytes, lowered to what the server's packets carry */
 	crm_time_t last_attempt;
 	char error[256];
 	/* result buffers, reused by every statement of this connection */
@@ -112,6 +113,33 @@ static void set_options(MYSQL *conn, const struct config *cfg, int admin)
 	mysql_options(conn, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
 	mysql_options(conn, MYSQL_OPT_RECONNECT, &off);
 	mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/* what we accept from the server: a list page of max_page_bytes is many rows, but
+	 * an enriched customer is one row that may exceed a customer's own limit */
+	unsigned long packet = 256UL * 1024 * 1024;
+	mysql_options(conn, MYSQL_OPT_MAX_ALLOWED_PACKET, &packet);
+}
+
+/*
+ * A stored document travels in one packet; the server's max_allowed_packet
+ * cannot be raised per session.  Should it be smaller than max_customer_bytes
+ * (plus room for the statement), the smaller limit is the one enforced, so a
+ * large change is a 409 that says so, never a 503 from the server.
+ */
+static enum db_rc read_packet_limit(struct db *db)
+{
+	if (mysql_query(db->conn, "SELECT @@max_allowed_packet") != 0) {
+		snprintf(db->error, sizeof(db->error), "session setup: %s", mysql_error(db->conn));
+		return DB_UNAVAILABLE;
+	}
+	MYSQL_RES *res = mysql_store_result(db->conn);
+	MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+	unsigned long long packet = row && row[0] ? strtoull(row[0], NULL, 10) : 0;
+	mysql_free_result(res);
+	const unsigned long long room = 64 * 1024; /* the rest of the UPDATE statement */
+	db->max_doc = db->cfg->max_customer_bytes;
+	if (packet > room && packet - room < db->max_doc)
+		db->max_doc = (size_t)(packet - room);
+	return DB_OK;
 }
 
 static enum db_rc session_setup(struct db *db)
@@ -127,7 +155,7 @@ static enum db_rc session_setup(struct db *db)
 		snprintf(db->error, sizeof(db->error), "session setup: %s", mysql_error(db->conn));
 		return DB_UNAVAILABLE;
 	}
-	return DB_OK;
+	return read_packet_limit(db);
 }
 
 static enum db_rc connect_db(struct db *db)
@@ -175,6 +203,11 @@ void db_note_error(struct db *db, const char *what)
 int db_retries(const struct db *db)
 {
 	return db->cfg->db_retries;
+}
+
+size_t db_max_doc_bytes(const struct db *db)
+{
+	return db->max_doc ? db->max_doc : db->cfg->max_customer_bytes;
 }
 
 MYSQL *db_conn(struct db *db)

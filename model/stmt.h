@@ -96,6 +96,9 @@ void customer_keys(const json_t *doc, struct customer_keys *k);
 /* How often a transaction that hit a deadlock or lock wait is retried. */
 int db_retries(const struct db *db);
 
+/* The largest stored customer document a change may write (bytes). */
+size_t db_max_doc_bytes(const struct db *db);
+
 /* Records a model-level failure for db_last_error(). */
 void db_note_error(struct db *db, const char *what);
 

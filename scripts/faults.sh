@@ -51,6 +51,7 @@ db_connect_timeout = 1
 db_query_timeout = 2
 db_lock_wait_timeout = 1
 db_retries = 1
+write_timeout = 2
 CONF
 "$BUILD/crmctl" -c "$F/crm.conf" migrate >/dev/null || die "migrate failed"
 sh "$CTL" crm-start >/dev/null || die "crm-fcgi did not start"

@@ -212,13 +212,17 @@ conf_value() {
 
 # ---- nginx --------------------------------------------------------------------------------
 
+# The TLS 1.2 suites nginx.conf.example allows (TLS 1.3's are all AEAD with forward secrecy).
+CRM_TLS12_CIPHERS=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305
+
 # nginx_conf TEMPLATE OUT PREFIX SOCKET HTTP_PORT HTTPS_PORT(or empty) [SERVER_INCLUDE
 # [HTTP_INCLUDE]]: renders conf/nginx.local.conf.in.  With HTTPS_PORT, PREFIX/tls must hold
 # cert.pem and key.pem (self_signed makes them).
 nginx_conf() {
 	nc_tls=""
 	if [ -n "$6" ]; then
-		nc_tls="listen 127.0.0.1:$6 ssl; ssl_certificate $3/tls/cert.pem; ssl_certificate_key $3/tls/key.pem; ssl_protocols TLSv1.2 TLSv1.3;"
+		# as nginx.conf.example: HTTP/2, TLS 1.2 only with forward secrecy and AEAD
+		nc_tls="listen 127.0.0.1:$6 ssl http2; ssl_certificate $3/tls/cert.pem; ssl_certificate_key $3/tls/key.pem; ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers $CRM_TLS12_CIPHERS; ssl_prefer_server_ciphers off;"
 	fi
 	nc_extra=""
 	[ -n "${7:-}" ] && nc_extra="include $7;"

@@ -4,7 +4,7 @@
 #   2. an integration environment under var/test (wiped first): its own MariaDB with users
 #      crm_admin / crm_app, `crmctl migrate`, crm-fcgi (2 workers, a random HS256 secret),
 #      a second pool that verifies RS256 tokens (base_path /rs256/api/v1), and nginx on
-#      127.0.0.1:18180, HTTP only, passing /api/v1/ to the first and /rs256/api/v1/ to the
+#      127.0.0.1:18180 (and HTTPS with HTTP/2 on 18543), passing /api/v1/ to the first and /rs256/api/v1/ to the
 #      second;
 #   3. BUILD/http-tests --jobs 1 against it (they share the database), with
 #      CRM_TEST_BASE_URL, CRM_TEST_CONF, CRM_TEST_CRMCTL, CRM_TEST_DB_SOCKET, CRM_TEST_DB_NAME,
@@ -169,13 +169,17 @@ sed -n '/^[[:space:]]*location \/api\/v1\/ {/,/^[[:space:]]*}/p' conf/nginx.loca
 		>"$T/nginx/rs-location.conf"
 grep -q "location $RS_PREFIX/ {" "$T/nginx/rs-location.conf" ||
 	die "conf/nginx.local.conf.in has no 'location /api/v1/ {' block to copy"
-nginx_conf conf/nginx.local.conf.in "$T/nginx/nginx.conf" "$T/nginx" "$T/crm.sock" $HTTP_PORT "" \
+# HTTPS with HTTP/2 on a second port, as a production server block has it
+HTTPS_PORT=$((HTTP_PORT + 363))
+self_signed "$T/nginx"
+nginx_conf conf/nginx.local.conf.in "$T/nginx/nginx.conf" "$T/nginx" "$T/crm.sock" $HTTP_PORT $HTTPS_PORT \
 	"$T/nginx/rs-location.conf"
 nginx_start "$T/nginx"
 
 # ---- the HTTP tests ------------------------------------------------------------------------------
 . "$T/db/passwords"
 export CRM_TEST_BASE_URL=http://127.0.0.1:$HTTP_PORT/api/v1
+export CRM_TEST_HTTPS_URL=https://127.0.0.1:$HTTPS_PORT/api/v1 CRM_TEST_CA="$T/nginx/tls/cert.pem"
 export CRM_TEST_CONF="$T/crm.conf" CRM_TEST_CRMCTL="$BUILD/crmctl"
 export CRM_TEST_DB_SOCKET="$T/db/run/mysqld.sock" CRM_TEST_DB_NAME=crm
 export CRM_TEST_DB_USER=crm_admin CRM_TEST_DB_PASSWORD="$ADMIN_PW"
