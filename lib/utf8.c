@@ -1,4 +1,8 @@
-/* utf8: strict UTF-8 validation (RFC 3629), character counting and classes. */
+/* utf8: strict UTF-8 validation (RFC 3629), character counting, classes, NFC, case folding and the text rules. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <utf8proc.h>
 
 #include "lib/utf8.h"
@@ -134,4 +138,140 @@ void utf8_trim_space(const char *s, size_t *start, size_t *end)
 			break;
 		*end = b;
 	}
+}
+
+/* utf8proc_map on well-formed s with options; a malloc'd result or NULL. */
+static char *map(const char *s, size_t len, utf8proc_option_t options, size_t *out_len)
+{
+	utf8proc_uint8_t *out = NULL;
+	if (utf8_count(s, len) < 0 || len > (size_t)PTRDIFF_MAX)
+		return NULL;
+	utf8proc_ssize_t n =
+	        utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &out, options);
+	if (n < 0) {
+		free(out);
+		return NULL;
+	}
+	*out_len = (size_t)n;
+	return (char *)out;
+}
+
+char *utf8_nfc(const char *s, size_t len, size_t *out_len)
+{
+	return map(s, len, UTF8PROC_STABLE | UTF8PROC_COMPOSE, out_len);
+}
+
+char *utf8_fold(const char *s, size_t len, size_t *out_len)
+{
+	return map(s, len, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD, out_len);
+}
+
+int utf8_fold_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t na = 0, nb = 0;
+	char *ka = utf8_fold(a, alen, &na);
+	char *kb = ka ? utf8_fold(b, blen, &nb) : NULL;
+	int equal = kb == NULL ? -1 : na == nb && memcmp(ka, kb, na) == 0;
+	free(ka);
+	free(kb);
+	return equal;
+}
+
+static const char *const text_errors[UTF8_TEXT__MAX] = {
+        [UTF8_TEXT_OK] = "is valid",
+        [UTF8_TEXT_MALFORMED] = "is not well-formed UTF-8",
+        [UTF8_TEXT_CONTROL] = "must not contain control characters (line breaks, tabs, escape...)",
+        [UTF8_TEXT_FORMAT] = "must not contain invisible format characters (zero-width, bidi "
+                             "controls, byte order mark, tag characters)",
+        [UTF8_TEXT_SEPARATOR] = "must not contain line or paragraph separators",
+        [UTF8_TEXT_PRIVATE] = "must not contain private-use characters",
+        [UTF8_TEXT_UNASSIGNED] = "must not contain unassigned code points",
+        [UTF8_TEXT_BLANK] = "must not be empty or blank",
+        [UTF8_TEXT_TOO_LONG] = "is too long",
+        [UTF8_TEXT_NO_MEMORY] = "could not be checked (out of memory)",
+};
+
+const char *utf8_text_strerror(enum utf8_text_err err)
+{
+	return (unsigned)err < UTF8_TEXT__MAX ? text_errors[err] : "is not valid";
+}
+
+/* The error for the first character of s[0..len) whose class is refused:
+ * UTF8_TEXT_OK when there is none.  s must be well-formed. */
+static enum utf8_text_err first_refused(const char *s, size_t len, unsigned refused)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		unsigned long cp;
+		size_t n = decode_one(p + i, len - i, &cp);
+		if (n == 0)
+			return UTF8_TEXT_MALFORMED;
+		switch (class_of(cp) & refused) {
+		case UTF8_CONTROL: return UTF8_TEXT_CONTROL;
+		case UTF8_FORMAT: return UTF8_TEXT_FORMAT;
+		case UTF8_SEPARATOR: return UTF8_TEXT_SEPARATOR;
+		case UTF8_PRIVATE: return UTF8_TEXT_PRIVATE;
+		case UTF8_UNASSIGNED: return UTF8_TEXT_UNASSIGNED;
+		default: break; /* allowed (no text rule refuses spaces) */
+		}
+		i += n;
+	}
+	return UTF8_TEXT_OK;
+}
+
+enum utf8_text_err utf8_tag_normalize(const char *s, size_t len, char *out, size_t outsize,
+                                      size_t *out_len)
+{
+	size_t n = 0;
+	if (utf8_count(s, len) < 0)
+		return UTF8_TEXT_MALFORMED;
+	char *nfc = utf8_nfc(s, len, &n);
+	if (nfc == NULL)
+		return UTF8_TEXT_NO_MEMORY;
+	size_t start = 0, end = n;
+	utf8_trim_space(nfc, &start, &end);
+	enum utf8_text_err err = first_refused(nfc + start, end - start, UTF8_TAG_REFUSED);
+	long chars = utf8_count(nfc + start, end - start);
+	if (err == UTF8_TEXT_OK && chars < 1)
+		err = UTF8_TEXT_BLANK;
+	else if (err == UTF8_TEXT_OK && (chars > UTF8_TAG_CHARS_MAX || end - start >= outsize))
+		err = UTF8_TEXT_TOO_LONG;
+	if (err == UTF8_TEXT_OK) {
+		memcpy(out, nfc + start, end - start);
+		out[end - start] = '\0';
+		*out_len = end - start;
+	}
+	free(nfc);
+	return err;
+}
+
+/* 1 when s (well-formed) holds a character that is neither White_Space nor Cf. */
+static int has_visible(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		unsigned long cp;
+		size_t n = decode_one(p + i, len - i, &cp);
+		if (n == 0)
+			return 0;
+		if (!is_white_space(cp) && class_of(cp) != UTF8_FORMAT)
+			return 1;
+		i += n;
+	}
+	return 0;
+}
+
+enum utf8_text_err utf8_line_check(const char *s, size_t len, long max_chars)
+{
+	long chars = utf8_count(s, len);
+	if (chars < 0)
+		return UTF8_TEXT_MALFORMED;
+	enum utf8_text_err err = first_refused(s, len, UTF8_LINE_REFUSED);
+	if (err != UTF8_TEXT_OK)
+		return err;
+	if (!has_visible(s, len))
+		return UTF8_TEXT_BLANK;
+	if (max_chars > 0 && chars > max_chars)
+		return UTF8_TEXT_TOO_LONG;
+	return UTF8_TEXT_OK;
 }

@@ -1,4 +1,5 @@
-/* test_utf8: strict UTF-8 validation and counting of scalar values. */
+/* test_utf8: strict UTF-8 validation, counting, character classes, NFC and case folding. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -131,4 +132,119 @@ Test(utf8, printable_rejects_malformed_input)
 {
 	cr_assert_eq(printable("\xC0\x80"), -1);
 	cr_assert_eq(printable("ok\xED\xA0\x80"), -1);
+}
+
+/* ---- classes, blank and trimming ------------------------------------------- */
+
+Test(utf8, refusing_counts_when_no_class_is_refused)
+{
+	cr_assert_eq(utf8_count_refusing("a b\xC2\xA0"
+	                                 "c",
+	                                 6, UTF8_TAG_REFUSED),
+	             5);
+	cr_assert_eq(utf8_count_refusing("", 0, UTF8_ALL_CLASSES), 0);
+}
+
+Test(utf8, refusing_names_each_class)
+{
+	cr_assert_eq(utf8_count_refusing("a\tb", 3, UTF8_CONTROL), -1);
+	cr_assert_eq(utf8_count_refusing("a\xE2\x80\x8B", 4, UTF8_FORMAT), -1);
+	cr_assert_eq(utf8_count_refusing("a\xE2\x80\xA8", 4, UTF8_SEPARATOR), -1);
+	cr_assert_eq(utf8_count_refusing("a b", 3, UTF8_SPACE), -1);
+	cr_assert_eq(utf8_count_refusing("\xEE\x80\x80", 3, UTF8_PRIVATE), -1);
+	cr_assert_eq(utf8_count_refusing("\xCD\xB8", 2, UTF8_UNASSIGNED), -1);
+	cr_assert_eq(utf8_count_refusing("a\tb", 3, UTF8_FORMAT), 3, "only the refused classes");
+}
+
+Test(utf8, blank_is_white_space_only)
+{
+	cr_assert(utf8_is_blank("", 0));
+	cr_assert(utf8_is_blank(" \t\xC2\xA0\xE3\x80\x80", 7));
+	cr_assert_not(utf8_is_blank(" x ", 3));
+	cr_assert_not(utf8_is_blank("\xFF", 1));
+}
+
+Test(utf8, trim_space_drops_unicode_white_space_at_both_ends_only)
+{
+	static const char s[] = "\xC2\xA0\xE3\x80\x80 a b\xE2\x80\xA8";
+	size_t start = 0, end = sizeof(s) - 1;
+	utf8_trim_space(s, &start, &end);
+	cr_assert_eq(start, 6);
+	cr_assert_eq(end, 9);
+}
+
+/* ---- NFC and case folding ----------------------------------------------------- */
+
+Test(utf8, nfc_composes_decomposed_text)
+{
+	size_t n = 0;
+	char *s = utf8_nfc("cafe\xCC\x81", 6, &n);
+	cr_assert_not_null(s);
+	cr_assert_str_eq(s, "caf\xC3\xA9");
+	cr_assert_eq(n, 5);
+	free(s);
+	s = utf8_nfc("", 0, &n);
+	cr_assert_not_null(s);
+	cr_assert_eq(n, 0);
+	free(s);
+}
+
+Test(utf8, nfc_refuses_malformed_input)
+{
+	size_t n = 0;
+	cr_assert_null(utf8_nfc("\xC0\xAF", 2, &n));
+	cr_assert_null(utf8_fold("\xED\xA0\x80", 3, &n));
+}
+
+static int fold_eq(const char *a, const char *b)
+{
+	return utf8_fold_equal(a, strlen(a), b, strlen(b));
+}
+
+Test(utf8, fold_equates_cases_in_every_script)
+{
+	cr_assert_eq(fold_eq("Beta", "bETA"), 1);
+	cr_assert_eq(fold_eq("\xD0\x9A\xD0\xBB\xD0\xB8\xD0\xB5\xD0\xBD\xD1\x82",
+	                     "\xD0\x9A\xD0\x9B\xD0\x98\xD0\x95\xD0\x9D\xD0\xA2"),
+	             1); /* Клиент, КЛИЕНТ */
+	cr_assert_eq(fold_eq("\xCE\x91\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1",
+	                     "\xCE\xB1\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1"),
+	             1); /* Αθήνα, αθήνα */
+	cr_assert_eq(fold_eq("\xC5\x81\xC3\xB3\x64\xC5\xBA", "\xC5\x82\xC3\xB3\x64\xC5\xBA"),
+	             1); /* Łódź, łódź */
+	cr_assert_eq(fold_eq("\xEF\xBC\xA1\xEF\xBC\xA2", "\xEF\xBD\x81\xEF\xBD\x82"),
+	             1); /* ＡＢ, ａｂ */
+	cr_assert_eq(fold_eq("\xC3\x9C"
+	                     "mlaut",
+	                     "\xC3\xBC"
+	                     "mLAUT"),
+	             1);
+}
+
+Test(utf8, fold_is_full_case_folding)
+{
+	cr_assert_eq(fold_eq("stra\xC3\x9F"
+	                     "e",
+	                     "STRASSE"),
+	             1); /* ß = SS */
+	cr_assert_eq(fold_eq("\xC3\x9F", "ss"), 1);
+	cr_assert_eq(fold_eq("\xE1\xBA\x9E", "ss"), 1);   /* ẞ */
+	cr_assert_eq(fold_eq("\xCF\x82", "\xCE\xA3"), 1); /* final sigma, Σ */
+}
+
+Test(utf8, fold_equates_canonically_equivalent_text)
+{
+	cr_assert_eq(fold_eq("cafe\xCC\x81", "caf\xC3\xA9"), 1);
+	cr_assert_eq(fold_eq("CAFE\xCC\x81", "caf\xC3\xA9"), 1);
+	cr_assert_eq(fold_eq("\xE2\x84\xAB", "\xC3\xA5"), 1); /* Angstrom sign, å */
+}
+
+Test(utf8, fold_keeps_different_text_apart)
+{
+	cr_assert_eq(fold_eq("a", "ab"), 0);
+	cr_assert_eq(fold_eq("\xC3\x97", "\xC3\xB7"), 0);           /* ×, ÷ */
+	cr_assert_eq(fold_eq("AB", "\xEF\xBC\xA1\xEF\xBC\xA2"), 0); /* no NFKC: AB, ＡＢ */
+	cr_assert_eq(fold_eq("legacy", "legacy\xE2\x80\x8B"), 0);   /* ZWSP is not nothing */
+	cr_assert_eq(fold_eq("e", "\xC3\xA9"), 0);                  /* no accent stripping */
+	cr_assert_eq(utf8_fold_equal("a", 1, "\xFF", 1), -1);
 }
