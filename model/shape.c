@@ -2,6 +2,7 @@
 #include <float.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/timefmt.h"
@@ -11,26 +12,24 @@
 #include "lib/ids.h"
 #include "model/shape.h"
 
-#define ID_MAX         64
-#define TAG_CHARS_MAX  50
-#define TEXT_CHARS_MAX 500
-#define PATH_MAX_LEN   200
+#define ID_MAX       64
+#define PATH_MAX_LEN 200
 
 enum field_type {
-	F_STR,     /* string or null */
-	F_ID,      /* required id: 1..64 of [A-Za-z0-9_-] */
-	F_INT,     /* JSON integer in [min, max] or null */
-	F_NUM,     /* integer or real in [min, max] or null; stored as a real */
-	F_BOOL,    /* true, false or null */
-	F_ENUM,    /* a value of enum set `set`, or null (or `dflt` when set) */
-	F_TIME,    /* RFC 3339 date-time or null; rewritten in UTC */
-	F_DATE,    /* YYYY-MM-DD or null */
-	F_TEXT,    /* null or 1..500 characters */
+	F_STR,  /* string or null */
+	F_ID,   /* required id: 1..64 of [A-Za-z0-9_-] */
+	F_INT,  /* JSON integer in [min, max] or null */
+	F_NUM,  /* integer or real in [min, max] or null; stored as a real */
+	F_BOOL, /* true, false or null */
+	F_ENUM, /* a value of enum set `set`, or null (or `dflt` when set) */
+	F_TIME, /* RFC 3339 date-time or null; rewritten in UTC */
+	F_DATE, /* YYYY-MM-DD or null */
+	F_LINE, /* null or single-line text (lib/utf8.h's rule), at most `max` characters (0: any) */
 	F_TENANT,  /* null or the import tenant; always written as the tenant */
 	F_OBJ,     /* object of schema `sub`, or null */
 	F_OBJ_ARR, /* array of objects of schema `sub`; null/absent is [] */
 	F_STR_ARR, /* array of strings; null/absent is [] */
-	F_TAGS     /* customer tags: unique (case-folded), 1..50 characters, at most 100 */
+	F_TAGS /* customer tags: lib/utf8.h's tag rule, unique regardless of case, at most 100 */
 };
 
 struct schema;
@@ -41,7 +40,7 @@ struct field {
 	int input_only;           /* checked but not part of the canonical output */
 	enum enum_set set;        /* F_ENUM */
 	const char *dflt;         /* F_ENUM: the value for absent/null */
-	double min, max;          /* F_INT, F_NUM */
+	double min, max;          /* F_INT, F_NUM; F_LINE: max */
 	const struct schema *sub; /* F_OBJ, F_OBJ_ARR */
 };
 
@@ -88,9 +87,9 @@ struct schema {
 	{                                                                                          \
 		n, F_DATE, 0, 0, NULL, 0, 0, NULL                                                  \
 	}
-#define TEXT(n)                                                                                    \
+#define LINE(n, max)                                                                               \
 	{                                                                                          \
-		n, F_TEXT, 0, 0, NULL, 0, 0, NULL                                                  \
+		n, F_LINE, 0, 0, NULL, 0, max, NULL                                                \
 	}
 #define TENANT(n)                                                                                  \
 	{                                                                                          \
@@ -169,8 +168,8 @@ static const struct field customer_fields[] = {
         STR("industry"),
         STR("kvk"),
         STR("leadSource"),
-        STR("name"),
-        TEXT("nextAction"),
+        LINE("name", 0),
+        LINE("nextAction", UTF8_LINE_CHARS_MAX),
         TIME("nextActionDueDate"),
         STR("ownerId"),
         STR("phone"),
@@ -426,13 +425,17 @@ static json_t *canon_date(struct shape_ctx *c, const json_t *v)
 	return canon_string(c, v);
 }
 
-static json_t *canon_text(struct shape_ctx *c, const json_t *v)
+/* Single-line text, the rule the API applies to nextAction (lib/utf8.h). */
+static json_t *canon_line(struct shape_ctx *c, const struct field *f, const json_t *v)
 {
 	if (!json_is_string(v))
 		return fail(c, "expected a string or null");
-	long n = utf8_count(json_string_value(v), json_string_length(v));
-	if (n < 1 || n > TEXT_CHARS_MAX)
-		return fail(c, "expected 1 to %d characters, or null", TEXT_CHARS_MAX);
+	long max = (long)f->max;
+	enum utf8_text_err e = utf8_line_check(json_string_value(v), json_string_length(v), max);
+	if (e == UTF8_TEXT_TOO_LONG || (e == UTF8_TEXT_BLANK && max > 0))
+		return fail(c, "expected 1 to %ld characters, not blank, or null", max);
+	if (e != UTF8_TEXT_OK)
+		return fail(c, "%s (null for none)", utf8_text_strerror(e));
 	return canon_string(c, v);
 }
 
@@ -449,38 +452,55 @@ static json_t *canon_tenant(struct shape_ctx *c, const json_t *v)
 	return made(c, json_string(c->tenant));
 }
 
-/* Checks one tag string against the contract's rules and the tags before it. */
-static json_t *canon_tag(struct shape_ctx *c, const json_t *v, const json_t *done)
+/*
+ * Checks one tag against the API's tag rule (lib/utf8.h) and the tags
+ * before it (done, their caseless keys in keys); the tag is stored as given,
+ * so it must already be trimmed.  Appends its key to keys.
+ */
+static json_t *canon_tag(struct shape_ctx *c, const json_t *v, const json_t *done, json_t *keys)
 {
 	if (!json_is_string(v))
 		return fail(c, "expected a string");
 	const char *s = json_string_value(v);
-	size_t len = json_string_length(v);
-	long n = utf8_count_printable(s, len);
-	if (n < 1 || n > TAG_CHARS_MAX)
-		return fail(c, "expected 1 to %d printable characters", TAG_CHARS_MAX);
-	if (s[0] == ' ' || s[len - 1] == ' ')
-		return fail(c, "must not begin or end with a space");
+	size_t len = json_string_length(v), start = 0, end = len, n = 0, key_len = 0;
+	char tag[UTF8_TAG_BUF];
+	enum utf8_text_err e = utf8_tag_normalize(s, len, tag, sizeof tag, &n);
+	if (e == UTF8_TEXT_BLANK || e == UTF8_TEXT_TOO_LONG)
+		return fail(c, "expected 1 to %d characters", UTF8_TAG_CHARS_MAX);
+	if (e != UTF8_TEXT_OK)
+		return fail(c, "%s", utf8_text_strerror(e));
+	utf8_trim_space(s, &start, &end);
+	if (start != 0 || end != len)
+		return fail(c, "must not begin or end with white space");
+	char *key = utf8_fold(tag, n, &key_len);
+	if (key == NULL)
+		return fail(c, "out of memory");
 	size_t i;
-	json_t *prev;
-	json_array_foreach (done, i, prev)
-		if (tag_equal(json_string_value(prev), s))
+	json_t *k;
+	json_array_foreach (keys, i, k) {
+		if (strcmp(json_string_value(k), key) == 0) {
+			free(key);
 			return fail(c, "duplicate of tag '%s' (tags ignore case)",
-			            json_string_value(prev));
-	return canon_string(c, v);
+			            json_string_value(json_array_get(done, i)));
+		}
+	}
+	int rc = json_array_append_new(keys, json_string(key));
+	free(key);
+	return rc == 0 ? canon_string(c, v) : fail(c, "out of memory");
 }
 
 static json_t *canon_object(struct shape_ctx *c, const struct schema *sc, const json_t *in);
 
-/* Canonicalises one array element according to the array field's type. */
+/* Canonicalises one array element according to the array field's type;
+ * done holds the elements before it, keys their caseless keys (F_TAGS). */
 static json_t *canon_element(struct shape_ctx *c, const struct field *f, const json_t *v,
-                             const json_t *done)
+                             const json_t *done, json_t *keys)
 {
 	switch (f->type) {
 	case F_OBJ_ARR:
 		return json_is_object(v) ? canon_object(c, f->sub, v)
 		                         : fail(c, "expected an object");
-	case F_TAGS: return canon_tag(c, v, done);
+	case F_TAGS: return canon_tag(c, v, done, keys);
 	default: return json_is_string(v) ? canon_string(c, v) : fail(c, "expected a string");
 	}
 }
@@ -493,18 +513,23 @@ static json_t *canon_array(struct shape_ctx *c, const struct field *f, const jso
 		return fail(c, "expected an array or null");
 	if (f->type == F_TAGS && json_array_size(v) > TAGS_MAX)
 		return fail(c, "at most %d tags", TAGS_MAX);
-	json_t *out = json_array();
-	if (out == NULL)
+	json_t *out = json_array(), *keys = json_array();
+	if (out == NULL || keys == NULL) {
+		json_decref(out);
+		json_decref(keys);
 		return fail(c, "out of memory");
+	}
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		size_t old = push_index(c, i);
-		json_t *e = canon_element(c, f, json_array_get(v, i), out);
+		json_t *e = canon_element(c, f, json_array_get(v, i), out, keys);
 		pop(c, old);
 		if (e == NULL || json_array_append_new(out, e) != 0) {
 			json_decref(out);
+			json_decref(keys);
 			return e ? fail(c, "out of memory") : NULL;
 		}
 	}
+	json_decref(keys);
 	return out;
 }
 
@@ -519,7 +544,7 @@ static json_t *canon_value(struct shape_ctx *c, const struct field *f, const jso
 	case F_ENUM: return canon_enum(c, f, v);
 	case F_TIME: return canon_time(c, v);
 	case F_DATE: return canon_date(c, v);
-	case F_TEXT: return canon_text(c, v);
+	case F_LINE: return canon_line(c, f, v);
 	case F_OBJ: return canon_object(c, f->sub, v);
 	default: return fail(c, "internal error: unhandled member type");
 	}

@@ -1,4 +1,5 @@
 /* test_shape: imported items are validated and rewritten in the seed's canonical shapes. */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -566,7 +567,7 @@ Test(shape, rejects_a_tag_of_51_characters)
 	assert_rejected(SHAPE_CUSTOMER,
 	                "{\"id\":\"c1\",\"tags\":["
 	                "\"123456789012345678901234567890123456789012345678901\"]}",
-	                "tags[0]: expected 1 to 50 printable characters");
+	                "tags[0]: expected 1 to 50 characters");
 }
 
 Test(shape, rejects_empty_and_control_character_tags)
@@ -574,17 +575,19 @@ Test(shape, rejects_empty_and_control_character_tags)
 	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"\"]}",
 	                   "tags[0]: expected 1 to 50");
 	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"a\\nb\"]}",
-	                   "tags[0]: expected 1 to 50");
+	                   "tags[0]: must not contain control characters");
+	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"ok\",\"a\\u0085b\"]}",
+	                   "tags[1]: must not contain control characters");
 	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"ok\",\"a\\u0085\"]}",
-	                   "tags[1]: expected 1 to 50");
+	                   "tags[1]: must not begin or end with white space");
 }
 
 Test(shape, rejects_tags_with_surrounding_spaces)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\" vip\"]}",
-	                "tags[0]: must not begin or end with a space");
+	                "tags[0]: must not begin or end with white space");
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"vip \"]}",
-	                "tags[0]: must not begin or end with a space");
+	                "tags[0]: must not begin or end with white space");
 }
 
 Test(shape, rejects_more_than_100_tags)
@@ -621,11 +624,12 @@ Test(shape, rejects_an_empty_or_overlong_next_action)
 {
 	char text[2048];
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"nextAction\":\"\"}",
-	                "nextAction: expected 1 to 500 characters, or null");
+	                "nextAction: expected 1 to 500 characters, not blank, or null");
 	size_t n = (size_t)snprintf(text, sizeof text, "{\"id\":\"c1\",\"nextAction\":\"");
 	memset(text + n, 'x', 501);
 	snprintf(text + n + 501, sizeof text - n - 501, "\"}");
-	assert_rejected(SHAPE_CUSTOMER, text, "nextAction: expected 1 to 500 characters, or null");
+	assert_rejected(SHAPE_CUSTOMER, text,
+	                "nextAction: expected 1 to 500 characters, not blank, or null");
 }
 
 Test(shape, rejects_a_tenant_id_of_another_tenant)
@@ -692,4 +696,142 @@ Test(shape, error_message_is_cut_to_the_buffer)
 	cr_assert_null(shape_canonical(SHAPE_CUSTOMER, in, TENANT, small, sizeof small));
 	cr_assert_str_eq(small, "contacts[");
 	json_decref(in);
+}
+
+/* ---- Unicode tags and single-line text: the API's rules, applied at import ---- */
+
+/* {"id":"c1","tags":[<tags_json>]} */
+static void assert_tags_rejected(const char *tags_json, const char *prefix)
+{
+	char text[1024];
+	snprintf(text, sizeof text, "{\"id\":\"c1\",\"tags\":[%s]}", tags_json);
+	assert_rejected_at(SHAPE_CUSTOMER, text, prefix);
+}
+
+static void assert_field_rejected(const char *member, const char *value_json, const char *prefix)
+{
+	char text[1024];
+	snprintf(text, sizeof text, "{\"id\":\"c1\",\"%s\":%s}", member, value_json);
+	assert_rejected_at(SHAPE_CUSTOMER, text, prefix);
+}
+
+Test(shape, rejects_invisible_format_characters_in_tags)
+{
+	static const char *const bad[] = {
+	        "\"\\u200b\"",           "\"legacy\\u200b\"",     "\"\\u202epiv\"",
+	        "\"\\ufeffvip\"",        "\"vip\\udb40\\udc01\"", "\"vip\\udb40\\udc20\"",
+	        "\"vip\\udb40\\udc7f\"", "\"a\\u2066b\"",         "\"a\\u00adb\"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_tags_rejected(bad[i],
+		                     "tags[0]: must not contain invisible format characters");
+}
+
+Test(shape, rejects_separators_private_use_and_unassigned_in_tags)
+{
+	assert_tags_rejected("\"a\\u2028b\"", "tags[0]: must not contain line or paragraph");
+	assert_tags_rejected("\"ok\",\"a\\u2029b\"", "tags[1]: must not contain line or paragraph");
+	assert_tags_rejected("\"\\ue000\"", "tags[0]: must not contain private-use");
+	assert_tags_rejected("\"a\\uffff\"", "tags[0]: must not contain unassigned");
+	assert_tags_rejected("\"a\\u001b[31m\"", "tags[0]: must not contain control");
+}
+
+Test(shape, rejects_tags_with_unicode_white_space_around_or_only)
+{
+	assert_tags_rejected("\"\\u00a0vip\"", "tags[0]: must not begin or end with white space");
+	assert_tags_rejected("\"vip\\u3000\"", "tags[0]: must not begin or end with white space");
+	assert_tags_rejected("\"vip\\u2028\"", "tags[0]: must not begin or end with white space");
+	assert_tags_rejected("\"\\u00a0\"", "tags[0]: expected 1 to 50 characters");
+	assert_tags_rejected("\"\\u3000\\u3000\"", "tags[0]: expected 1 to 50 characters");
+}
+
+Test(shape, rejects_duplicate_tags_in_every_script)
+{
+	assert_rejected(
+	        SHAPE_CUSTOMER,
+	        "{\"id\":\"c1\",\"tags\":[\"\\u041a\\u043b\\u0438\\u0435\\u043d\\u0442\","
+	        "\"\\u041a\\u041b\\u0418\\u0415\\u041d\\u0422\"]}",
+	        "tags[1]: duplicate of tag '\xD0\x9A\xD0\xBB\xD0\xB8\xD0\xB5\xD0\xBD\xD1\x82'"
+	        " (tags ignore case)");
+	static const char *const pairs[] = {
+	        "\"\\u0391\\u03b8\\u03ae\\u03bd\\u03b1\",\"\\u03b1\\u03b8\\u03ae\\u03bd\\u03b1\"",
+	        "\"\\u0141\\u00f3d\\u017a\",\"\\u0142\\u00f3d\\u017a\"",
+	        "\"\\uff21\\uff22\",\"\\uff41\\uff42\"",
+	        "\"stra\\u00dfe\",\"STRASSE\"",
+	        "\"caf\\u00e9\",\"cafe\\u0301\"",
+	        "\"cafe\\u0301\",\"CAF\\u00c9\"",
+	};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		assert_tags_rejected(pairs[i], "tags[1]: duplicate of tag");
+}
+
+Test(shape, keeps_a_decomposed_tag_as_given_and_counts_it_in_nfc)
+{
+	char text[1024];
+	size_t n = (size_t)snprintf(text, sizeof text, "{\"id\":\"c1\",\"tags\":[\"");
+	for (int i = 0; i < 50; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "e\\u0301");
+	snprintf(text + n, sizeof text - n, "\",\"AB\",\"\\uff21\\uff22\"]}");
+	json_t *out = canon(SHAPE_CUSTOMER, text);
+	cr_assert_not_null(out, "%s", err);
+	json_t *tags = json_object_get(out, "tags");
+	cr_assert_eq(json_array_size(tags), 3);
+	cr_assert_eq(json_string_length(json_array_get(tags, 0)), 150, "stored as given");
+	cr_assert_eq(strncmp(json_string_value(json_array_get(tags, 0)), "e\xCC\x81", 3), 0);
+	json_decref(out);
+	n = (size_t)snprintf(text, sizeof text, "{\"id\":\"c1\",\"tags\":[\"");
+	for (int i = 0; i < 51; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "e\\u0301");
+	snprintf(text + n, sizeof text - n, "\"]}");
+	assert_rejected(SHAPE_CUSTOMER, text, "tags[0]: expected 1 to 50 characters");
+}
+
+Test(shape, rejects_a_next_action_with_escapes_line_breaks_or_blank)
+{
+	assert_field_rejected("nextAction", "\"\\u001b[31mPAY NOW\"",
+	                      "nextAction: must not contain control characters");
+	assert_field_rejected("nextAction", "\"Call\\r\\nback\"",
+	                      "nextAction: must not contain control characters");
+	assert_field_rejected("nextAction", "\"Call\\tback\"",
+	                      "nextAction: must not contain control characters");
+	assert_field_rejected("nextAction", "\"Call\\u2028back\"",
+	                      "nextAction: must not contain line or paragraph separators");
+	assert_field_rejected("nextAction", "\"   \"",
+	                      "nextAction: expected 1 to 500 characters, not blank, or null");
+	assert_field_rejected("nextAction", "\"\\u00a0\\u200b\"",
+	                      "nextAction: expected 1 to 500 characters, not blank, or null");
+}
+
+Test(shape, rejects_a_customer_name_with_control_characters_or_blank)
+{
+	assert_field_rejected("name", "\"ACME\\nBV\"", "name: must not contain control characters");
+	assert_field_rejected("name", "\"\\u001b[2JACME\"",
+	                      "name: must not contain control characters");
+	assert_field_rejected("name", "\"ACME\\u2029\"",
+	                      "name: must not contain line or paragraph");
+	assert_field_rejected("name", "\"\"", "name: must not be empty or blank");
+	assert_field_rejected("name", "\" \\u3000 \"", "name: must not be empty or blank");
+}
+
+Test(shape, accepts_single_line_text_of_any_script_and_a_null_name)
+{
+	json_t *out = canon(SHAPE_CUSTOMER,
+	                    "{\"id\":\"c1\",\"name\":\"\\u041e\\u041e\\u041e \\u00abACME\\u00bb\","
+	                    "\"nextAction\":\" Call \\u200dback \"}");
+	cr_assert_not_null(out, "%s", err);
+	cr_assert_str_eq(str(out, "name"), "\xD0\x9E\xD0\x9E\xD0\x9E \xC2\xAB"
+	                                   "ACME\xC2\xBB");
+	cr_assert_str_eq(str(out, "nextAction"), " Call \xE2\x80\x8D"
+	                                         "back ");
+	json_decref(out);
+	assert_accepted(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"name\":null,\"nextAction\":null}");
+}
+
+Test(shape, opportunity_notes_keep_their_line_breaks)
+{
+	json_t *out = canon(SHAPE_OPPORTUNITY,
+	                    "{\"id\":\"o1\",\"customerId\":\"c1\",\"notes\":\"one\\ntwo\"}");
+	cr_assert_not_null(out, "%s", err);
+	cr_assert_str_eq(str(out, "notes"), "one\ntwo");
+	json_decref(out);
 }
