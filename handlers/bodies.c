@@ -6,8 +6,7 @@
 #include "lib/timefmt.h"
 #include "lib/utf8.h"
 
-#define NEXT_ACTION_MAX 500
-#define TAG_MAX         50
+_Static_assert(TAG_BUF == UTF8_TAG_BUF, "handlers.h's TAG_BUF is lib/utf8.h's UTF8_TAG_BUF");
 
 /* Refuses members other than the allowed ones, naming the first stranger. */
 static int only_members(const json_t *body, const char *const *allowed, char *err, size_t errlen)
@@ -60,9 +59,15 @@ static int read_text(const json_t *text, struct next_action *out, char *err, siz
 		snprintf(err, errlen, "nextAction: expected a string or null.");
 		return -1;
 	}
-	long n = utf8_count(json_string_value(text), json_string_length(text));
-	if (n < 1 || n > NEXT_ACTION_MAX) {
-		snprintf(err, errlen, "nextAction: 1 to %d characters.", NEXT_ACTION_MAX);
+	enum utf8_text_err e = utf8_line_check(json_string_value(text), json_string_length(text),
+	                                       UTF8_LINE_CHARS_MAX);
+	if (e == UTF8_TEXT_BLANK || e == UTF8_TEXT_TOO_LONG) {
+		snprintf(err, errlen, "nextAction: 1 to %d characters, not blank.",
+		         UTF8_LINE_CHARS_MAX);
+		return -1;
+	}
+	if (e != UTF8_TEXT_OK) {
+		snprintf(err, errlen, "nextAction: %s.", utf8_text_strerror(e));
 		return -1;
 	}
 	out->text = json_string_value(text);
@@ -104,18 +109,18 @@ int parse_next_action_body(const json_t *body, struct next_action *out, char *er
 	return 0;
 }
 
-int parse_tag(char *s, size_t len, const char **tag, size_t *tag_len)
+int parse_tag(const char *s, size_t len, char *out, size_t outsize, char *err, size_t errlen)
 {
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-		len--;
-	size_t i = 0;
-	while (i < len && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	s[len] = '\0';
-	long chars = utf8_count_printable(s + i, len - i);
-	if (chars < 1 || chars > TAG_MAX)
-		return -1;
-	*tag = s + i;
-	*tag_len = len - i;
-	return 0;
+	size_t n;
+	enum utf8_text_err e = utf8_tag_normalize(s, len, out, outsize, &n);
+	switch (e) {
+	case UTF8_TEXT_OK: return 0;
+	case UTF8_TEXT_NO_MEMORY: snprintf(err, errlen, "Out of memory."); return 500;
+	case UTF8_TEXT_BLANK:
+	case UTF8_TEXT_TOO_LONG:
+		snprintf(err, errlen, "tag: 1 to %d characters, after trimming white space.",
+		         UTF8_TAG_CHARS_MAX);
+		return 400;
+	default: snprintf(err, errlen, "tag: %s.", utf8_text_strerror(e)); return 400;
+	}
 }

@@ -77,14 +77,13 @@ void customer_clear_owner(struct ctx *c)
 
 static void tag_change(struct ctx *c, enum change_kind kind)
 {
-	const char *tag = NULL;
-	size_t len = 0;
+	char tag[TAG_BUF];
+	char err[300];
 	if (check_id(c, 0, "id") != 0)
 		return;
-	/* the decoded segment lives in the request's own storage */
-	if (parse_tag((char *)c->arg[1], c->arg_len[1], &tag, &len) != 0) {
-		resp_error(c->resp, 400,
-		           "tag: 1 to 50 printable characters, after trimming spaces.");
+	int status = parse_tag(c->arg[1], c->arg_len[1], tag, sizeof(tag), err, sizeof(err));
+	if (status != 0) {
+		resp_error(c->resp, status, err);
 		return;
 	}
 	struct change ch = {.kind = kind, .text = tag};

@@ -203,11 +203,16 @@ struct next_action {
 
 /* Pure: {"crmStatus": "..."} and nothing else.  0, or -1 with a message. */
 int parse_status_body(const json_t *body, enum crm_status *out, char *err, size_t errlen);
-/* Pure: {"nextAction": string|null, "nextActionDueDate": date-time|null}. */
+/* Pure: {"nextAction": string|null, "nextActionDueDate": date-time|null}; the
+ * text is single-line (lib/utf8.h, utf8_line_check).  0, or -1 with a message. */
 int parse_next_action_body(const json_t *body, struct next_action *out, char *err, size_t errlen);
-/* Pure: trims a decoded tag segment in place (s must have len+1 bytes) and
- * checks it holds 1..50 printable characters.  0, or -1. */
-int parse_tag(char *s, size_t len, const char **tag, size_t *tag_len);
+/* Room for a normalised tag (lib/utf8.h's UTF8_TAG_BUF). */
+#define TAG_BUF 201
+/* Pure: the decoded tag segment s[0..len) (left as it is) under the tag rule
+ * (lib/utf8.h, utf8_tag_normalize): NFC, trimmed, 1..50 characters; writes
+ * the tag NUL-terminated into out (outsize >= TAG_BUF).  0, or the status
+ * to answer (400 a bad tag, 500 out of memory) with a message in err. */
+int parse_tag(const char *s, size_t len, char *out, size_t outsize, char *err, size_t errlen);
 
 /* ---- helpers shared by endpoints (reply.c) ---------------------------- */
 

@@ -1,36 +1,11 @@
 /* change: edits a customer document for one change and records its event. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lib/utf8.h"
 #include "model/change.h"
 #include "model/lifecycle.h"
-
-/* Folds one UTF-8 character at *p to lower case (ASCII and Latin-1); advances p. */
-static unsigned fold_next(const unsigned char **p)
-{
-	const unsigned char *s = *p;
-	unsigned cp = s[0];
-	size_t n = 1;
-	if (s[0] >= 0xC0 && (s[1] & 0xC0) == 0x80) {
-		n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
-		cp = s[0] & (0xFF >> (n + 1));
-		for (size_t i = 1; i < n && (s[i] & 0xC0) == 0x80; i++)
-			cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	*p = s + n;
-	if ((cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7))
-		cp += 0x20;
-	return cp;
-}
-
-int tag_equal(const char *a, const char *b)
-{
-	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
-	while (*p && *q)
-		if (fold_next(&p) != fold_next(&q))
-			return 0;
-	return *p == *q;
-}
 
 static int set_time(json_t *doc, const char *key, crm_time_t t)
 {
@@ -122,14 +97,50 @@ static enum change_result apply_owner(json_t *doc, const struct change *ch)
 	return record(doc, ch, "OWNER_CHANGE", desc);
 }
 
+#define TAG_ABSENT ((size_t)-1)
+#define TAG_ERROR  ((size_t)-2) /* out of memory */
+
+/* The index of the stored tag equal to tag regardless of case, TAG_ABSENT or TAG_ERROR. */
 static size_t find_tag(json_t *tags, const char *tag)
 {
-	size_t i;
+	size_t key_len = 0, at = TAG_ABSENT, i;
 	json_t *t;
-	json_array_foreach (tags, i, t)
-		if (json_is_string(t) && tag_equal(json_string_value(t), tag))
-			return i;
-	return (size_t)-1;
+	char *key = utf8_fold(tag, strlen(tag), &key_len);
+	if (key == NULL)
+		return TAG_ERROR;
+	json_array_foreach (tags, i, t) {
+		size_t n = 0;
+		if (!json_is_string(t))
+			continue;
+		char *k = utf8_fold(json_string_value(t), json_string_length(t), &n);
+		if (k == NULL) {
+			at = TAG_ERROR;
+			break;
+		}
+		int same = n == key_len && memcmp(k, key, n) == 0;
+		free(k);
+		if (same) {
+			at = i;
+			break;
+		}
+	}
+	free(key);
+	return at;
+}
+
+/* Records a TAG_ADDED/TAG_REMOVED event "Tag "<tag>" <verb>"; stored tags
+ * may be longer than 50 characters as given, so the text is sized to fit. */
+static enum change_result record_tag(json_t *doc, const struct change *ch, const char *type,
+                                     const char *tag, const char *verb)
+{
+	size_t size = strlen(tag) + strlen(verb) + sizeof("Tag \"\" ");
+	char *desc = malloc(size);
+	if (desc == NULL)
+		return CHANGE_FAILED;
+	snprintf(desc, size, "Tag \"%s\" %s", tag, verb);
+	enum change_result r = record(doc, ch, type, desc);
+	free(desc);
+	return r;
 }
 
 static enum change_result apply_tag(json_t *doc, const struct change *ch, char *msg, size_t msglen)
@@ -140,25 +151,28 @@ static enum change_result apply_tag(json_t *doc, const struct change *ch, char *
 		json_object_set_new(doc, "tags", tags);
 	}
 	size_t at = find_tag(tags, ch->text);
-	char desc[300];
+	if (at == TAG_ERROR)
+		return CHANGE_FAILED;
 	if (ch->kind == CHANGE_TAG_REMOVE) {
-		if (at == (size_t)-1)
+		if (at == TAG_ABSENT)
 			return CHANGE_NOOP;
-		snprintf(desc, sizeof(desc), "Tag \"%s\" removed",
-		         json_string_value(json_array_get(tags, at)));
+		json_t *gone = json_incref(json_array_get(tags, at));
 		json_array_remove(tags, at);
-		return record(doc, ch, "TAG_REMOVED", desc);
+		enum change_result r =
+		        record_tag(doc, ch, "TAG_REMOVED", json_string_value(gone), "removed");
+		json_decref(gone);
+		return r;
 	}
-	if (at != (size_t)-1)
+	if (at != TAG_ABSENT)
 		return CHANGE_NOOP;
 	if (json_array_size(tags) >= TAGS_MAX) {
 		snprintf(msg, msglen, "The customer already has %d tags, the most it can have.",
 		         TAGS_MAX);
 		return CHANGE_REFUSED;
 	}
-	json_array_append_new(tags, json_string(ch->text));
-	snprintf(desc, sizeof(desc), "Tag \"%s\" added", ch->text);
-	return record(doc, ch, "TAG_ADDED", desc);
+	if (json_array_append_new(tags, json_string(ch->text)) != 0)
+		return CHANGE_FAILED;
+	return record_tag(doc, ch, "TAG_ADDED", ch->text, "added");
 }
 
 enum change_result change_apply(json_t *doc, const struct change *ch, char *msg, size_t msglen)

@@ -23,7 +23,7 @@ enum change_kind {
 struct change {
 	enum change_kind kind;
 	enum crm_status status; /* CHANGE_STATUS */
-	const char *text;       /* next action text (NULL clears), owner id, or tag */
+	const char *text;       /* next action text (NULL clears), owner id, or tag (in NFC) */
 	int has_due;            /* CHANGE_NEXT_ACTION */
 	crm_time_t due;
 	const char *actor; /* the caller's sub */
@@ -41,12 +41,12 @@ enum change_result {
 /*
  * Applies ch to doc (a stored customer document, edited in place): on a
  * real change also appends the event and sets updated/updatedBy.  On
- * CHANGE_REFUSED, msg holds the client-facing reason.
+ * CHANGE_REFUSED, msg holds the client-facing reason.  Tags are found
+ * regardless of case in every script (lib/utf8.h's utf8_fold of stored and
+ * requested tag alike, so stored tags need not be NFC): adding a present
+ * tag keeps its first spelling, removing one removes it in any casing.
  */
 enum change_result change_apply(json_t *doc, const struct change *ch, char *msg, size_t msglen);
-
-/* Tags equal regardless of case (ASCII and Latin-1 letters fold). */
-int tag_equal(const char *a, const char *b);
 
 #define TAGS_MAX 100
 

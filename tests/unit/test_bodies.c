@@ -1,4 +1,5 @@
 /* test_bodies: the request body parsers and the tag segment check. */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -22,6 +23,7 @@ static void teardown(void)
 	body = NULL;
 }
 
+/* cppcheck-suppress unknownMacro */
 TestSuite(bodies, .fini = teardown);
 
 Test(bodies, status_body_reads_a_known_status)
@@ -128,34 +130,132 @@ Test(bodies, next_action_rejects_bad_types_and_dates)
 	cr_assert(strstr(err, "'due'") != NULL);
 }
 
-static int tag(const char *in, const char **out)
+static char tag_out[TAG_BUF];
+
+/* parse_tag on a NUL-terminated segment: 0 (tag in tag_out), or the status. */
+static int tag(const char *in)
 {
-	static char buf[256];
-	size_t len = strlen(in), n;
-	memcpy(buf, in, len + 1);
-	return parse_tag(buf, len, out, &n);
+	memset(tag_out, 0, sizeof(tag_out));
+	err[0] = '\0';
+	return parse_tag(in, strlen(in), tag_out, sizeof(tag_out), err, sizeof(err));
+}
+
+static void assert_tag_refused(const char *in, const char *needle)
+{
+	cr_assert_eq(tag(in), 400, "\"%s\" accepted as \"%s\"", in, tag_out);
+	cr_assert(strncmp(err, "tag: ", 5) == 0, "%s", err);
+	cr_assert(strstr(err, needle) != NULL, "\"%s\" does not say \"%s\"", err, needle);
 }
 
 Test(bodies, tag_is_trimmed)
 {
-	const char *t;
-	cr_assert_eq(tag("  vip\t", &t), 0);
-	cr_assert_str_eq(t, "vip");
-	cr_assert_eq(tag("a/b", &t), 0);
-	cr_assert_str_eq(t, "a/b");
+	cr_assert_eq(tag("  vip\t"), 0);
+	cr_assert_str_eq(tag_out, "vip");
+	cr_assert_eq(tag("a/b"), 0);
+	cr_assert_str_eq(tag_out, "a/b");
+}
+
+Test(bodies, tag_segment_is_left_as_it_was)
+{
+	static const char seg[] = "  cafe\xCC\x81  ";
+	char copy[sizeof(seg)];
+	memcpy(copy, seg, sizeof(seg));
+	cr_assert_eq(parse_tag(copy, sizeof(seg) - 1, tag_out, sizeof(tag_out), err, sizeof(err)),
+	             0);
+	cr_assert_str_eq(tag_out, "caf\xC3\xA9");
+	cr_assert_eq(memcmp(copy, seg, sizeof(seg)), 0);
+}
+
+Test(bodies, tag_is_normalised_and_trimmed_of_unicode_white_space)
+{
+	cr_assert_eq(tag("\xC2\xA0"
+	                 "cafe\xCC\x81\xE3\x80\x80"),
+	             0); /* NBSP, ideographic space */
+	cr_assert_str_eq(tag_out, "caf\xC3\xA9");
+	cr_assert_eq(tag("\xD0\x9A\xD0\x9B\xD0\x98\xD0\x95\xD0\x9D\xD0\xA2"), 0); /* КЛИЕНТ */
+	cr_assert_str_eq(tag_out, "\xD0\x9A\xD0\x9B\xD0\x98\xD0\x95\xD0\x9D\xD0\xA2");
 }
 
 Test(bodies, tag_rejects_empty_long_control_or_bad_utf8)
 {
-	const char *t;
 	char fifty_one[52];
 	memset(fifty_one, 'x', 51);
 	fifty_one[51] = '\0';
-	cr_assert_eq(tag("", &t), -1);
-	cr_assert_eq(tag("   ", &t), -1);
-	cr_assert_eq(tag(fifty_one, &t), -1);
-	cr_assert_eq(tag("a\x01", &t), -1);
-	cr_assert_eq(tag("\xff", &t), -1);
+	assert_tag_refused("", "1 to 50 characters");
+	assert_tag_refused("   ", "1 to 50 characters");
+	assert_tag_refused("\xC2\xA0\xE3\x80\x80", "1 to 50 characters");
+	assert_tag_refused(fifty_one, "1 to 50 characters");
+	assert_tag_refused("a\x01", "control characters");
+	assert_tag_refused("\x1B[31m", "control characters");
+	assert_tag_refused("\xff", "UTF-8");
 	fifty_one[50] = '\0';
-	cr_assert_eq(tag(fifty_one, &t), 0);
+	cr_assert_eq(tag(fifty_one), 0);
+}
+
+Test(bodies, tag_rejects_invisible_and_bidi_characters_with_400)
+{
+	assert_tag_refused("\xE2\x80\x8B", "format characters");       /* ZWSP alone */
+	assert_tag_refused("legacy\xE2\x80\x8B", "format characters"); /* legacy + ZWSP */
+	assert_tag_refused("\xE2\x80\xAE"
+	                   "piv",
+	                   "format characters"); /* RLO */
+	assert_tag_refused("\xEF\xBB\xBF"
+	                   "vip",
+	                   "format characters");                        /* BOM */
+	assert_tag_refused("vip\xF3\xA0\x80\x81", "format characters"); /* U+E0001 */
+	assert_tag_refused("vip\xF3\xA0\x81\xA1", "format characters"); /* U+E0061 */
+	assert_tag_refused("a\xE2\x80\xA8"
+	                   "b",
+	                   "separators"); /* U+2028 */
+	assert_tag_refused("\xEE\x80\x80", "private-use");
+	assert_tag_refused("a\xEF\xBF\xBF", "unassigned");
+}
+
+/* ---- nextAction: single-line text ---------------------------------------------- */
+
+static void assert_next_action_refused(const char *text_json, const char *needle)
+{
+	struct next_action na;
+	char doc[1024];
+	snprintf(doc, sizeof(doc), "{\"nextAction\":%s}", text_json);
+	cr_assert_eq(parse_next_action_body(load(doc), &na, err, sizeof(err)), -1, "%s accepted",
+	             text_json);
+	cr_assert(strncmp(err, "nextAction: ", 12) == 0, "%s", err);
+	cr_assert(strstr(err, needle) != NULL, "\"%s\" does not say \"%s\"", err, needle);
+}
+
+Test(bodies, next_action_rejects_ansi_escapes)
+{
+	assert_next_action_refused("\"\\u001b[2J\\u001b[31mPAY NOW\"", "control characters");
+	assert_next_action_refused("\"Call \\u009b31m\"", "control characters");
+}
+
+Test(bodies, next_action_rejects_line_breaks)
+{
+	assert_next_action_refused("\"Call\\r\\nX-Injected: 1\"", "control characters");
+	assert_next_action_refused("\"Call\\n\"", "control characters");
+	assert_next_action_refused("\"a\\tb\"", "control characters");
+	assert_next_action_refused("\"Call\\u2028back\"", "separators");
+}
+
+Test(bodies, next_action_rejects_blank_text)
+{
+	assert_next_action_refused("\" \"", "not blank");
+	assert_next_action_refused("\"\\u00a0\\u3000\"", "not blank");
+	assert_next_action_refused("\"\\u200b\"", "not blank");
+	assert_next_action_refused("\"\"", "1 to 500 characters");
+}
+
+Test(bodies, next_action_keeps_text_of_any_script_as_given)
+{
+	struct next_action na;
+	cr_assert_eq(
+	        parse_next_action_body(load("{\"nextAction\":\" \\u041f\\u0435\\u0440\\u0435"
+	                                    "\\u0437\\u0432\\u043e\\u043d\\u0438\\u0442\\u044c "
+	                                    "\\u200d\"}"),
+	                               &na, err, sizeof(err)),
+	        0, "%s", err);
+	cr_assert_str_eq(na.text,
+	                 " \xD0\x9F\xD0\xB5\xD1\x80\xD0\xB5\xD0\xB7\xD0\xB2\xD0\xBE\xD0\xBD"
+	                 "\xD0\xB8\xD1\x82\xD1\x8C \xE2\x80\x8D");
 }

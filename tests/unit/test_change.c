@@ -1,4 +1,5 @@
 /* test_change: each change as an edit of a customer document, with its event. */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -21,6 +22,7 @@ static void teardown(void)
 	json_decref(doc);
 }
 
+/* cppcheck-suppress unknownMacro */
 TestSuite(change, .init = setup, .fini = teardown);
 
 static enum change_result apply(struct change ch, char *msg)
@@ -113,11 +115,97 @@ Test(change, tags_are_unique_regardless_of_case)
 	cr_assert_eq(apply(rm, NULL), CHANGE_NOOP);
 }
 
-Test(change, folds_latin1_letters)
+/* Replaces the stored tags with list (NULL-terminated). */
+static void set_tags(const char *const *list)
 {
-	cr_assert(tag_equal("Ümlaut", "ümLAUT"));
-	cr_assert_not(tag_equal("a", "ab"));
-	cr_assert_not(tag_equal("×", "÷"));
+	json_t *tags = json_object_get(doc, "tags");
+	json_array_clear(tags);
+	for (; *list != NULL; list++)
+		json_array_append_new(tags, json_string(*list));
+}
+
+static const char *tag_at(size_t i)
+{
+	return json_string_value(json_array_get(json_object_get(doc, "tags"), i));
+}
+
+static enum change_result tag_op(enum change_kind kind, const char *tag)
+{
+	struct change ch = {.kind = kind, .text = tag};
+	return apply(ch, NULL);
+}
+
+Test(change, adding_another_casing_in_any_script_is_a_noop)
+{
+	static const char *const pairs[][2] = {
+	        {"\xD0\x9A\xD0\xBB\xD0\xB8\xD0\xB5\xD0\xBD\xD1\x82",
+	         "\xD0\x9A\xD0\x9B\xD0\x98\xD0\x95\xD0\x9D\xD0\xA2"}, /* Клиент, КЛИЕНТ */
+	        {"\xCE\x91\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1",
+	         "\xCE\xB1\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1"}, /* Αθήνα, αθήνα */
+	        {"\xC5\x81\xC3\xB3\x64\xC5\xBA", "\xC5\x82\xC3\xB3\x64\xC5\xBA"}, /* Łódź, łódź */
+	        {"\xEF\xBC\xA1\xEF\xBC\xA2", "\xEF\xBD\x81\xEF\xBD\x82"}, /* ＡＢ, ａｂ */
+	        {"Stra\xC3\x9F"
+	         "e",
+	         "STRASSE"}, /* ß = SS */
+	        {"strasse", "STRA\xC3\x9F"
+	                    "E"},
+	        {"\xC3\x9C"
+	         "mlaut",
+	         "\xC3\xBC"
+	         "mLAUT"},
+	};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		set_tags((const char *const[]){pairs[i][0], NULL});
+		cr_assert_eq(tag_op(CHANGE_TAG_ADD, pairs[i][1]), CHANGE_NOOP, "pair %zu", i);
+		cr_assert_eq(json_array_size(json_object_get(doc, "tags")), 1, "pair %zu", i);
+		cr_assert_str_eq(tag_at(0), pairs[i][0], "the first spelling is kept");
+	}
+	cr_assert_eq(json_array_size(json_object_get(doc, "events")), 0);
+}
+
+Test(change, removing_another_casing_in_any_script_removes_the_stored_spelling)
+{
+	set_tags((const char *const[]){"\xD0\x9A\xD0\xBB\xD0\xB8\xD0\xB5\xD0\xBD\xD1\x82", "x",
+	                               NULL});
+	cr_assert_eq(tag_op(CHANGE_TAG_REMOVE,
+	                    "\xD0\xBA\xD0\x9B\xD0\x98\xD0\x95\xD0\x9D\xD0\xA2"), /* кЛИЕНТ */
+	             CHANGE_APPLIED);
+	cr_assert_eq(json_array_size(json_object_get(doc, "tags")), 1);
+	cr_assert_str_eq(tag_at(0), "x");
+	cr_assert_str_eq(last_event("type"), "TAG_REMOVED");
+	cr_assert_str_eq(last_event("description"),
+	                 "Tag \"\xD0\x9A\xD0\xBB\xD0\xB8\xD0\xB5\xD0\xBD\xD1\x82\" removed");
+}
+
+Test(change, a_stored_tag_that_is_not_nfc_still_matches_its_nfc_form)
+{
+	set_tags((const char *const[]){"cafe\xCC\x81", NULL}); /* imported long ago, decomposed */
+	cr_assert_eq(tag_op(CHANGE_TAG_ADD, "CAF\xC3\x89"), CHANGE_NOOP);
+	cr_assert_eq(tag_op(CHANGE_TAG_REMOVE, "caf\xC3\xA9"), CHANGE_APPLIED);
+	cr_assert_eq(json_array_size(json_object_get(doc, "tags")), 0);
+	cr_assert_str_eq(last_event("description"), "Tag \"cafe\xCC\x81\" removed");
+}
+
+Test(change, tags_that_only_look_alike_are_different_tags)
+{
+	set_tags((const char *const[]){"legacy", "AB", NULL});
+	cr_assert_eq(tag_op(CHANGE_TAG_ADD, "\xEF\xBC\xA1\xEF\xBC\xA2"), CHANGE_APPLIED); /* ＡＢ */
+	cr_assert_eq(tag_op(CHANGE_TAG_REMOVE, "leg"), CHANGE_NOOP);
+	cr_assert_eq(tag_op(CHANGE_TAG_ADD, "l\xC3\xA9gacy"), CHANGE_APPLIED);
+	cr_assert_eq(json_array_size(json_object_get(doc, "tags")), 4);
+	cr_assert_str_eq(last_event("description"), "Tag \"l\xC3\xA9gacy\" added");
+}
+
+Test(change, the_event_of_a_long_stored_tag_names_it_whole)
+{
+	char tag[4 * 60 + 1] = "";
+	for (int i = 0; i < 60; i++)
+		strcat(tag, "\xF0\x9F\x98\x80"); /* stored before the 50-character rule */
+	set_tags((const char *const[]){tag, NULL});
+	cr_assert_eq(tag_op(CHANGE_TAG_REMOVE, tag), CHANGE_APPLIED);
+	char want[sizeof(tag) + 32];
+	snprintf(want, sizeof(want), "Tag \"%s\" removed", tag);
+	cr_assert_str_eq(last_event("description"), want);
 }
 
 Test(change, refuses_the_101st_tag)
