@@ -3,7 +3,7 @@
 # nginx under var/bench (127.0.0.1:18280), the data set loaded once, wrk against two ceilings and
 # the API, a table on stdout and the same as JSON in bench/results/<timestamp>.json.
 #
-# Knobs (environment): CRM_WORKERS, CRM_THREADS (override the generated configuration; workers
+# Knobs (environment): BENCH_PORT (18280), CRM_WORKERS, CRM_THREADS (override the generated configuration; workers
 # 0 = one per core), CRM_DB_POOL (InnoDB buffer pool, default 2G), BENCH_DURATION (seconds per
 # run, 10), BENCH_RUNS (3; every figure is the median), BENCH_WARMUP (seconds, 3),
 # BENCH_CONNECTIONS (32), BENCH_THREADS (wrk threads, 2), BENCH_SCENARIOS (a subset, e.g.
@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 cd "$ROOT" || exit 1
 
-PORT=18280
+PORT=${BENCH_PORT:-18280}
 DURATION=${BENCH_DURATION:-10}
 RUNS=${BENCH_RUNS:-3}
 WARMUP=${BENCH_WARMUP:-3}
