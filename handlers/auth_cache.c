@@ -45,8 +45,13 @@ enum auth_err auth_verify_cached(struct auth_cache *cache, const struct config *
 		return auth_verify(cfg, hdr, len, now, out);
 	struct slot *s = &cache->slots[slot_of(hdr, len)];
 	if (s->token != NULL && s->len == len && memcmp(s->token, hdr, len) == 0) {
-		*out = s->who;
-		return auth_check_times(out, cfg, now);
+		/* every time rule again (exp, max ttl, nbf, iat): what auth_verify would answer */
+		enum auth_err rc = auth_check_times(&s->who, cfg, now);
+		if (rc == AUTH_OK)
+			*out = s->who;
+		else
+			memset(out, 0, sizeof(*out));
+		return rc;
 	}
 	enum auth_err rc = auth_verify(cfg, hdr, len, now, out);
 	if (rc != AUTH_OK)

@@ -16,30 +16,47 @@
 
 /* ---- the caller (auth.c) ---------------------------------------------- */
 
-#define PRINCIPAL_ID_MAX 64
+/* sub and tenantId: 1..PRINCIPAL_ID_MAX characters; in UTF-8 at most 4
+ * bytes each, so PRINCIPAL_ID_SIZE bytes hold any of them with its NUL. */
+#define PRINCIPAL_ID_MAX  64
+#define PRINCIPAL_ID_SIZE (4 * PRINCIPAL_ID_MAX + 1)
 
 struct principal {
-	char sub[PRINCIPAL_ID_MAX + 1];
-	char tenant[PRINCIPAL_ID_MAX + 1];
+	char sub[PRINCIPAL_ID_SIZE];
+	char tenant[PRINCIPAL_ID_SIZE];
 	int can_read;
 	int can_write;
-	double exp; /* the token's exp and nbf, kept so a cached */
-	double nbf; /* verification is checked against the clock again */
+	double exp; /* the token's times, kept so that a cached */
+	double nbf; /* verification is judged against the clock */
+	double iat; /* again by auth_check_times */
 	int has_nbf;
+	int has_iat;
 };
 
+/* Each refusal names what it refuses; only AUTH_ERR_SIGNATURE says "signature". */
 enum auth_err {
 	AUTH_OK = 0,
-	AUTH_ERR_MISSING,   /* no Authorization header */
-	AUTH_ERR_SCHEME,    /* not "Bearer <token>", or two headers */
-	AUTH_ERR_MALFORMED, /* not a JWT we can read */
-	AUTH_ERR_ALG,       /* header names another algorithm than configured */
-	AUTH_ERR_SIGNATURE,
-	AUTH_ERR_EXPIRED,
-	AUTH_ERR_NOT_YET,
+	AUTH_ERR_MISSING,     /* no Authorization header */
+	AUTH_ERR_SCHEME,      /* not "Bearer <token>", or two headers */
+	AUTH_ERR_MALFORMED,   /* not three base64url parts, or a JOSE header we cannot read */
+	AUTH_ERR_ALG,         /* header names another algorithm than configured */
+	AUTH_ERR_TYPE,        /* header's typ is neither absent nor "JWT" */
+	AUTH_ERR_PAYLOAD,     /* payload not a JSON object of claims we can read */
+	AUTH_ERR_SIGNATURE,   /* a readable token whose signature does not verify */
+	AUTH_ERR_EXP,         /* exp missing or not a number */
+	AUTH_ERR_EXPIRED,     /* exp (plus leeway) has passed */
+	AUTH_ERR_EXP_TOO_FAR, /* exp more than jwt_max_ttl (plus leeway) ahead */
+	AUTH_ERR_NBF,         /* nbf not a number */
+	AUTH_ERR_NOT_YET,     /* nbf more than the leeway ahead */
+	AUTH_ERR_IAT,         /* iat not a number */
+	AUTH_ERR_IAT_FUTURE,  /* iat more than the leeway ahead */
 	AUTH_ERR_ISSUER,
 	AUTH_ERR_AUDIENCE,
-	AUTH_ERR_CLAIMS, /* sub/tenantId/scope/roles/exp missing or of the wrong type */
+	AUTH_ERR_SUB,    /* sub missing, or not 1..64 characters without space or control */
+	AUTH_ERR_TENANT, /* tenantId likewise */
+	AUTH_ERR_SCOPE,  /* scope not a string */
+	AUTH_ERR_ROLES,  /* roles not an array of strings */
+	AUTH_ERR_NOMEM,  /* the token could not be checked: out of memory */
 	AUTH_ERR__MAX
 };
 const char *auth_strerror(enum auth_err err);
@@ -53,21 +70,27 @@ const char *auth_strerror(enum auth_err err);
  */
 enum auth_err auth_parse_header(const char *hdr, size_t len, const char **tok, size_t *tok_len);
 
-/* Pure: decodes the token's JOSE header and checks its "alg" is `alg`. */
-enum auth_err auth_check_alg(const char *tok, size_t len, const char *alg);
+/* Pure: decodes the token's JOSE header: a JSON object whose "alg" is `alg`,
+ * whose "typ" is absent or "JWT" (any case), and without "crit". */
+enum auth_err auth_check_header(const char *tok, size_t len, const char *alg);
 
-/* Pure: checks decoded claims at time `now` (seconds) against cfg. */
+/* Pure: checks decoded claims at time `now` (seconds) against cfg; fills out
+ * (which the caller may use only once the signature has verified too). */
 enum auth_err auth_check_claims(const json_t *claims, const struct config *cfg, int64_t now,
                                 struct principal *out);
 
-/* Signature and claims: the whole check of one header value. */
+/* The whole check of one header value: AUTH_OK and *out, or an error and
+ * *out cleared.  What the token says is judged before libjwt checks the
+ * signature, only so that a refusal names the claim; nothing is accepted
+ * before the signature verifies. */
 enum auth_err auth_verify(const struct config *cfg, const char *hdr, size_t len, int64_t now,
                           struct principal *out);
 
 /*
  * A per-thread cache of verified tokens (auth_cache.c): a client sends the
  * same token many times, and its signature and claims do not change; only
- * exp and nbf are checked again on every hit.
+ * the times (auth_check_times) are judged again on every hit.  A refused
+ * token is never cached.
  */
 struct auth_cache;
 struct auth_cache *auth_cache_new(void);
@@ -75,7 +98,9 @@ void auth_cache_free(struct auth_cache *cache);
 enum auth_err auth_verify_cached(struct auth_cache *cache, const struct config *cfg,
                                  const char *hdr, size_t len, int64_t now, struct principal *out);
 
-/* Pure: exp/nbf of p against now with the configured leeway. */
+/* Pure: exp, nbf and iat of p against now with the configured leeway and
+ * jwt_max_ttl: AUTH_ERR_EXPIRED, AUTH_ERR_EXP_TOO_FAR, AUTH_ERR_NOT_YET or
+ * AUTH_ERR_IAT_FUTURE, else AUTH_OK. */
 enum auth_err auth_check_times(const struct principal *p, const struct config *cfg, int64_t now);
 
 /* ---- requests as handlers see them ----------------------------------- */

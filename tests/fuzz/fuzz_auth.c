@@ -14,6 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strcpy(cfg.jwt_secret, "fuzz-secret-fuzz-secret-fuzz-secret-0123");
 		strcpy(cfg.jwt_audience, "crm");
 		cfg.jwt_leeway = 60;
+		cfg.jwt_max_ttl = 86400;
 	}
 	struct principal p;
 	auth_verify(&cfg, (const char *)data, size, 1700000000, &p);
