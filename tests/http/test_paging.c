@@ -285,10 +285,17 @@ Test(paging, forged_cursor_is_400)
 	        "cursor=p-3",
 	        "cursor=eyJpZCI6InAtMyJ9",
 	        "cursor=" /* empty */,
-	        "cursor=bktpbG8AcC0zAAAAAA", /* 'n' "Kilo" NUL "p-3" and a wrong check */
+	        /* the old, readable layout ('n' "Kilo" NUL "p-3" and an FNV check): a
+	         * position anyone could write; such cursors open no more */
+	        "cursor=bktpbG8AcC0zAAAAAA",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_400_on_every_list(token, bad[i], NULL);
+	/* as long as a real cursor and of its alphabet, but made up: no key, no position */
+	char made_up[7 + 210 + 1] = "cursor=AQ";
+	memset(made_up + 9, 'A', 208);
+	made_up[7 + 210] = '\0';
+	expect_400_on_every_list(token, made_up, "cursor");
 	free(token);
 }
 
