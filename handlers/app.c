@@ -114,10 +114,28 @@ static int is_json_type(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+/* The member jansson found twice: the quoted key its message ends with ("... near '"a"'"). */
+static void duplicate_member(const json_error_t *e, char *out, size_t cap)
+{
+	const char *near = strstr(e->text, "near '");
+	const char *end = strrchr(e->text, '\'');
+	snprintf(out, cap, "%s", "(a key)");
+	if (near == NULL || end == NULL || end <= near + 6)
+		return;
+	char key[80];
+	size_t n = (size_t)(end - (near + 6));
+	if (n >= sizeof(key))
+		return;
+	memcpy(key, near + 6, n);
+	key[n] = '\0';
+	snprintf(out, cap, "%s", printable_or(key, "(a key)"));
+}
+
 /* Why a body is not JSON, in words for a client developer (never jansson's own). */
 static void body_json_error(struct response *resp, const json_error_t *e)
 {
 	const char *why = NULL;
+	char member[96];
 	switch (json_error_code(e)) {
 	case json_error_out_of_memory:
 		resp_error(resp, 500, "The server ran out of memory; try again.");
@@ -125,7 +143,12 @@ static void body_json_error(struct response *resp, const json_error_t *e)
 	case json_error_invalid_utf8: why = "it is not valid UTF-8"; break;
 	case json_error_null_character:
 	case json_error_null_byte_in_key: why = "it holds a NUL character (\\u0000)"; break;
-	case json_error_duplicate_key: why = "an object names the same member twice"; break;
+	case json_error_duplicate_key:
+		duplicate_member(e, member, sizeof(member));
+		resp_errorf(resp, 400,
+		            "The body cannot be read: it names the member %s twice (line %d).",
+		            member, e->line);
+		return;
 	case json_error_numeric_overflow: why = "a number is too large"; break;
 	case json_error_stack_overflow: why = "it is nested too deeply"; break;
 	case json_error_premature_end_of_input: why = "it ends before its JSON value does"; break;

@@ -982,9 +982,10 @@ json_t *fx_doc(const struct fx_world *w, enum fx_customer who)
 
 char *fx_row(const struct fx_world *w, enum fx_customer who)
 {
-	char *row = customer_column(w, who,
-	                            "CONCAT_WS('|', crm_status, IFNULL(owner_id, '-'),"
-	                            " IFNULL(overdue_key, '-'), sort_name, doc, list_extra)");
+	char *row = customer_column(
+	        w, who,
+	        "CONCAT_WS('|' COLLATE utf8mb4_bin, crm_status, IFNULL(owner_id, '-'),"
+	        " IFNULL(overdue_key, '-'), sort_name, doc, list_extra)");
 	cr_assert_not_null(row, "no customers row %s/%s", w->tenant, w->id[who]);
 	return row;
 }

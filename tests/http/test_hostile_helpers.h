@@ -607,16 +607,18 @@ struct hx_fx {
 /* Everything a change may touch in the customers row, as one string (malloc'd; NULL: no row). */
 static inline char *hx_row(const char *tenant, const char *id)
 {
-	return db_scalar("SELECT CONCAT_WS('|', crm_status, IFNULL(owner_id, '-'),"
-	                 " IFNULL(overdue_key, '-'), sort_name, doc, list_extra)"
-	                 " FROM customers WHERE tenant_id = '%s' AND id = '%s'",
-	                 tenant, id);
+	return db_scalar(
+	        "SELECT CONCAT_WS('|' COLLATE utf8mb4_bin, crm_status, IFNULL(owner_id, '-'),"
+	        " IFNULL(overdue_key, '-'), sort_name, doc, list_extra)"
+	        " FROM customers WHERE tenant_id = '%s' AND id = '%s'",
+	        tenant, id);
 }
 
 /* A digest of every customers row of every tenant: no hostile request may change any. */
 static inline char *hx_all_rows(void)
 {
-	return db_scalar("SELECT CONCAT(COUNT(*), ':', IFNULL(BIT_XOR(CRC32(CONCAT_WS('|',"
+	return db_scalar("SELECT CONCAT(COUNT(*), ':', IFNULL(BIT_XOR(CRC32(CONCAT_WS('|' COLLATE "
+	                 "utf8mb4_bin,"
 	                 " tenant_id, id, crm_status, IFNULL(owner_id, '-'), IFNULL(overdue_key,"
 	                 " '-'), sort_name, doc, list_extra))), 0)) FROM customers");
 }

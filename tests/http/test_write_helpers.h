@@ -139,10 +139,11 @@ static inline void wh_import_user(const char *tenant, const char *id, const char
 /* Everything a change may touch in the customers row, as one string (malloc'd; NULL for no row). */
 static inline char *wh_row(const char *tenant, const char *id)
 {
-	return db_scalar("SELECT CONCAT_WS('|', crm_status, IFNULL(owner_id, '-'),"
-	                 " IFNULL(overdue_key, '-'), sort_name, doc, list_extra)"
-	                 " FROM customers WHERE tenant_id = '%s' AND id = '%s'",
-	                 tenant, id);
+	return db_scalar(
+	        "SELECT CONCAT_WS('|' COLLATE utf8mb4_bin, crm_status, IFNULL(owner_id, '-'),"
+	        " IFNULL(overdue_key, '-'), sort_name, doc, list_extra)"
+	        " FROM customers WHERE tenant_id = '%s' AND id = '%s'",
+	        tenant, id);
 }
 
 /* The stored customer document, parsed (aborts when there is none). */
