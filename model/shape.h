@@ -21,8 +21,10 @@ enum shape_kind {
  * members as null, absent arrays as []; date-times rewritten in UTC with
  * 'Z'; numbers that the seed writes as 0.1 stored as reals; tenantId set to
  * `tenant`.  On any problem (unknown member, wrong type, bad enum value,
- * date or id, out-of-range number, tenantId of another tenant) returns NULL
- * and writes a message naming the member path into err, e.g.
+ * date or id, out-of-range number, tenantId of another tenant; a tag,
+ * nextAction or customer name that the API's rules in lib/utf8.h refuse,
+ * a tag with white space around it or a duplicate regardless of case)
+ * returns NULL and writes a message naming the member path into err, e.g.
  * "contacts[1].email: expected a string or null".  `in` is not modified.
  */
 json_t *shape_canonical(enum shape_kind kind, const json_t *in, const char *tenant, char *err,
