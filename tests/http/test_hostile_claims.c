@@ -51,64 +51,15 @@ static char *what_of(const struct endpoint *ep, const char *token_what)
 }
 
 /*
- * The fixture's row and the digest of every customers row, as hx_row and
- * hx_all_rows take them but with the text columns cast to bytes: since
- * migration 3 the id columns (utf8mb4_nopad_bin) and sort_name
- * (utf8mb4_unicode_ci) cannot be concatenated as they are, so MariaDB refuses
- * hx_row's CONCAT_WS ("Illegal mix of collations").  malloc'd; NULL: no row.
- */
-static char *row_of(const char *tenant, const char *id)
-{
-	return db_scalar("SELECT CONCAT_WS('|', crm_status, CAST(IFNULL(owner_id, '-') AS BINARY),"
-	                 " IFNULL(overdue_key, '-'), CAST(sort_name AS BINARY), doc, list_extra)"
-	                 " FROM customers WHERE tenant_id = '%s' AND id = '%s'",
-	                 tenant, id);
-}
-
-static char *all_rows(void)
-{
-	return db_scalar("SELECT CONCAT(COUNT(*), ':', IFNULL(BIT_XOR(CRC32(CONCAT_WS('|',"
-	                 " CAST(tenant_id AS BINARY), CAST(id AS BINARY), crm_status,"
-	                 " CAST(IFNULL(owner_id, '-') AS BINARY), IFNULL(overdue_key, '-'),"
-	                 " CAST(sort_name AS BINARY), doc, list_extra))), 0)) FROM customers");
-}
-
-/* Re-takes the snapshot after a change the test made on purpose. */
-static void resnapshot(struct hx_fx *fx)
-{
-	free(fx->row);
-	free(fx->all);
-	fx->row = row_of(fx->tenant, HX_FIXTURE_ID);
-	fx->all = all_rows();
-}
-
-/* Neither the fixture's row nor any other customers row changed since the snapshot. */
-static void assert_unchanged(const struct hx_fx *fx, const char *what)
-{
-	char *row = row_of(fx->tenant, HX_FIXTURE_ID);
-	cr_assert_not_null(row, "%s: the fixture customer is gone", what);
-	cr_assert_str_eq(row, fx->row, "%s: the fixture customer changed:\nbefore %s\nafter  %s",
-	                 what, fx->row, row);
-	free(row);
-	char *all = all_rows();
-	cr_assert_str_eq(all, fx->all, "%s: some customers row changed (count:crc %s -> %s)", what,
-	                 fx->all, all);
-	free(all);
-}
-
-/*
- * What hx_begin sets up (a fresh tenant, customer HX_FIXTURE_ID, the fixture's
- * crm:write token, the snapshot, the worker pool), with the fixture's next
- * action overdue so that every list of the tenant holds it: by owner, by
+ * hx_begin, plus the users the owner endpoints name and the fixture's next
+ * action overdue, so that every list of the tenant holds it: by owner, by
  * status, /my for OWNER, overdue.  hx_end ends it.
  */
 static void claims_begin(struct hx_fx *fx, const char *prefix)
 {
-	memset(fx, 0, sizeof(*fx));
-	fresh_tenant(prefix, fx->tenant, sizeof(fx->tenant));
+	hx_begin(fx, prefix, 0);
 	json_t *c = hx_customer(HX_FIXTURE_ID, HX_FIXTURE_NAME, "LEAD", OWNER);
 	json_object_set_new(c, "nextActionDueDate", json_string("2020-01-01T09:00:00Z"));
-	/* the users the owner endpoints name */
 	json_t *doc = json_pack("{s:[{s:s,s:s,s:s},{s:s,s:s,s:s}],s:[o]}", "users", "id", OWNER,
 	                        "username", "owner", "displayName", "The Owner", "id", "u-other",
 	                        "username", "other", "displayName", "Another User", "customers", c);
@@ -121,11 +72,7 @@ static void claims_begin(struct hx_fx *fx, const char *prefix)
 	free(err);
 	free(text);
 	json_decref(doc);
-	fx->token = token_for(HX_ACTOR, fx->tenant, HX_SCOPE_WRITE);
-	resnapshot(fx);
-	cr_assert_not_null(fx->row, "the fixture was not imported");
-	hx_pool_read("CRM_TEST_MASTER_PID", &fx->main);
-	cr_assert(fx->main.n >= 1, "the pool has no workers");
+	hx_resnapshot(fx);
 }
 
 /* A token of the claims text (printf-style) signed with the service's secret (malloc'd). */
@@ -166,7 +113,7 @@ static void expect_401_naming(const struct hx_fx *fx, const struct endpoint *ep,
 	               "signature failure: %s",
 	               what, detail);
 	cr_assert_null(strstr(r->body, HX_FIXTURE_NAME), "%s: the 401 leaks the customer", what);
-	assert_unchanged(fx, what);
+	hx_assert_unchanged(fx, what);
 	http_free(r);
 	free(what);
 }
@@ -179,7 +126,7 @@ static void expect_403(const struct hx_fx *fx, const struct endpoint *ep, const 
 	struct http *r = call(ep, token);
 	hx_assert_error(r, 403, what);
 	cr_assert_null(strstr(r->body, HX_FIXTURE_NAME), "%s: the 403 leaks the customer", what);
-	assert_unchanged(fx, what);
+	hx_assert_unchanged(fx, what);
 	http_free(r);
 	free(what);
 }
@@ -212,10 +159,10 @@ static void expect_every_endpoint_served(struct hx_fx *fx, const char *token,
 			assert_only_the_fixture(r, what);
 		} else {
 			hx_assert_ok_customer(r, what);
-			char *row = row_of(fx->tenant, HX_FIXTURE_ID);
+			char *row = hx_row(fx->tenant, HX_FIXTURE_ID);
 			cr_assert(strcmp(row, fx->row) != 0, "%s: the change was not stored", what);
 			free(row);
-			resnapshot(fx);
+			hx_resnapshot(fx);
 		}
 		http_free(r);
 		free(what);
@@ -312,8 +259,8 @@ Test(claims, a_tenant_differing_by_a_trailing_space_is_another_tenant_in_the_dat
 	insert_twin(fx.tenant, HX_FIXTURE_ID, padded, HX_FIXTURE_ID);
 	cr_assert_eq(db_count("SELECT COUNT(*) FROM customers WHERE tenant_id = '%s'", fx.tenant),
 	             1, "'%s' = '%s ' in SQL: the id columns still pad", fx.tenant, fx.tenant);
-	resnapshot(&fx);
-	char *twin_before = row_of(padded, HX_FIXTURE_ID);
+	hx_resnapshot(&fx);
+	char *twin_before = hx_row(padded, HX_FIXTURE_ID);
 	cr_assert_not_null(twin_before);
 
 	/* the real tenant's lists and GET see its own customer only */
@@ -342,13 +289,13 @@ Test(claims, a_tenant_differing_by_a_trailing_space_is_another_tenant_in_the_dat
 		struct http *r = call(&endpoints[i], token);
 		hx_assert_ok_customer(r, what);
 		cr_assert_null(strstr(r->body, TWIN_NAME), "%s: the answer is the twin", what);
-		char *row = row_of(fx.tenant, HX_FIXTURE_ID);
+		char *row = hx_row(fx.tenant, HX_FIXTURE_ID);
 		cr_assert(strcmp(row, fx.row) != 0, "%s: the real customer did not change", what);
-		char *twin = row_of(padded, HX_FIXTURE_ID);
+		char *twin = hx_row(padded, HX_FIXTURE_ID);
 		cr_assert_str_eq(twin, twin_before, "%s: the twin changed", what);
 		free(twin);
 		free(row);
-		resnapshot(&fx);
+		hx_resnapshot(&fx);
 		http_free(r);
 		free(what);
 	}
@@ -370,8 +317,8 @@ Test(claims, a_customer_id_differing_by_a_trailing_space_is_another_customer)
 	cr_assert_eq(db_count("SELECT COUNT(*) FROM customers WHERE tenant_id = '%s' AND id = '%s'",
 	                      fx.tenant, HX_FIXTURE_ID),
 	             1, "'c1' = 'c1 ' in SQL: the id columns still pad");
-	resnapshot(&fx);
-	char *twin_before = row_of(fx.tenant, HX_FIXTURE_ID " ");
+	hx_resnapshot(&fx);
+	char *twin_before = hx_row(fx.tenant, HX_FIXTURE_ID " ");
 	struct http *r =
 	        hx_call(HX_MAIN, "GET", "/crm/customers/" HX_FIXTURE_ID, fx.token, NULL, NULL);
 	hx_assert_ok_customer(r, "GET c1 beside 'c1 '");
@@ -383,13 +330,13 @@ Test(claims, a_customer_id_differing_by_a_trailing_space_is_another_customer)
 		char *what = what_of(&endpoints[i], "c1 beside 'c1 '");
 		r = call(&endpoints[i], fx.token);
 		hx_assert_ok_customer(r, what);
-		char *row = row_of(fx.tenant, HX_FIXTURE_ID);
+		char *row = hx_row(fx.tenant, HX_FIXTURE_ID);
 		cr_assert(strcmp(row, fx.row) != 0, "%s: c1 did not change", what);
-		char *twin = row_of(fx.tenant, HX_FIXTURE_ID " ");
+		char *twin = hx_row(fx.tenant, HX_FIXTURE_ID " ");
 		cr_assert_str_eq(twin, twin_before, "%s: 'c1 ' changed", what);
 		free(twin);
 		free(row);
-		resnapshot(&fx);
+		hx_resnapshot(&fx);
 		http_free(r);
 		free(what);
 	}
