@@ -25,29 +25,6 @@
 
 /* ---- fixtures and requests ------------------------------------------------------ */
 
-/* Everything a change may touch in c1's customers row, as one string (malloc'd; NULL: no
- * row).  The columns differ in collation (sort_name case-insensitive, owner_id NO PAD,
- * the rest PAD SPACE binary), so the concatenation names its own. */
-static char *row_of(const char *tenant)
-{
-	return db_scalar(
-	        "SELECT CONCAT_WS('|', crm_status, IFNULL(owner_id COLLATE utf8mb4_bin, '-'),"
-	        " IFNULL(overdue_key, '-'), sort_name COLLATE utf8mb4_bin, doc, list_extra)"
-	        " FROM customers WHERE tenant_id = '%s' AND id = 'c1'",
-	        tenant);
-}
-
-/* Asserts c1's row is byte for byte before (from row_of). */
-static void assert_row_unchanged(const char *tenant, const char *before, const char *what)
-{
-	char *after = row_of(tenant);
-	cr_assert_not_null(before, "%s: no row before", what);
-	cr_assert_not_null(after, "%s: the row of c1 is gone", what);
-	cr_assert_str_eq(after, before, "%s: the customers row changed:\nbefore %s\nafter  %s",
-	                 what, before, after);
-	free(after);
-}
-
 /* A fresh tenant holding one customer "c1" with the given tags (stolen; NULL: none). */
 static void fixture(char *tenant, size_t cap, const char *prefix, json_t *tags)
 {
@@ -117,13 +94,13 @@ static void assert_tags(const char *tenant, const struct http *r, json_t *want, 
 static void expect_tag_refused(const char *tenant, const char *tok, int add, const char *raw,
                                const char *needle, const char *what)
 {
-	char *row = row_of(tenant);
+	char *row = wh_row(tenant, "c1");
 	long events = wh_db_events(tenant, "c1");
 	struct http *r = tag_request(tok, add, raw);
 	wh_assert_error(r, 400, needle, what);
 	cr_assert_not_null(strstr(wh_str(r->json, "detail"), "tag"), "%s: detail names the tag",
 	                   what);
-	assert_row_unchanged(tenant, row, what);
+	wh_assert_row_unchanged(tenant, "c1", row, what);
 	cr_assert_eq(wh_db_events(tenant, "c1"), events, "%s: no event", what);
 	http_free(r);
 	free(row);
@@ -144,11 +121,11 @@ static void expect_tag_noop(const char *tenant, const char *tok, int add, const 
                             json_t *want, const char *what)
 {
 	char *raw = pct(tag);
-	char *row = row_of(tenant);
+	char *row = wh_row(tenant, "c1");
 	struct http *r = tag_request(tok, add, raw);
 	wh_assert_ok(r, what);
 	assert_tags(tenant, r, want, what);
-	assert_row_unchanged(tenant, row, what);
+	wh_assert_row_unchanged(tenant, "c1", row, what);
 	http_free(r);
 	free(row);
 	free(raw);
@@ -498,13 +475,13 @@ Test(text_tags, nbsp_and_ideographic_space_around_a_tag_are_trimmed)
 static void expect_next_action_refused(const char *tenant, const char *tok, const char *body,
                                        const char *needle, const char *what)
 {
-	char *row = row_of(tenant);
+	char *row = wh_row(tenant, "c1");
 	long events = wh_db_events(tenant, "c1");
 	struct http *r = wh_set_next_action(tok, "c1", body);
 	wh_assert_error(r, 400, needle, what);
 	cr_assert_not_null(strstr(wh_str(r->json, "detail"), "nextAction"),
 	                   "%s: detail names nextAction", what);
-	assert_row_unchanged(tenant, row, what);
+	wh_assert_row_unchanged(tenant, "c1", row, what);
 	cr_assert_eq(wh_db_events(tenant, "c1"), events, "%s: no event", what);
 	char *text = db_scalar("SELECT JSON_UNQUOTE(JSON_EXTRACT(doc, '$.nextAction'))"
 	                       " FROM customers WHERE tenant_id = '%s' AND id = 'c1'",
@@ -638,11 +615,11 @@ static void expect_import_refused(const char *tenant, json_t *customer, const ch
 static void expect_member_import_refused(const char *tenant, const char *member, json_t *value,
                                          const char *needle)
 {
-	char *row = row_of(tenant);
+	char *row = wh_row(tenant, "c1");
 	json_t *c = wh_customer("c1", "LEAD");
 	json_object_set_new(c, member, value);
 	expect_import_refused(tenant, c, needle);
-	assert_row_unchanged(tenant, row, needle);
+	wh_assert_row_unchanged(tenant, "c1", row, needle);
 	free(row);
 }
 
