@@ -74,6 +74,10 @@ static int authenticate(struct ctx *c)
 		rc = auth_verify_cached(c->app->tokens, c->app->cfg, h, h ? strlen(h) : 0,
 		                        (int64_t)time(NULL), &c->who);
 	}
+	if (rc == AUTH_ERR_NOMEM) {
+		resp_error(c->resp, 500, "The server ran out of memory; try again.");
+		return -1;
+	}
 	if (rc != AUTH_OK) {
 		resp_header(c->resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
 		resp_error(c->resp, 401, auth_strerror(rc));

@@ -23,12 +23,13 @@ static unsigned char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-static int parse_ttl(const char *s, long *ttl)
+/* --ttl: 1 s up to what the service accepts (jwt_max_ttl); default an hour, or less. */
+static int parse_ttl(const char *s, long max, long *ttl)
 {
 	char *end = NULL;
 	errno = 0;
-	long n = s ? strtol(s, &end, 10) : 3600;
-	if (s != NULL && (errno != 0 || *end != '\0' || n < 1 || n > 366L * 86400))
+	long n = s ? strtol(s, &end, 10) : (3600 < max ? 3600 : max);
+	if (s != NULL && (errno != 0 || *end != '\0' || n < 1 || n > max))
 		return -1;
 	*ttl = n;
 	return 0;
@@ -80,10 +81,12 @@ int cmd_token(const struct config *cfg, int argc, char **argv)
 	const char *scope = opt_value(argc, argv, "--scope");
 	long ttl = 0;
 	if (sub == NULL || tenant == NULL || sub[0] == '\0' || tenant[0] == '\0' ||
-	    parse_ttl(opt_value(argc, argv, "--ttl"), &ttl) != 0) {
+	    parse_ttl(opt_value(argc, argv, "--ttl"), cfg->jwt_max_ttl, &ttl) != 0) {
 		fprintf(stderr,
 		        "usage: crmctl token --sub ID --tenant ID [--scope \"crm:read crm:write\"]"
-		        " [--ttl SECONDS]\n");
+		        " [--ttl SECONDS]\n(SECONDS: 1 to jwt_max_ttl, %d; the service refuses "
+		        "longer)\n",
+		        cfg->jwt_max_ttl);
 		return 2;
 	}
 	jwt_t *jwt = NULL;
