@@ -131,9 +131,11 @@ fuzz: fuzz-build
 	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    tests/fuzz/corpus-work/$$t tests/fuzz/corpus/$$t tests/fuzz/regression/$$t || exit 1; done
 
+# (new inputs go to build-fuzz/smoke-*, never into the repository's corpus)
 fuzz-smoke: fuzz-build
-	@for t in $(FUZZ_TARGETS); do \
-	  build-fuzz/fuzz_$$t -runs=$(FUZZ_RUNS) -seed=1 tests/fuzz/corpus/$$t tests/fuzz/regression/$$t \
+	@for t in $(FUZZ_TARGETS); do rm -rf build-fuzz/smoke-$$t; mkdir -p build-fuzz/smoke-$$t; \
+	  build-fuzz/fuzz_$$t -runs=$(FUZZ_RUNS) -seed=1 build-fuzz/smoke-$$t tests/fuzz/corpus/$$t \
+	    tests/fuzz/regression/$$t \
 	    >build-fuzz/fuzz_$$t.log 2>&1 || { tail -30 build-fuzz/fuzz_$$t.log; exit 1; }; \
 	  echo "fuzz $$t: $$(grep -c . build-fuzz/fuzz_$$t.log >/dev/null; tail -1 build-fuzz/fuzz_$$t.log)"; done
 

@@ -181,8 +181,8 @@ static const char *const text_errors[UTF8_TEXT__MAX] = {
         [UTF8_TEXT_OK] = "is valid",
         [UTF8_TEXT_MALFORMED] = "is not well-formed UTF-8",
         [UTF8_TEXT_CONTROL] = "must not contain control characters (line breaks, tabs, escape...)",
-        [UTF8_TEXT_FORMAT] = "must not contain invisible format characters (zero-width, bidi "
-                             "controls, byte order mark, tag characters)",
+        [UTF8_TEXT_FORMAT] = ("must not contain invisible format characters (zero-width, bidi "
+                              "controls, byte order mark, tag characters)"),
         [UTF8_TEXT_SEPARATOR] = "must not contain line or paragraph separators",
         [UTF8_TEXT_PRIVATE] = "must not contain private-use characters",
         [UTF8_TEXT_UNASSIGNED] = "must not contain unassigned code points",

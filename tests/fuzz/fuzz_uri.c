@@ -15,10 +15,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&c, 0, sizeof(c));
 		for (size_t i = 0; i < route_count; i++)
 			route_match(route_table[i].pattern, &u, &c);
+		static const unsigned char key[32] = {1, 2, 3};
+		const struct cursor_binding b = {"tenant", "", "customers.by_status", "LEAD"};
 		struct paging pg;
 		char err[200];
-		paging_parse(&u, LIST_BY_STATUS, "s", &pg, err, sizeof(err));
-		paging_parse(&u, LIST_OVERDUE, "s", &pg, err, sizeof(err));
+		paging_parse(&u, key, &b, LIST_BY_STATUS, &pg, err, sizeof(err));
+		paging_parse(&u, key, &b, LIST_OVERDUE, &pg, err, sizeof(err));
 	}
 	uri_free(&u);
 	return 0;
