@@ -1,0 +1,28 @@
+/* limits: every limit of the contract, written once: the API, crmctl import and the tests use these. */
+#ifndef CRM_LIMITS_H
+#define CRM_LIMITS_H
+
+/*
+ * CONTRACT.md's limits.  Lengths count characters (Unicode scalar values),
+ * not bytes, unless the name says bytes.  Each is a plain decimal literal so
+ * that LIMIT_STR() can put it into SQL and messages as text; the lower bound
+ * of every length is 1 (nothing empty or blank).  The sizes that operators
+ * tune (max_body, max_page_bytes, max_customer_bytes, jwt_max_ttl,
+ * jwt_leeway, idempotency_ttl) are configuration (conf/crm.conf.example).
+ */
+#define LIMIT_ID_CHARS          64  /* ids in paths and imports; sub and tenantId claims */
+#define LIMIT_TAG_CHARS         50  /* one tag, after NFC and trimming */
+#define LIMIT_TAGS              100 /* tags per customer */
+#define LIMIT_TEXT_CHARS        500 /* nextAction */
+#define LIMIT_NAME_CHARS        200 /* a customer's name (create, patch) */
+#define LIMIT_PAGE_MIN          1   /* limit= of a list */
+#define LIMIT_PAGE_MAX          1000
+#define LIMIT_PAGE_DEFAULT      100
+#define LIMIT_RECENT_ACTIVITIES 10  /* recentActivities of the enriched customer */
+#define LIMIT_IDEMPOTENCY_KEY   255 /* bytes of visible ASCII */
+
+/* A limit as a string literal: "ids of 1.." LIMIT_STR(LIMIT_ID_CHARS) " characters". */
+#define LIMIT_STR(limit)  LIMIT_STR_(limit)
+#define LIMIT_STR_(limit) #limit
+
+#endif
