@@ -19,13 +19,6 @@ CTL="$ROOT/tests/faults/faultctl.sh"
 # scripts/lib.sh db_start, here and at every restart by a test.
 export CRM_FAULT_ROOT="$ROOT" CRM_FAULT_DIR="$F" CRM_FAULT_FCGI="$BUILD/crm-fcgi" CRM_DB_POOL=64M
 
-# ours PIDFILE WORD: the pid in PIDFILE runs a command line containing WORD, our path (a stale
-# pid file after a kill -9 must never make us signal somebody else's process).
-ours() {
-	pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] &&
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
-}
-
 cleanup() {
 	nginx_stop "$F/nginx"
 	if ours "$F/crm.pid" "$F/crm.conf"; then stop_pid "$F/crm.pid"; fi
