@@ -31,11 +31,9 @@ CORES=$(nproc)
 WORKERS=${CRM_WORKERS:-0}
 [ "$WORKERS" = 0 ] && WORKERS=$CORES
 THREADS=${CRM_THREADS:-1}
-# Settings that would point this run at another environment are not taken from the caller.
-unset CRM_LISTEN CRM_PID_FILE CRM_BASE_PATH CRM_DB_HOST CRM_DB_PORT CRM_DB_SOCKET CRM_DB_NAME \
-	CRM_DB_USER CRM_DB_PASSWORD CRM_DB_ADMIN_USER CRM_DB_ADMIN_PASSWORD CRM_JWT_ALG \
-	CRM_JWT_SECRET CRM_JWT_PUBLIC_KEY_FILE CRM_JWT_PRIVATE_KEY_FILE CRM_JWT_ISSUER \
-	CRM_JWT_AUDIENCE 2>/dev/null
+# The bench runs with its own configuration and the two knobs above only: no other CRM_<KEY>
+# of the caller's.
+conf_env_unset workers threads
 
 for tool in wrk curl mariadb nginx; do
 	command -v $tool >/dev/null 2>&1 || die "$tool is missing (make bootstrap installs it)"

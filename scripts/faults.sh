@@ -10,6 +10,9 @@ cd "$ROOT" || exit 1
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 [ -x "$BUILD/fault-tests" ] || die "$BUILD/fault-tests is not built (make $BUILD/fault-tests)"
 
+# The suite runs with its own configuration only: no CRM_<KEY> of the caller's.
+conf_env_unset
+
 rm -rf "$ROOT/var/faults"
 mkdir -p "$ROOT/var/faults"
 F=$(short_dir "$ROOT/var/faults")

@@ -164,6 +164,22 @@ SQL
 
 # ---- the service's configuration ------------------------------------------------------------
 
+# conf_keys: the service's configuration keys, one a line: those of the `key = value` lines of
+# conf/crm.conf.example, which documents every key.
+conf_keys() {
+	sed -n 's/^\([a-z0-9_]*\)[[:space:]]*=.*/\1/p' "$ROOT/conf/crm.conf.example"
+}
+
+# conf_env_unset [KEY...]: unsets the CRM_<KEY> environment variable of every key of
+# conf_keys but the KEYs named, so that a caller's settings cannot point a run at another
+# environment (the service and crmctl let CRM_<KEY> override the file).
+conf_env_unset() {
+	for ce_key in $(conf_keys); do
+		case " $* " in *" $ce_key "*) continue ;; esac
+		unset "CRM_$(printf '%s' "$ce_key" | tr '[:lower:]' '[:upper:]')"
+	done
+}
+
 # write_conf FILE DBDIR SOCKET SECRET WORKERS: a configuration for a local run, made from
 # conf/crm.conf.example (so every key stays documented) with the socket, pid file, worker
 # count, database socket and users and the JWT secret filled in, and a new random
