@@ -13,7 +13,7 @@ static int link_next(struct ctx *c, enum list_kind kind, const struct cursor_bin
                      const struct paging *pg, const struct page_key *next)
 {
 	struct strbuf link = STRBUF_INIT;
-	char cursor[CURSOR_MAX], enc[3 * 64 + 1];
+	char cursor[CURSOR_MAX], enc[3 * LIMIT_ID_CHARS + 1];
 	size_t cursor_len = 0;
 	enum paging_err rc =
 	        cursor_encode(c->app->cfg->cursor_aead_key, bind, kind, next, cursor, &cursor_len);
@@ -26,8 +26,8 @@ static int link_next(struct ctx *c, enum list_kind kind, const struct cursor_bin
 	const struct uri *u = &c->req->uri;
 	for (size_t i = 0; i < u->nseg; i++) {
 		strbuf_append_char(&link, '/');
-		/* segments of list routes are literals or checked ids/statuses (<= 64 bytes) */
-		size_t n = u->seg[i].len < 64 ? u->seg[i].len : 64;
+		/* segments of list routes are literals or checked ids/statuses (<= LIMIT_ID_CHARS bytes) */
+		size_t n = u->seg[i].len < LIMIT_ID_CHARS ? u->seg[i].len : LIMIT_ID_CHARS;
 		pct_encode(u->seg[i].str, n, enc);
 		strbuf_append_str(&link, enc);
 	}
@@ -87,8 +87,9 @@ static void list(struct ctx *c, enum list_kind kind, const char *filter, const c
 void customers_by_owner(struct ctx *c)
 {
 	if (!id_valid(c->arg[0], c->arg_len[0])) {
-		resp_error(c->resp, 400,
-		           "ownerId must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.");
+		resp_errorf(c->resp, 400,
+		            "ownerId must be 1..%d characters of A-Z, a-z, 0-9, '_' or '-'.",
+		            LIMIT_ID_CHARS);
 		return;
 	}
 	list(c, LIST_BY_OWNER, c->arg[0], NULL);
@@ -116,8 +117,9 @@ void customers_overdue(struct ctx *c)
 void customer_get(struct ctx *c)
 {
 	if (!id_valid(c->arg[0], c->arg_len[0])) {
-		resp_error(c->resp, 400,
-		           "id must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.");
+		resp_errorf(c->resp, 400,
+		            "id must be 1..%d characters of A-Z, a-z, 0-9, '_' or '-'.",
+		            LIMIT_ID_CHARS);
 		return;
 	}
 	enum db_rc rc =

@@ -9,8 +9,8 @@ static int check_id(struct ctx *c, size_t i, const char *what)
 {
 	if (id_valid(c->arg[i], c->arg_len[i]))
 		return 0;
-	resp_errorf(c->resp, 400, "%s must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'.",
-	            what);
+	resp_errorf(c->resp, 400, "%s must be 1..%d characters of A-Z, a-z, 0-9, '_' or '-'.", what,
+	            LIMIT_ID_CHARS);
 	return -1;
 }
 

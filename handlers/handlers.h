@@ -10,6 +10,7 @@
 #include "conf/config.h"
 #include "fcgi/fcgi.h"
 #include "lib/ids.h"
+#include "lib/limits.h"
 #include "handlers/app.h"
 #include "model/enums.h"
 #include "model/model.h"
@@ -18,7 +19,7 @@
 
 /* sub and tenantId: 1..PRINCIPAL_ID_MAX characters; in UTF-8 at most 4
  * bytes each, so PRINCIPAL_ID_SIZE bytes hold any of them with its NUL. */
-#define PRINCIPAL_ID_MAX  64
+#define PRINCIPAL_ID_MAX  LIMIT_ID_CHARS
 #define PRINCIPAL_ID_SIZE (4 * PRINCIPAL_ID_MAX + 1)
 
 struct principal {
@@ -151,15 +152,12 @@ int route_match(const char *pattern, const struct uri *u, struct ctx *c);
 /* s when it is short printable UTF-8 (safe to echo in a message), else fallback. */
 const char *printable_or(const char *s, const char *fallback);
 
-/* Paging: limit (1..1000, default 100) and the opaque cursor. */
+/* Paging: limit (LIMIT_PAGE_MIN..LIMIT_PAGE_MAX, default LIMIT_PAGE_DEFAULT) and the opaque cursor. */
 struct paging {
 	int limit;
 	int has_cursor;
 	struct page_key after;
 };
-
-#define PAGING_DEFAULT_LIMIT 100
-#define PAGING_MAX_LIMIT     1000
 
 enum paging_err {
 	PAGING_OK = 0,

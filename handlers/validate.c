@@ -40,7 +40,7 @@ const char *printable_or(const char *s, const char *fallback)
 #define CURSOR_PAD_STEP  32
 #define CURSOR_PLAIN_MIN 128
 #define CURSOR_PLAIN_MAX                                                                           \
-	(((1 + 2 + PAGE_NAME_MAX + 1 + 64) + CURSOR_PAD_STEP - 1) / CURSOR_PAD_STEP *              \
+	(((1 + 2 + PAGE_NAME_MAX + 1 + LIMIT_ID_CHARS) + CURSOR_PAD_STEP - 1) / CURSOR_PAD_STEP *  \
 	 CURSOR_PAD_STEP)
 #define CURSOR_SEALED_MAX (CURSOR_OVERHEAD + CURSOR_PLAIN_MAX)
 
@@ -81,7 +81,7 @@ static size_t position_write(enum list_kind kind, const struct page_key *pos, un
 		memcpy(p + n, pos->name, kl);
 		n += kl;
 	}
-	size_t il = strnlen(pos->id, 64);
+	size_t il = strnlen(pos->id, LIMIT_ID_CHARS);
 	p[n++] = (unsigned char)il;
 	memcpy(p + n, pos->id, il);
 	n += il;
@@ -238,6 +238,8 @@ enum paging_err cursor_decode(const unsigned char *key, const struct cursor_bind
 	return rc;
 }
 
+_Static_assert(LIMIT_PAGE_MAX <= 9999, "parse_limit reads at most four digits");
+
 static int parse_limit(const char *v, size_t len, int *out)
 {
 	int n = 0;
@@ -248,7 +250,7 @@ static int parse_limit(const char *v, size_t len, int *out)
 			return -1;
 		n = n * 10 + (v[i] - '0');
 	}
-	if (n < 1 || n > PAGING_MAX_LIMIT)
+	if (n < LIMIT_PAGE_MIN || n > LIMIT_PAGE_MAX)
 		return -1;
 	*out = n;
 	return 0;
@@ -259,13 +261,13 @@ enum paging_err paging_parse(const struct uri *u, const unsigned char *key,
                              char *err, size_t errlen)
 {
 	memset(pg, 0, sizeof(*pg));
-	pg->limit = PAGING_DEFAULT_LIMIT;
+	pg->limit = LIMIT_PAGE_DEFAULT;
 	for (size_t i = 0; i < u->nparam; i++) {
 		const struct uri_param *p = &u->param[i];
 		if (strcmp(p->name, "limit") == 0) {
 			if (parse_limit(p->value, p->value_len, &pg->limit) != 0) {
-				snprintf(err, errlen, "limit must be a whole number from 1 to %d",
-				         PAGING_MAX_LIMIT);
+				snprintf(err, errlen, "limit must be a whole number from %d to %d",
+				         LIMIT_PAGE_MIN, LIMIT_PAGE_MAX);
 				return PAGING_ERR_INVALID;
 			}
 		} else if (strcmp(p->name, "cursor") == 0) {
