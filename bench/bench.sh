@@ -87,7 +87,8 @@ T_START=$(now)
 db_start "$V/db"
 db_users "$V/db"
 if [ ! -f "$CONF" ]; then
-	write_conf "$CONF" "$V/db" "$V/run/crm.sock" "$(openssl rand -base64 48 | tr -d '\n')" 0
+	write_conf "$CONF" "$V/db" listen="$V/run/crm.sock" pid_file="$V/run/crm.pid" workers=0 \
+		jwt_secret="$(openssl rand -base64 48 | tr -d '\n')"
 fi
 "$BUILD/crmctl" -c "$CONF" migrate >/dev/null || die "migrate failed"
 

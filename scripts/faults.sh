@@ -38,17 +38,10 @@ trap 'exit 130' INT TERM
 # as the tests restart them, so that a stopped server is reaped and never lingers as a zombie.
 sh "$CTL" db-start || die "MariaDB did not start"
 db_users "$F/db"
-write_conf "$F/crm.conf" "$F/db" "$F/crm.sock" "$(openssl rand -hex 32)" 2
 # small timeouts so that every fault shows within seconds
-cat >>"$F/crm.conf" <<CONF
-threads = 1
-shutdown_timeout = 5
-db_connect_timeout = 1
-db_query_timeout = 2
-db_lock_wait_timeout = 1
-db_retries = 1
-write_timeout = 2
-CONF
+write_conf "$F/crm.conf" "$F/db" listen="$F/crm.sock" pid_file="$F/crm.pid" workers=2 \
+	jwt_secret="$(openssl rand -hex 32)" threads=1 shutdown_timeout=5 db_connect_timeout=1 \
+	db_query_timeout=2 db_lock_wait_timeout=1 db_retries=1 write_timeout=2
 "$BUILD/crmctl" -c "$F/crm.conf" migrate >/dev/null || die "migrate failed"
 sh "$CTL" crm-start >/dev/null || die "crm-fcgi did not start"
 

@@ -180,32 +180,48 @@ conf_env_unset() {
 	done
 }
 
-# write_conf FILE DBDIR SOCKET SECRET WORKERS: a configuration for a local run, made from
-# conf/crm.conf.example (so every key stays documented) with the socket, pid file, worker
-# count, database socket and users and the JWT secret filled in, and a new random
-# cursor_key.  Mode 600.
+# write_conf FILE DBDIR [KEY=VALUE...]: a configuration for a local run, made from
+# conf/crm.conf.example (so every key stays documented): db_socket and the users crm_app and
+# crm_admin with their passwords from the MariaDB under DBDIR (db_users), a new random
+# cursor_key, then each KEY=VALUE in place of the example's line (a later one wins).  Dies on
+# a KEY the example does not have.  Mode 600.
 write_conf() {
-	. "$2/passwords"
+	wc_file=$1
+	wc_db=$2
+	shift 2
 	[ -f "$ROOT/conf/crm.conf.example" ] || die "$ROOT/conf/crm.conf.example is missing"
+	for wc_kv; do
+		case $wc_kv in
+		*"
+"*) die "write_conf: ${wc_kv%%=*}: a value on more than one line" ;;
+		[a-z]*=*) ;;
+		*) die "write_conf: '$wc_kv' is not KEY=VALUE" ;;
+		esac
+	done
+	. "$wc_db/passwords"
 	(
 		umask 077
 		{
 			echo "# Made by scripts/lib.sh from conf/crm.conf.example on $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 			echo "# for a local run.  CRM_<KEY> environment variables override every key."
-			W_listen=$3 W_pid_file=${3%.sock}.pid W_workers=$5 W_db_socket=$2/run/mysqld.sock \
-				W_db_user=crm_app W_db_password=$APP_PW \
-				W_db_admin_user=crm_admin W_db_admin_password=$ADMIN_PW W_jwt_secret=$4 \
-				W_cursor_key=$(openssl rand -hex 32) awk '
-				BEGIN { n = split("listen pid_file workers db_socket db_user db_password " \
-				                  "db_admin_user db_admin_password jwt_secret cursor_key", k, " ")
-				        for (i = 1; i <= n; i++) v[k[i]] = ENVIRON["W_" k[i]] }
-				/^[a-z_]+[ \t]*=/ { key = $0; sub(/[ \t]*=.*/, "", key)
-				                    if (key in v) { print key " = " v[key]; done[key] = 1; next } }
+			printf '%s\n' "db_socket=$wc_db/run/mysqld.sock" db_user=crm_app "db_password=$APP_PW" \
+				db_admin_user=crm_admin "db_admin_password=$ADMIN_PW" \
+				"cursor_key=$(openssl rand -hex 32)" "$@" |
+				awk '
+				NR == FNR { i = index($0, "="); val[substr($0, 1, i - 1)] = substr($0, i + 1); next }
+				/^[a-z0-9_]+[ \t]*=/ { key = $0; sub(/[ \t]*=.*/, "", key)
+				                        if (key in val) { print key " = " val[key]; seen[key] = 1; next } }
 				{ print }
-				END { for (i = 1; i <= n; i++) if (!(k[i] in done)) print k[i] " = " v[k[i]] }
-				' "$ROOT/conf/crm.conf.example"
-		} >"$1.tmp" && mv "$1.tmp" "$1"
-	) || die "cannot write $1"
+				END { for (k in val) if (!(k in seen)) {
+				          print "write_conf: " k " is not a key of conf/crm.conf.example" >"/dev/stderr"
+				          bad = 1 }
+				      exit bad }
+				' - "$ROOT/conf/crm.conf.example"
+		} >"$wc_file.tmp" && mv "$wc_file.tmp" "$wc_file"
+	) || {
+		rm -f "$wc_file.tmp"
+		die "cannot write $wc_file"
+	}
 }
 
 # conf_value FILE KEY DEFAULT: the value the service will use for KEY: the environment's

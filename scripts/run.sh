@@ -53,7 +53,8 @@ db_start "$V/db"
 started="db"
 db_users "$V/db"
 if [ ! -f "$CONF" ]; then
-	write_conf "$CONF" "$V/db" "$V/run/crm.sock" "$(openssl rand -base64 48 | tr -d '\n')" 0
+	write_conf "$CONF" "$V/db" listen="$V/run/crm.sock" pid_file="$V/run/crm.pid" workers=0 \
+		jwt_secret="$(openssl rand -base64 48 | tr -d '\n')"
 	echo "run: wrote var/crm.conf (from conf/crm.conf.example, with a new JWT secret)"
 fi
 # the settings the service will use (CRM_* variables win over the file)

@@ -103,7 +103,19 @@ trap 'exit 130' INT TERM HUP
 # ---- the integration environment ---------------------------------------------------------------
 CRM_DB_POOL=${CRM_DB_POOL:-128M} db_start "$T/db"
 db_users "$T/db"
-write_conf "$T/crm.conf" "$T/db" "$T/crm.sock" "$(openssl rand -hex 32)" 2
+# pool_conf NAME WORKERS [KEY=VALUE...]: T/NAME.conf, a pool on T/NAME.sock (pid file
+# T/NAME.pid) with this run's JWT secret and cursor key: every pool behind one nginx has the
+# same cursor key.
+JWT_SECRET=$(openssl rand -hex 32)
+CURSOR_KEY=$(openssl rand -hex 32)
+pool_conf() {
+	pc_name=$1
+	pc_workers=$2
+	shift 2
+	write_conf "$T/$pc_name.conf" "$T/db" listen="$T/$pc_name.sock" pid_file="$T/$pc_name.pid" \
+		workers="$pc_workers" jwt_secret="$JWT_SECRET" cursor_key="$CURSOR_KEY" "$@"
+}
+pool_conf crm 2
 "$BUILD/crmctl" -c "$T/crm.conf" migrate >"$T/migrate.log" 2>&1 || {
 	cat "$T/migrate.log"
 	die "crmctl migrate failed"
@@ -147,13 +159,8 @@ mkdir -p "$T/rs"
 	-out "$T/rs/private.pem" 2>/dev/null) &&
 	openssl pkey -in "$T/rs/private.pem" -pubout -out "$T/rs/public.pem" 2>/dev/null ||
 	die "cannot make an RSA key"
-(
-	umask 077
-	sed -e "s|^listen = .*|listen = $T/crm-rs.sock|" -e "s|^pid_file = .*|pid_file = $T/crm-rs.pid|" \
-		-e "s|^workers = .*|workers = 1|" "$T/crm.conf" >"$T/crm-rs.conf"
-	printf 'base_path = %s\njwt_alg = RS256\njwt_public_key_file = %s\njwt_private_key_file = %s\n' \
-		"$RS_PREFIX" "$T/rs/public.pem" "$T/rs/private.pem" >>"$T/crm-rs.conf"
-) || die "cannot write $T/crm-rs.conf"
+pool_conf crm-rs 1 base_path="$RS_PREFIX" jwt_alg=RS256 \
+	jwt_public_key_file="$T/rs/public.pem" jwt_private_key_file="$T/rs/private.pem"
 start_pool "$T/crm-rs.conf" "$T/crm-rs.pid" "$T/crm-rs.sock" "$T/crm-rs.log"
 
 mkdir -p "$T/nginx"
