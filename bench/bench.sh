@@ -150,9 +150,7 @@ $DB -N -e "SELECT SUM(LENGTH(doc)) FROM crm.customers; SELECT SUM(LENGTH(doc)) F
 
 # ---- the pool, the fixed FastCGI program and nginx --------------------------------------------
 [ -f "$V/crm-fcgi.log" ] && mv "$V/crm-fcgi.log" "$V/crm-fcgi.log.1"
-"$BUILD/crm-fcgi" -c "$CONF" 2>>"$V/crm-fcgi.log" &
-wait_for test -S "$V/run/crm.sock" || { tail -20 "$V/crm-fcgi.log"; die "crm-fcgi did not start"; }
-wait_for test -f "$V/run/crm.pid" || die "crm-fcgi wrote no pid file"
+pool_start "$V/run/crm.pid" "$V/run/crm.sock" "$V/crm-fcgi.log" 30 "$BUILD/crm-fcgi" -c "$CONF" || exit 1
 
 "$BUILD/fixed-fcgi" "$V/run/fixed.sock" "$WORKERS" 2>>"$V/fixed-fcgi.log" &
 echo $! >"$V/run/fixed.pid"

@@ -242,6 +242,46 @@ conf_value() {
 		END { printf "%s", found ? last : def }' "$1"
 }
 
+# ---- the pool (crm-fcgi) --------------------------------------------------------------------
+
+# pool_wait PID PIDFILE SOCKET LOG SECONDS: waits until the crm-fcgi master PID wrote its pid
+# to PIDFILE (it does so once it listens) and SOCKET exists, for up to SECONDS.  Returns 1,
+# after printing the end of LOG without its request lines, when PID exits first or the time
+# runs out; then PID is written to PIDFILE, so that stop_pid still finds a master that is
+# slow rather than gone.
+pool_wait() {
+	pw_i=0
+	while [ "$(cat "$2" 2>/dev/null)" != "$1" ] || [ ! -S "$3" ]; do
+		if ! kill -0 "$1" 2>/dev/null; then
+			grep -a -v ' request ' "$4" | tail -20 >&2
+			echo "${0##*/}: crm-fcgi (pid $1) exited while starting (log: $4)" >&2
+			return 1
+		fi
+		pw_i=$((pw_i + 1))
+		if [ $pw_i -gt $(($5 * 20)) ]; then
+			echo "$1" >"$2"
+			grep -a -v ' request ' "$4" | tail -20 >&2
+			echo "${0##*/}: crm-fcgi (pid $1) did not listen on $3 within $5 s (log: $4)" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# pool_start PIDFILE SOCKET LOG SECONDS COMMAND...: runs COMMAND (crm-fcgi -c FILE, or a
+# program that execs it, such as valgrind) in the background of this shell, its output
+# appended to LOG, and waits for it as pool_wait does.  Sets POOL_PID to its pid.
+pool_start() {
+	ps_pid_file=$1
+	ps_socket=$2
+	ps_log=$3
+	ps_seconds=$4
+	shift 4
+	"$@" </dev/null >>"$ps_log" 2>&1 &
+	POOL_PID=$!
+	pool_wait "$POOL_PID" "$ps_pid_file" "$ps_socket" "$ps_log" "$ps_seconds"
+}
+
 # ---- nginx --------------------------------------------------------------------------------
 
 # The TLS 1.2 suites nginx.conf.example allows (TLS 1.3's are all AEAD with forward secrecy).

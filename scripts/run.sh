@@ -75,23 +75,9 @@ fi
 [ -f "$V/crm-fcgi.log" ] && [ "$(wc -c <"$V/crm-fcgi.log")" -gt 50000000 ] &&
 	mv "$V/crm-fcgi.log" "$V/crm-fcgi.log.1"
 echo "--- run.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$V/crm-fcgi.log"
-"$BUILD/crm-fcgi" -c "$CONF" </dev/null >>"$V/crm-fcgi.log" 2>&1 &
-fcgi_pid=$!
 started="fcgi $started"
-# The master writes its pid file once its socket listens.
-i=0
-while [ "$(cat "$PID_FILE" 2>/dev/null)" != "$fcgi_pid" ] || [ ! -S "$SOCKET" ]; do
-	if ! kill -0 $fcgi_pid 2>/dev/null; then
-		grep -v ' request ' "$V/crm-fcgi.log" | tail -5 >&2
-		die "crm-fcgi did not start (log: var/crm-fcgi.log)"
-	fi
-	i=$((i + 1))
-	if [ $i -gt 300 ]; then
-		echo "$fcgi_pid" >"$PID_FILE"
-		die "crm-fcgi did not listen on $SOCKET within 30 s (log: var/crm-fcgi.log)"
-	fi
-	sleep 0.1
-done
+pool_start "$PID_FILE" "$SOCKET" "$V/crm-fcgi.log" 30 "$BUILD/crm-fcgi" -c "$CONF" || exit 1
+fcgi_pid=$POOL_PID
 
 # ---- nginx -------------------------------------------------------------------------------------
 if ours "$V/nginx/nginx.pid" "$V/nginx"; then

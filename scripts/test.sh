@@ -121,36 +121,19 @@ pool_conf crm 2
 	die "crmctl migrate failed"
 }
 
-# start_pool CONF PIDFILE SOCKET LOG: crm-fcgi -c CONF in the background (under valgrind
-# with CRM_TEST_VALGRIND=1); returns once its master wrote PIDFILE and listens on SOCKET.
+# start_pool NAME LOG: the pool of T/NAME.conf, its output in LOG (under valgrind memcheck with
+# CRM_TEST_VALGRIND=1: the master and every worker it forks, given longer to start).
 start_pool() {
 	if [ "$VALGRIND" = 1 ]; then
-		# the master and every worker it forks run under memcheck
-		valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+		pool_start "$T/$1.pid" "$T/$1.sock" "$2" 120 \
+			valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 			--track-fds=no --num-callers=30 --log-file="$T/valgrind.%p.log" \
-			"$BUILD/crm-fcgi" -c "$1" </dev/null >"$4" 2>&1 &
+			"$BUILD/crm-fcgi" -c "$T/$1.conf"
 	else
-		"$BUILD/crm-fcgi" -c "$1" </dev/null >"$4" 2>&1 &
-	fi
-	sp_child=$!
-	sp_n=0
-	sp_limit=300
-	[ "$VALGRIND" = 1 ] && sp_limit=1200
-	while [ "$(cat "$2" 2>/dev/null)" != "$sp_child" ] || [ ! -S "$3" ]; do
-		if ! kill -0 $sp_child 2>/dev/null; then
-			cat "$4"
-			die "crm-fcgi -c $1 did not start"
-		fi
-		sp_n=$((sp_n + 1))
-		if [ $sp_n -gt $sp_limit ]; then
-			echo $sp_child >"$2"
-			cat "$4"
-			die "crm-fcgi -c $1 did not listen on $3 in time"
-		fi
-		sleep 0.1
-	done
+		pool_start "$T/$1.pid" "$T/$1.sock" "$2" 30 "$BUILD/crm-fcgi" -c "$T/$1.conf"
+	fi || exit 1
 }
-start_pool "$T/crm.conf" "$T/crm.pid" "$T/crm.sock" "$T/crm-fcgi.log"
+start_pool crm "$T/crm-fcgi.log"
 
 # A second pool verifies RS256 tokens (the algorithm-confusion tests).  It answers below its
 # own base path, so that the same nginx and port serve both pools.
@@ -161,7 +144,7 @@ mkdir -p "$T/rs"
 	die "cannot make an RSA key"
 pool_conf crm-rs 1 base_path="$RS_PREFIX" jwt_alg=RS256 \
 	jwt_public_key_file="$T/rs/public.pem" jwt_private_key_file="$T/rs/private.pem"
-start_pool "$T/crm-rs.conf" "$T/crm-rs.pid" "$T/crm-rs.sock" "$T/crm-rs.log"
+start_pool crm-rs "$T/crm-rs.log"
 
 mkdir -p "$T/nginx"
 # the RS256 pool's location: a copy of the template's /api/v1/ location

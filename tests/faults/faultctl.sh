@@ -9,8 +9,9 @@
 #
 #   crm-start        start crm-fcgi -c $CRM_FAULT_DIR/crm.conf in its own session, as it is
 #                    (a stale socket or pid file is left for crm-fcgi to handle); returns
-#                    once the new master wrote its pid file; its exit status will be in
-#                    crm.exit (a link to this start's own file)
+#                    once the new master wrote its pid file and listens (scripts/lib.sh
+#                    pool_wait) and prints its pid; its exit status will be in crm.exit (a
+#                    link to this start's own file)
 #   crm-wait-exit S  wait up to S seconds for the running crm-fcgi to end; prints its status
 #   db-start         start MariaDB with the same command as the suite did (scripts/lib.sh
 #                    db_start); returns once it answers a ping
@@ -26,32 +27,28 @@ pid_of() { [ -f "$1" ] && cat "$1" 2>/dev/null; }
 
 case "${1:-}" in
 crm-start)
-	old=$(pid_of "$F/crm.pid")
 	# Each start has its own exit file; crm.exit links to the running one's, so a
 	# start that is refused (another server listens) never hides the running one's.
 	exitf=$F/crm.exit.$$
-	rm -f "$exitf"
-	# The wrapper keeps crm-fcgi in the foreground so that its exit status is recorded.
-	setsid sh -c '"$0" -c "$1" >>"$2" 2>&1; echo $? >"$3"' \
-		"$FCGI" "$F/crm.conf" "$F/crm-fcgi.log" "$exitf" </dev/null >/dev/null 2>&1 &
-	i=0
-	while :; do
-		new=$(pid_of "$F/crm.pid")
-		if [ -n "$new" ] && [ "$new" != "$old" ] && kill -0 "$new" 2>/dev/null; then
-			ln -sfn "$exitf" "$F/crm.exit"
-			echo "$new"
-			exit 0
-		fi
-		if [ -s "$exitf" ]; then
-			echo "crm-fcgi exited with status $(cat "$exitf") at start:" >&2
-			grep -v " request " "$F/crm-fcgi.log" | tail -5 >&2
-			rm -f "$exitf"
-			exit 1
-		fi
-		i=$((i + 1))
-		[ $i -gt 200 ] && die "crm-fcgi wrote no pid file within 10 s"
-		sleep 0.05
-	done
+	childf=$F/crm.child.$$
+	rm -f "$exitf" "$childf"
+	# The wrapper, in a session of its own, runs crm-fcgi as its child, says which pid that
+	# is, and records its exit status.
+	setsid sh -c '"$0" -c "$1" >>"$2" 2>&1 </dev/null & echo $! >"$4"; wait $!; echo $? >"$3"' \
+		"$FCGI" "$F/crm.conf" "$F/crm-fcgi.log" "$exitf" "$childf" </dev/null >/dev/null 2>&1 &
+	wait_for test -s "$childf" || die "crm-fcgi was not started"
+	new=$(cat "$childf")
+	rm -f "$childf"
+	if pool_wait "$new" "$F/crm.pid" "$F/crm.sock" "$F/crm-fcgi.log" 10; then
+		ln -sfn "$exitf" "$F/crm.exit"
+		echo "$new"
+		exit 0
+	fi
+	if ! kill -0 "$new" 2>/dev/null && wait_for test -s "$exitf"; then
+		echo "crm-fcgi exited with status $(cat "$exitf") at start" >&2
+		rm -f "$exitf"
+	fi
+	exit 1
 	;;
 crm-wait-exit)
 	limit=$((${2:-10} * 20))
