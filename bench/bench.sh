@@ -156,17 +156,15 @@ pool_start "$V/run/crm.pid" "$V/run/crm.sock" "$V/crm-fcgi.log" 30 "$BUILD/crm-f
 echo $! >"$V/run/fixed.pid"
 wait_for test -S "$V/run/fixed.sock" || die "fixed-fcgi did not start"
 
-# Ceiling 1: nginx answers the fixed body itself.  Ceiling 2: fixed-fcgi behind a copy of the
-# /api/v1/ location of the template, so both FastCGI paths are configured alike.
+# Ceiling 1: nginx answers the fixed body itself (ceilings.conf).  Ceiling 2: fixed-fcgi behind
+# the template's pool location, as the pool is, so both FastCGI paths are configured alike.
 BODY=$("$BUILD/fixed-fcgi" - 1 --print-body)
 {
 	printf 'location = /ceiling/nginx {\n\tadd_header X-Request-Id $request_id always;\n'
 	printf "\treturn 200 '%s';\n}\n" "$BODY"
-	sed -n '/location \/api\/v1\/ {/,/^[[:space:]]*}/p' conf/nginx.local.conf.in |
-		sed -e '1s|.*|location = /ceiling/fcgi {|' -e "s|@SOCKET@|$V/run/fixed.sock|"
 } >"$V/nginx/ceilings.conf"
-nginx_conf conf/nginx.local.conf.in "$V/nginx/nginx.conf" "$V/nginx" "$V/run/crm.sock" "$PORT" "" \
-	"$V/nginx/ceilings.conf"
+nginx_conf "$V/nginx/nginx.conf" "$V/nginx" "$PORT" "" "$V/nginx/ceilings.conf" \
+	/api/v1/ "$V/run/crm.sock" "= /ceiling/fcgi" "$V/run/fixed.sock"
 nginx_start "$V/nginx"
 BASE=http://127.0.0.1:$PORT
 

@@ -46,7 +46,7 @@ write_conf "$F/crm.conf" "$F/db" listen="$F/crm.sock" pid_file="$F/crm.pid" work
 sh "$CTL" crm-start >/dev/null || die "crm-fcgi did not start"
 
 mkdir -p "$F/nginx"
-nginx_conf conf/nginx.local.conf.in "$F/nginx/nginx.conf" "$F/nginx" "$F/crm.sock" 18190 ""
+nginx_conf "$F/nginx/nginx.conf" "$F/nginx" 18190 "" "" /api/v1/ "$F/crm.sock"
 nginx_start "$F/nginx"
 
 . "$F/db/passwords"

@@ -287,22 +287,74 @@ pool_start() {
 # The TLS 1.2 suites nginx.conf.example allows (TLS 1.3's are all AEAD with forward secrecy).
 CRM_TLS12_CIPHERS=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305
 
-# nginx_conf TEMPLATE OUT PREFIX SOCKET HTTP_PORT HTTPS_PORT(or empty) [SERVER_INCLUDE
-# [HTTP_INCLUDE]]: renders conf/nginx.local.conf.in.  With HTTPS_PORT, PREFIX/tls must hold
-# cert.pem and key.pem (self_signed makes them).
+# nginx_conf OUT PREFIX HTTP_PORT HTTPS_PORT INCLUDE LOCATION SOCKET [LOCATION SOCKET]...:
+# renders conf/nginx.local.conf.in into OUT for the instance under PREFIX, listening on
+# 127.0.0.1:HTTP_PORT and, unless HTTPS_PORT is empty, HTTPS_PORT (PREFIX/tls must then hold
+# cert.pem and key.pem: self_signed makes them); INCLUDE, unless empty, is a file included in
+# the server.  The template's pool location is rendered once for each LOCATION (what it
+# matches: /api/v1/, = /ceiling/fcgi) and the SOCKET of the pool that serves it.
 nginx_conf() {
+	if [ $# -lt 7 ] || [ $(($# % 2)) = 0 ]; then
+		die "nginx_conf: no pool, or a LOCATION without its SOCKET"
+	fi
+	nc_out=$1
+	nc_prefix=$2
+	nc_http_port=$3
 	nc_tls=""
-	if [ -n "$6" ]; then
+	if [ -n "$4" ]; then
 		# as nginx.conf.example: HTTP/2, TLS 1.2 only with forward secrecy and AEAD
-		nc_tls="listen 127.0.0.1:$6 ssl http2; ssl_certificate $3/tls/cert.pem; ssl_certificate_key $3/tls/key.pem; ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers $CRM_TLS12_CIPHERS; ssl_prefer_server_ciphers off;"
+		nc_tls="listen 127.0.0.1:$4 ssl http2; ssl_certificate $2/tls/cert.pem; ssl_certificate_key $2/tls/key.pem; ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers $CRM_TLS12_CIPHERS; ssl_prefer_server_ciphers off;"
 	fi
 	nc_extra=""
-	[ -n "${7:-}" ] && nc_extra="include $7;"
-	nc_http_extra=""
-	[ -n "${8:-}" ] && nc_http_extra="include $8;"
-	sed -e "s|@PREFIX@|$3|g" -e "s|@SOCKET@|$4|g" -e "s|@HTTP_PORT@|$5|g" \
-		-e "s|@TLS@|$nc_tls|g" -e "s|@EXTRA@|$nc_extra|g" -e "s|@HTTP_EXTRA@|$nc_http_extra|g" \
-		"$1" >"$2" || die "cannot write $2"
+	[ -n "$5" ] && nc_extra="include $5;"
+	shift 5
+	# one "LOCATION<tab>SOCKET" line per pool, read by awk before the template
+	nc_pools=$(while [ $# -gt 0 ]; do
+		printf '%s\t%s\n' "$1" "$2"
+		shift 2
+	done)
+	if ! printf '%s\n' "$nc_pools" | NC_PREFIX=$nc_prefix NC_HTTP_PORT=$nc_http_port NC_TLS=$nc_tls \
+		NC_EXTRA=$nc_extra awk -F '\t' '
+		# lit(S, FROM, TO): S with every FROM replaced by TO, taken literally (comment
+		# lines are copied as they are)
+		function lit(s, from, to,   out, i) {
+			out = ""
+			while ((i = index(s, from)) > 0) {
+				out = out substr(s, 1, i - 1) to
+				s = substr(s, i + length(from))
+			}
+			return out s
+		}
+		function fill(s) {
+			s = lit(s, "@PREFIX@", ENVIRON["NC_PREFIX"])
+			s = lit(s, "@HTTP_PORT@", ENVIRON["NC_HTTP_PORT"])
+			s = lit(s, "@TLS@", ENVIRON["NC_TLS"])
+			return lit(s, "@EXTRA@", ENVIRON["NC_EXTRA"])
+		}
+		NR == FNR { np++; loc[np] = $1; sock[np] = $2; next }
+		/^[ \t]*#@pool-begin[ \t]*$/ { inpool = 1; found++; n = 0; next }
+		/^[ \t]*#@pool-end[ \t]*$/ {
+			inpool = 0
+			for (p = 1; p <= np; p++)
+				for (i = 1; i <= n; i++)
+					if (line[i] ~ /^[ \t]*#/)
+						print line[i]
+					else
+						print lit(lit(fill(line[i]), "@LOCATION@", loc[p]), "@SOCKET@", sock[p])
+			next
+		}
+		inpool { line[++n] = $0; next }
+		/^[ \t]*#/ { print; next }
+		{ print fill($0) }
+		END { if (found != 1 || inpool) exit 1 }
+	' - "$ROOT/conf/nginx.local.conf.in" >"$nc_out.tmp"; then
+		rm -f "$nc_out.tmp"
+		die "cannot write $nc_out (conf/nginx.local.conf.in needs one #@pool-begin ... #@pool-end)"
+	fi
+	if grep -n '^[[:space:]]*[^#[:space:]].*@[A-Z_]*@' "$nc_out.tmp" >&2; then
+		die "$nc_out.tmp: placeholders are left (above)"
+	fi
+	mv "$nc_out.tmp" "$nc_out" || die "cannot write $nc_out"
 }
 
 # nginx_start PREFIX: checks PREFIX/nginx.conf, then runs nginx in the background in the

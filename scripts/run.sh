@@ -85,7 +85,7 @@ if ours "$V/nginx/nginx.pid" "$V/nginx"; then
 	nginx_stop "$V/nginx"
 fi
 self_signed "$V/nginx"
-nginx_conf conf/nginx.local.conf.in "$V/nginx/nginx.conf" "$V/nginx" "$SOCKET" $HTTP_PORT $HTTPS_PORT
+nginx_conf "$V/nginx/nginx.conf" "$V/nginx" $HTTP_PORT $HTTPS_PORT "" /api/v1/ "$SOCKET"
 nginx_start "$V/nginx"
 started="nginx $started"
 

@@ -146,18 +146,13 @@ pool_conf crm-rs 1 base_path="$RS_PREFIX" jwt_alg=RS256 \
 	jwt_public_key_file="$T/rs/public.pem" jwt_private_key_file="$T/rs/private.pem"
 start_pool crm-rs "$T/crm-rs.log"
 
-mkdir -p "$T/nginx"
-# the RS256 pool's location: a copy of the template's /api/v1/ location
-sed -n '/^[[:space:]]*location \/api\/v1\/ {/,/^[[:space:]]*}/p' conf/nginx.local.conf.in |
-	sed -e "1s|location /api/v1/ {|location $RS_PREFIX/ {|" -e "s|@SOCKET@|$T/crm-rs.sock|" \
-		>"$T/nginx/rs-location.conf"
-grep -q "location $RS_PREFIX/ {" "$T/nginx/rs-location.conf" ||
-	die "conf/nginx.local.conf.in has no 'location /api/v1/ {' block to copy"
-# HTTPS with HTTP/2 on a second port, as a production server block has it
+# nginx as `make run` has it (HTTPS with HTTP/2 on a second port, as a production server
+# block has it), with the template's pool location once for each pool
 HTTPS_PORT=$((HTTP_PORT + 363))
+mkdir -p "$T/nginx"
 self_signed "$T/nginx"
-nginx_conf conf/nginx.local.conf.in "$T/nginx/nginx.conf" "$T/nginx" "$T/crm.sock" $HTTP_PORT $HTTPS_PORT \
-	"$T/nginx/rs-location.conf"
+nginx_conf "$T/nginx/nginx.conf" "$T/nginx" "$HTTP_PORT" "$HTTPS_PORT" "" \
+	/api/v1/ "$T/crm.sock" "$RS_PREFIX/" "$T/crm-rs.sock"
 nginx_start "$T/nginx"
 
 # ---- the HTTP tests ------------------------------------------------------------------------------
