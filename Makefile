@@ -67,6 +67,9 @@ $(BUILD)/crm-fcgi: $(BUILD)/fcgi/main.o $(BUILD)/libcrm.a
 $(BUILD)/crmctl: $(CTL_OBJ) $(BUILD)/libcrm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The demo fixture is embedded in crmctl (.incbin in demo_data.c; test_demo.c includes that file).
+$(BUILD)/tools/crmctl/demo_data.o $(BUILD)/tests/unit/test_demo.o: tools/crmctl/demo.json
+
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libcrm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion
 

@@ -145,19 +145,29 @@ int cmd_import(const struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+/* Each demo tenant's document from the embedded fixture, through the import of any file. */
 static int run_demo_job(struct db *db, void *arg, char *err, size_t errlen)
 {
 	(void)arg;
-	for (size_t t = 0; t < 2; t++) {
-		json_t *doc = demo_document(demo_tenants[t], timefmt_now());
+	json_t *set = demo_data_set(timefmt_now(), err, errlen);
+	const char *tenant;
+	json_t *doc;
+	int rc = 0;
+	if (set == NULL)
+		return -1;
+	json_object_foreach (set, tenant, doc) {
 		long count = 0;
-		int rc = doc ? import_document(db, doc, demo_tenants[t], &count, err, errlen) : -1;
-		json_decref(doc);
-		if (rc != 0 || refresh(db, demo_tenants[t], err, errlen) != 0)
-			return -1;
-		printf("demo: %ld items in tenant %s\n", count, demo_tenants[t]);
+		char why[500] = "";
+		if (import_document(db, doc, tenant, &count, why, sizeof(why)) != 0 ||
+		    refresh(db, tenant, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "demo tenant %s: %s", tenant, why);
+			rc = -1;
+			break;
+		}
+		printf("demo: %ld items in tenant %s\n", count, tenant);
 	}
-	return 0;
+	json_decref(set);
+	return rc;
 }
 
 int cmd_demo(const struct config *cfg, int argc, char **argv)
