@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "lib/prng.h"
 #include "lib/timefmt.h"
 
 /*
@@ -33,9 +34,9 @@
  * activities "bt<i>-a000000".  Nested ids are UUIDv7-shaped strings drawn
  * from the generator.
  *
- * Determinism: one splitmix64 stream per tenant, drawn in a fixed order; no
- * expression draws twice (C leaves argument order unspecified).  The output
- * depends only on the options; times are relative to --anchor (default
+ * Determinism: one lib/prng.h stream (splitmix64) per tenant, drawn in a fixed
+ * order; no expression draws twice (C leaves argument order unspecified).  The
+ * output depends only on the options; times are relative to --anchor (default
  * 2026-11-01T00:00:00Z): about a third of the customers have a next action
  * due before it (overdue), two fifths one due after it.
  *
@@ -47,47 +48,17 @@
 #define HOUR       (3600 * SEC)
 #define DAY        (24 * HOUR)
 #define NELEM(a)   (sizeof(a) / sizeof((a)[0]))
-#define PICK(g, t) ((t)[rng_below((g), (int)NELEM(t))])
+#define PICK(g, t) ((t)[prng_below((g), (int)NELEM(t))])
 #define ID_LEN     40
 #define NAME_LEN   96
 #define UUID_LEN   37
 
-/* ---- PRNG (splitmix64) ---- */
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *g)
-{
-	uint64_t z = (g->s += UINT64_C(0x9E3779B97F4A7C15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
-static int rng_below(struct rng *g, int n)
-{
-	return n > 0 ? (int)(rng_next(g) % (uint64_t)n) : 0;
-}
-
-static int rng_range(struct rng *g, int lo, int hi)
-{
-	return lo + rng_below(g, hi - lo + 1);
-}
-
-static int rng_chance(struct rng *g, int percent)
-{
-	return rng_below(g, 100) < percent;
-}
-
 /* A whole-second offset in [lo, hi) microseconds. */
-static int64_t rng_span(struct rng *g, int64_t lo, int64_t hi)
+static int64_t rng_span(struct prng *g, int64_t lo, int64_t hi)
 {
 	if (hi <= lo + SEC)
 		return lo;
-	uint64_t secs = (uint64_t)((hi - lo) / SEC);
-	return lo + (int64_t)(rng_next(g) % secs) * SEC;
+	return lo + (int64_t)prng_below64(g, (uint64_t)((hi - lo) / SEC)) * SEC;
 }
 
 /* ---- value sets ---- */
@@ -380,7 +351,7 @@ struct customer_info {
 struct tenant {
 	int index;
 	char id[16];
-	struct rng g;
+	struct prng g;
 	int64_t anchor;
 	int users, customers, opportunities, activities;
 	struct customer_info *cust;
@@ -464,11 +435,11 @@ static json_t *jreal(double v, int places)
 }
 
 /* A UUIDv7-shaped id whose timestamp is t. */
-static json_t *juuid(struct rng *g, int64_t t)
+static json_t *juuid(struct prng *g, int64_t t)
 {
 	uint64_t ms = (uint64_t)(t / 1000);
-	uint64_t r1 = rng_next(g);
-	uint64_t r2 = rng_next(g);
+	uint64_t r1 = prng_next(g);
+	uint64_t r2 = prng_next(g);
 	char buf[64];
 	snprintf(buf, sizeof(buf), "%08llx-%04llx-7%03llx-%04llx-%012llx",
 	         (unsigned long long)((ms >> 16) & 0xffffffff), (unsigned long long)(ms & 0xffff),
@@ -530,13 +501,13 @@ static void slug(const char *s, char *out, size_t len, char sep)
 	out[n] = '\0';
 }
 
-static void phone(struct rng *g, const struct city *c, char *out, size_t len)
+static void phone(struct prng *g, const struct city *c, char *out, size_t len)
 {
 	int digits = 9 - (int)strlen(c->area);
 	long max = 1;
 	for (int i = 0; i < digits; i++)
 		max *= 10;
-	long n = (long)(rng_next(g) % (uint64_t)max);
+	long n = (long)prng_below64(g, (uint64_t)max);
 	char num[24];
 	snprintf(num, sizeof(num), "%09ld", n); /* then keep the last `digits` */
 	snprintf(out, len, "+31 %.3s %s", c->area, num + 9 - digits);
@@ -566,7 +537,7 @@ static void emit(struct tenant *t, const char *kind, json_t *item)
 
 static void gen_user(struct tenant *t, int u)
 {
-	struct rng *g = &t->g;
+	struct prng *g = &t->g;
 	const char *first = PICK(g, first_names);
 	const char *last = PICK(g, last_names);
 	char a[64], b[64], display[128];
@@ -580,28 +551,28 @@ static void gen_user(struct tenant *t, int u)
 	emit(t, "user", o);
 }
 
-static json_t *address(struct rng *g, int city, int64_t when)
+static json_t *address(struct prng *g, int city, int64_t when)
 {
 	const struct city *c = &cities[city];
 	json_t *o = new_object();
 	put(o, "city", str(c->name));
 	put(o, "country", str("NL"));
-	int number = rng_range(g, 1, 240);
-	put(o, "houseNumber", strf("%d%s", number, rng_chance(g, 15) ? "A" : ""));
+	int number = prng_range(g, 1, 240);
+	put(o, "houseNumber", strf("%d%s", number, prng_chance(g, 15) ? "A" : ""));
 	put(o, "id", juuid(g, when));
-	double dlat = (rng_below(g, 6001) - 3000) / 100000.0;
-	double dlon = (rng_below(g, 6001) - 3000) / 100000.0;
+	double dlat = (prng_below(g, 6001) - 3000) / 100000.0;
+	double dlon = (prng_below(g, 6001) - 3000) / 100000.0;
 	put(o, "latitude", jreal(c->lat + dlat, 6));
 	put(o, "longitude", jreal(c->lon + dlon, 6));
-	int postal = c->postal + rng_below(g, 60);
-	char l1 = postal_letters[rng_below(g, (int)sizeof(postal_letters) - 1)];
-	char l2 = postal_letters[rng_below(g, (int)sizeof(postal_letters) - 1)];
+	int postal = c->postal + prng_below(g, 60);
+	char l1 = postal_letters[prng_below(g, (int)sizeof(postal_letters) - 1)];
+	char l2 = postal_letters[prng_below(g, (int)sizeof(postal_letters) - 1)];
 	put(o, "postalCode", strf("%04d %c%c", postal, l1, l2));
 	put(o, "street", str(PICK(g, streets)));
 	return o;
 }
 
-static json_t *contact(struct rng *g, const struct customer_info *ci, int64_t when, char *name_out,
+static json_t *contact(struct prng *g, const struct customer_info *ci, int64_t when, char *name_out,
                        char *email_out, char *phone_out)
 {
 	const char *first = PICK(g, first_names);
@@ -626,7 +597,7 @@ static json_t *contact(struct rng *g, const struct customer_info *ci, int64_t wh
 	return o;
 }
 
-static json_t *event(struct rng *g, const char *author, int64_t when, const char *type,
+static json_t *event(struct prng *g, const char *author, int64_t when, const char *type,
                      json_t *description)
 {
 	json_t *o = new_object();
@@ -648,9 +619,9 @@ static void sort_times(int64_t *t, int n)
 		}
 }
 
-static enum crm pick_status(struct rng *g)
+static enum crm pick_status(struct prng *g)
 {
-	int r = rng_below(g, 100);
+	int r = prng_below(g, 100);
 	for (int s = 0; s < S__MAX; s++) {
 		if (r < crm_weights[s])
 			return (enum crm)s;
@@ -660,19 +631,19 @@ static enum crm pick_status(struct rng *g)
 }
 
 /* Owners: 5% none; the rest spread over every user, the first five a little busier. */
-static int pick_owner(struct rng *g, int users)
+static int pick_owner(struct prng *g, int users)
 {
-	if (rng_chance(g, 5))
+	if (prng_chance(g, 5))
 		return -1;
-	return rng_chance(g, 30) ? rng_below(g, users < 5 ? users : 5) : rng_below(g, users);
+	return prng_chance(g, 30) ? prng_below(g, users < 5 ? users : 5) : prng_below(g, users);
 }
 
 /* A customer of the tenant; half the picks go to a "busy" tenth of them. */
 static int pick_customer(struct tenant *t)
 {
 	int n = t->customers;
-	int c = rng_below(&t->g, n);
-	if (n >= 10 && rng_chance(&t->g, 50))
+	int c = prng_below(&t->g, n);
+	if (n >= 10 && prng_chance(&t->g, 50))
 		c = (int)(((long long)(c % (n / 10)) * 7919) % n);
 	return c;
 }
@@ -680,10 +651,10 @@ static int pick_customer(struct tenant *t)
 static void customer_events(struct tenant *t, const struct customer_info *ci, json_t *events,
                             int64_t *last_time, int *last_author, const json_t *tags)
 {
-	struct rng *g = &t->g;
+	struct prng *g = &t->g;
 	int64_t times[20];
 	int steps = crm_path_len[ci->status] - 1; /* status changes on the way */
-	int n = rng_range(g, 5, 20);
+	int n = prng_range(g, 5, 20);
 	if (n < steps + 1)
 		n = steps + 1;
 	times[0] = ci->created;
@@ -693,7 +664,8 @@ static void customer_events(struct tenant *t, const struct customer_info *ci, js
 	int next_step = 0;
 	char author[ID_LEN];
 	for (int i = 0; i < n; i++) {
-		int who = ci->owner >= 0 && rng_chance(g, 70) ? ci->owner : rng_below(g, t->users);
+		int who =
+		        ci->owner >= 0 && prng_chance(g, 70) ? ci->owner : prng_below(g, t->users);
 		user_id(t, who, author, sizeof(author));
 		*last_author = who;
 		json_t *e;
@@ -707,20 +679,21 @@ static void customer_events(struct tenant *t, const struct customer_info *ci, js
 			          strf("Status changed from %s to %s", crm_names[from],
 			               crm_names[to]));
 		} else {
-			switch (rng_below(g, 5)) {
+			switch (prng_below(g, 5)) {
 			case 0: {
 				char owner[ID_LEN];
-				user_id(t, rng_below(g, t->users), owner, sizeof(owner));
+				user_id(t, prng_below(g, t->users), owner, sizeof(owner));
 				e = event(g, author, times[i], "OWNER_CHANGE",
 				          strf("Owner set to %s", owner));
 				break;
 			}
 			case 1: {
 				char due[TIMEFMT_RFC3339_MAX];
-				timefmt_format_rfc3339(times[i] + rng_range(g, 1, 30) * DAY, due);
+				timefmt_format_rfc3339(times[i] + prng_range(g, 1, 30) * DAY, due);
 				e = event(g, author, times[i], "NEXT_ACTION",
 				          strf("Next action set to \"%s\", due %s",
-				               customer_actions[ci->status][rng_below(g, 3)], due));
+				               customer_actions[ci->status][prng_below(g, 3)],
+				               due));
 				break;
 			}
 			case 2:
@@ -728,7 +701,7 @@ static void customer_events(struct tenant *t, const struct customer_info *ci, js
 				          strf("Tag \"%s\" added",
 				               json_string_value(json_array_get(
 				                       tags,
-				                       (size_t)rng_below(
+				                       (size_t)prng_below(
 				                               g, (int)json_array_size(tags))))));
 				break;
 			default:
@@ -742,14 +715,14 @@ static void customer_events(struct tenant *t, const struct customer_info *ci, js
 	*last_time = times[n - 1];
 }
 
-static json_t *customer_tags(struct rng *g)
+static json_t *customer_tags(struct prng *g)
 {
 	int idx[NELEM(tag_pool)];
 	for (int i = 0; i < (int)NELEM(tag_pool); i++)
 		idx[i] = i;
 	json_t *a = new_array();
 	for (int i = 0; i < 5; i++) {
-		int j = i + rng_below(g, (int)NELEM(tag_pool) - i);
+		int j = i + prng_below(g, (int)NELEM(tag_pool) - i);
 		int x = idx[i];
 		idx[i] = idx[j];
 		idx[j] = x;
@@ -760,22 +733,22 @@ static json_t *customer_tags(struct rng *g)
 
 static void gen_customer(struct tenant *t, int i)
 {
-	struct rng *g = &t->g;
+	struct prng *g = &t->g;
 	struct customer_info *ci = &t->cust[i];
 	snprintf(ci->id, sizeof(ci->id), "%s-c%06d", t->id, i);
-	ci->city = rng_below(g, (int)NELEM(cities));
+	ci->city = prng_below(g, (int)NELEM(cities));
 	ci->owner = pick_owner(g, t->users);
 	ci->status = pick_status(g);
 	ci->created = t->anchor - rng_span(g, 30 * DAY, 1500 * DAY);
 	ci->last_opportunity = -1;
-	int company = rng_chance(g, 75);
+	int company = prng_chance(g, 75);
 	const struct sector *sector = NULL;
 	const struct city *city = &cities[ci->city];
 	if (company) {
 		const char *head = PICK(g, company_heads);
-		sector = &sectors[rng_below(g, (int)NELEM(sectors))];
+		sector = &sectors[prng_below(g, (int)NELEM(sectors))];
 		const char *form = PICK(g, legal_forms);
-		if (rng_chance(g, 30))
+		if (prng_chance(g, 30))
 			snprintf(ci->name, sizeof(ci->name), "%s %s %s%s", head, sector->word,
 			         city->name, form);
 		else
@@ -791,7 +764,7 @@ static void gen_customer(struct tenant *t, int i)
 	}
 
 	json_t *o = new_object();
-	if (rng_chance(g, 70)) {
+	if (prng_chance(g, 70)) {
 		json_t *av = new_object();
 		put(av, "blobId", juuid(g, ci->created));
 		put(av, "height", json_integer(256));
@@ -803,12 +776,12 @@ static void gen_customer(struct tenant *t, int i)
 	}
 	put(o, "billingAddress", address(g, ci->city, ci->created));
 	if (company) {
-		put(o, "btw", strf("NL%09dB01", rng_below(g, 1000000000)));
+		put(o, "btw", strf("NL%09dB01", prng_below(g, 1000000000)));
 	} else {
 		put(o, "btw", json_null());
 	}
 	json_t *contacts = new_array();
-	int ncontacts = rng_range(g, 2, 3);
+	int ncontacts = prng_range(g, 2, 3);
 	for (int k = 0; k < ncontacts; k++)
 		push(contacts, contact(g, ci, ci->created, k == 0 ? ci->contact_name : NULL,
 		                       ci->contact_email, ci->contact_phone));
@@ -817,10 +790,10 @@ static void gen_customer(struct tenant *t, int i)
 	put(o, "createdBy", juser(t, ci->owner >= 0 ? ci->owner : 0));
 	put(o, "crmStatus", json_string(crm_names[ci->status]));
 	json_t *delivery = new_array();
-	int ndelivery = rng_range(g, 1, 2);
+	int ndelivery = prng_range(g, 1, 2);
 	for (int k = 0; k < ndelivery; k++)
-		push(delivery,
-		     address(g, k == 0 ? ci->city : rng_below(g, (int)NELEM(cities)), ci->created));
+		push(delivery, address(g, k == 0 ? ci->city : prng_below(g, (int)NELEM(cities)),
+		                       ci->created));
 	put(o, "deliveryAddresses", delivery);
 	if (company) {
 		put(o, "email", strf("info@%s", ci->domain));
@@ -836,18 +809,18 @@ static void gen_customer(struct tenant *t, int i)
 	put(o, "id", json_string(ci->id));
 	put(o, "industry", str(sector ? sector->industry : NULL));
 	if (company) {
-		put(o, "kvk", strf("%08d", rng_below(g, 100000000)));
+		put(o, "kvk", strf("%08d", prng_below(g, 100000000)));
 	} else {
 		put(o, "kvk", json_null());
 	}
 	put(o, "leadSource", str(PICK(g, lead_sources)));
 	put(o, "name", str(ci->name));
 	/* 35% overdue, 40% due later, 25% without a next action */
-	int r = rng_below(g, 100);
+	int r = prng_below(g, 100);
 	if (r < 75) {
 		int64_t due = r < 35 ? t->anchor - rng_span(g, HOUR, 60 * DAY)
 		                     : t->anchor + rng_span(g, DAY, 90 * DAY);
-		put(o, "nextAction", str(customer_actions[ci->status][rng_below(g, 3)]));
+		put(o, "nextAction", str(customer_actions[ci->status][prng_below(g, 3)]));
 		put(o, "nextActionDueDate", jtime(due));
 	} else {
 		put(o, "nextAction", json_null());
@@ -859,8 +832,8 @@ static void gen_customer(struct tenant *t, int i)
 	put(o, "phone", str(tel));
 	put(o, "preferredLanguage", str(PICK(g, languages)));
 	put(o, "region", str(city->province));
-	if (company && rng_chance(g, 15)) {
-		put(o, "subsidiaryId", strf("%s-sub-%02d", t->id, rng_range(g, 1, 12)));
+	if (company && prng_chance(g, 15)) {
+		put(o, "subsidiaryId", strf("%s-sub-%02d", t->id, prng_range(g, 1, 12)));
 	} else {
 		put(o, "subsidiaryId", json_null());
 	}
@@ -869,18 +842,18 @@ static void gen_customer(struct tenant *t, int i)
 	put(o, "type", json_string(company ? "COMPANY" : "PERSON"));
 	put(o, "updated", jtime(updated));
 	put(o, "updatedBy", juser(t, updated_by));
-	if (rng_chance(g, 30)) {
+	if (prng_chance(g, 30)) {
 		put(o, "userId", strf("%s-portal-%06d", t->id, i));
 	} else {
 		put(o, "userId", json_null());
 	}
 	json_t *visits = new_array();
-	int nvisits = rng_range(g, 1, 4);
+	int nvisits = prng_range(g, 1, 4);
 	for (int k = 0; k < nvisits; k++) {
 		json_t *v = new_object();
-		put(v, "frequency", json_integer(rng_range(g, 1, 40)));
-		int o1 = rng_range(g, 31, 223), o2 = rng_below(g, 256);
-		int o3 = rng_below(g, 256), o4 = rng_range(g, 1, 254);
+		put(v, "frequency", json_integer(prng_range(g, 1, 40)));
+		int o1 = prng_range(g, 31, 223), o2 = prng_below(g, 256);
+		int o3 = prng_below(g, 256), o4 = prng_range(g, 1, 254);
 		put(v, "ip", strf("%d.%d.%d.%d", o1, o2, o3, o4));
 		put(v, "time", jtime(t->anchor - rng_span(g, HOUR, 180 * DAY)));
 		push(visits, v);
@@ -896,7 +869,7 @@ static void gen_customer(struct tenant *t, int i)
 	t->in_write_set = 0;
 }
 
-static json_t *id_list(struct rng *g, const char *prefix, int n, int64_t when)
+static json_t *id_list(struct prng *g, const char *prefix, int n, int64_t when)
 {
 	json_t *a = new_array();
 	for (int i = 0; i < n; i++) {
@@ -909,24 +882,24 @@ static json_t *id_list(struct rng *g, const char *prefix, int n, int64_t when)
 	return a;
 }
 
-static json_t *payment_schedule(struct rng *g, enum opp status, int64_t created, int64_t order_date,
-                                const char *tenant)
+static json_t *payment_schedule(struct prng *g, enum opp status, int64_t created,
+                                int64_t order_date, const char *tenant)
 {
 	json_t *a = new_array();
-	const struct plan *p = &plans[rng_below(g, (int)NELEM(plans))];
+	const struct plan *p = &plans[prng_below(g, (int)NELEM(plans))];
 	for (size_t k = 0; k < p->count; k++) {
 		const struct pay_step *s = &p->steps[k];
 		/* a step is triggered once the opportunity reached its status */
 		int reached = status != O_LOST && status >= s->status;
 		const char *pstatus = "PENDING";
 		if (reached)
-			pstatus = status == O_COMPLETED || rng_chance(g, 50) ? "PAID" : "INVOICED";
+			pstatus = status == O_COMPLETED || prng_chance(g, 50) ? "PAID" : "INVOICED";
 		int64_t when = (order_date ? order_date : created) + (int64_t)(k * 20 + 1) * DAY;
 		json_t *o = new_object();
 		put(o, "id", juuid(g, created));
 		put(o, "includeChangeOrders", json_boolean(s->with_change_orders));
 		if (reached) {
-			put(o, "invoiceId", strf("%s-inv-%06d", tenant, rng_below(g, 1000000)));
+			put(o, "invoiceId", strf("%s-inv-%06d", tenant, prng_below(g, 1000000)));
 		} else {
 			put(o, "invoiceId", json_null());
 		}
@@ -945,31 +918,31 @@ static json_t *payment_schedule(struct rng *g, enum opp status, int64_t created,
 
 static void gen_opportunity(struct tenant *t, int j)
 {
-	struct rng *g = &t->g;
+	struct prng *g = &t->g;
 	int c = pick_customer(t);
 	struct customer_info *ci = &t->cust[c];
 	ci->last_opportunity = j;
-	enum opp status = opp_status_by_crm[ci->status][rng_below(g, 4)];
-	const struct offer *of = &offers[rng_below(g, (int)NELEM(offers))];
+	enum opp status = opp_status_by_crm[ci->status][prng_below(g, 4)];
+	const struct offer *of = &offers[prng_below(g, (int)NELEM(offers))];
 	int64_t created = ci->created + rng_span(g, DAY, t->anchor - ci->created);
-	int owner = ci->owner >= 0 ? ci->owner : rng_below(g, t->users);
+	int owner = ci->owner >= 0 ? ci->owner : prng_below(g, t->users);
 	char owner_id[ID_LEN], id[ID_LEN];
 	user_id(t, owner, owner_id, sizeof(owner_id));
 	snprintf(id, sizeof(id), "%s-o%06d", t->id, j);
-	double value = (double)of->base * rng_range(g, 60, 160) / 100.0;
+	double value = (double)of->base * prng_range(g, 60, 160) / 100.0;
 	int64_t order_date = status >= O_ACCEPTED && status != O_LOST
 	                             ? created + rng_span(g, 7 * DAY, 60 * DAY)
 	                             : 0;
 
 	json_t *o = new_object();
 	json_t *cos = new_array();
-	int nco = rng_chance(g, 40) ? 0 : rng_range(g, 1, 3);
+	int nco = prng_chance(g, 40) ? 0 : prng_range(g, 1, 3);
 	for (int k = 0; k < nco; k++) {
 		const struct change_order *co =
-		        &change_orders[rng_below(g, (int)NELEM(change_orders))];
+		        &change_orders[prng_below(g, (int)NELEM(change_orders))];
 		int64_t when = created + rng_span(g, DAY, 90 * DAY);
 		json_t *x = new_object();
-		put(x, "amount", jreal((double)co->amount * rng_range(g, 80, 120) / 100.0, 2));
+		put(x, "amount", jreal((double)co->amount * prng_range(g, 80, 120) / 100.0, 2));
 		put(x, "category", str(co->category));
 		put(x, "createdAt", jtime(when));
 		put(x, "createdBy", str(owner_id));
@@ -983,7 +956,7 @@ static void gen_opportunity(struct tenant *t, int j)
 	put(o, "createdBy", str(owner_id));
 	put(o, "customerId", json_string(ci->id));
 	put(o, "description", str(of->description));
-	put(o, "estimateIds", id_list(g, "est", rng_range(g, 1, 2), created));
+	put(o, "estimateIds", id_list(g, "est", prng_range(g, 1, 2), created));
 	json_t *events = new_array();
 	int64_t when = created;
 	push(events, event(g, owner_id, when, "CREATE", str("Opportunity created")));
@@ -995,7 +968,7 @@ static void gen_opportunity(struct tenant *t, int j)
 		if (status == O_LOST)
 			break;
 	}
-	if (rng_chance(g, 50)) {
+	if (prng_chance(g, 50)) {
 		when += rng_span(g, HOUR, 5 * DAY);
 		push(events,
 		     event(g, owner_id, when, "UPDATE", str("Value and description updated")));
@@ -1008,9 +981,9 @@ static void gen_opportunity(struct tenant *t, int j)
 	put(o, "id", json_string(id));
 	put(o, "invoiceIds",
 	    status >= O_EXECUTION && status != O_LOST
-	            ? id_list(g, "inv", rng_range(g, 1, 3), created)
+	            ? id_list(g, "inv", prng_range(g, 1, 3), created)
 	            : new_array());
-	put(o, "leadId", rng_chance(g, 40) ? strf("%s-lead-%06d", t->id, c) : json_null());
+	put(o, "leadId", prng_chance(g, 40) ? strf("%s-lead-%06d", t->id, c) : json_null());
 	put(o, "name", strf("%s %s", of->name, ci->name));
 	if (status < O_COMPLETED) {
 		put(o, "nextAction", str(opportunity_actions[status]));
@@ -1026,9 +999,9 @@ static void gen_opportunity(struct tenant *t, int j)
 	put(o, "paymentSchedule", payment_schedule(g, status, created, order_date, t->id));
 	put(o, "probability", json_integer(opp_probability[status]));
 	json_t *products = new_array();
-	int nprod = rng_range(g, 1, 4);
+	int nprod = prng_range(g, 1, 4);
 	for (int k = 0; k < nprod; k++)
-		push(products, strf("prod-%04d", rng_range(g, 1, 300)));
+		push(products, strf("prod-%04d", prng_range(g, 1, 300)));
 	put(o, "productIds", products);
 	int64_t start = (order_date ? order_date : created) + rng_span(g, 14 * DAY, 60 * DAY);
 	put(o, "scheduledEndDate", jdate(start + rng_span(g, 5 * DAY, 90 * DAY)));
@@ -1036,7 +1009,7 @@ static void gen_opportunity(struct tenant *t, int j)
 	put(o, "source", str(PICK(g, sources)));
 	put(o, "status", json_string(opp_names[status]));
 	json_t *tags = new_array();
-	if (rng_chance(g, 50))
+	if (prng_chance(g, 50))
 		push(tags, json_string(PICK(g, opportunity_tags)));
 	put(o, "tags", tags);
 	put(o, "teamId", strf("%s-team-%d", t->id, owner % 4 + 1));
@@ -1047,13 +1020,13 @@ static void gen_opportunity(struct tenant *t, int j)
 	emit(t, "opportunity", o);
 }
 
-static const struct act_text *pick_act_text(struct rng *g)
+static const struct act_text *pick_act_text(struct prng *g)
 {
 	enum act type = PICK(g, act_bag);
 	int n = 0;
 	for (size_t i = 0; i < NELEM(act_texts); i++)
 		n += act_texts[i].type == type;
-	int k = rng_below(g, n);
+	int k = prng_below(g, n);
 	for (size_t i = 0; i < NELEM(act_texts); i++)
 		if (act_texts[i].type == type && k-- == 0)
 			return &act_texts[i];
@@ -1062,11 +1035,11 @@ static const struct act_text *pick_act_text(struct rng *g)
 
 static void gen_activity(struct tenant *t, int k)
 {
-	struct rng *g = &t->g;
+	struct prng *g = &t->g;
 	int c = pick_customer(t);
 	const struct customer_info *ci = &t->cust[c];
 	const struct act_text *tx = pick_act_text(g);
-	int owner = ci->owner >= 0 && rng_chance(g, 80) ? ci->owner : rng_below(g, t->users);
+	int owner = ci->owner >= 0 && prng_chance(g, 80) ? ci->owner : prng_below(g, t->users);
 	char owner_id[ID_LEN], id[ID_LEN];
 	user_id(t, owner, owner_id, sizeof(owner_id));
 	snprintf(id, sizeof(id), "%s-a%06d", t->id, k);
@@ -1075,13 +1048,13 @@ static void gen_activity(struct tenant *t, int k)
 	int64_t created = scheduled - rng_span(g, 0, 14 * DAY);
 	if (created < ci->created)
 		created = ci->created;
-	int done = scheduled < t->anchor && rng_chance(g, 85);
+	int done = scheduled < t->anchor && prng_chance(g, 85);
 	int64_t completed_at = done ? scheduled + rng_span(g, 10 * 60 * SEC, 2 * DAY) : 0;
 
 	json_t *o = new_object();
 	json_t *att = new_array();
 	if (tx->type == A_MEETING) {
-		int n = rng_range(g, 1, 3);
+		int n = prng_range(g, 1, 3);
 		for (int i = 0; i < n; i++) {
 			char a[64], b[64];
 			slug(PICK(g, first_names), a, sizeof(a), 0);
@@ -1104,8 +1077,8 @@ static void gen_activity(struct tenant *t, int k)
 	    tx->type == A_TASK && scheduled + 2 * DAY < t->anchor && !done
 	            ? jtime(scheduled + 2 * DAY)
 	            : json_null());
-	int minutes = tx->type == A_MEETING ? 30 * rng_range(g, 1, 4)
-	              : tx->type == A_CALL  ? 5 * rng_range(g, 1, 6)
+	int minutes = tx->type == A_MEETING ? 30 * prng_range(g, 1, 4)
+	              : tx->type == A_CALL  ? 5 * prng_range(g, 1, 6)
 	                                    : 0;
 	put(o, "durationMinutes", minutes ? json_integer(minutes) : json_null());
 	json_t *events = new_array();
@@ -1118,7 +1091,7 @@ static void gen_activity(struct tenant *t, int k)
 	put(o, "location",
 	    tx->type == A_MEETING ? strf("%s, %s", PICK(g, streets), cities[ci->city].name)
 	                          : json_null());
-	if (ci->last_opportunity >= 0 && rng_chance(g, 40)) {
+	if (ci->last_opportunity >= 0 && prng_chance(g, 40)) {
 		put(o, "opportunityId", strf("%s-o%06d", t->id, ci->last_opportunity));
 	} else {
 		put(o, "opportunityId", json_null());
@@ -1216,7 +1189,7 @@ static int gen_tenant(const struct options *o, int i, json_t *manifest, FILE *tx
 	memset(&t, 0, sizeof(t));
 	t.index = i;
 	snprintf(t.id, sizeof(t.id), "bt%d", i);
-	t.g.s = UINT64_C(0x5EED0000C0FFEE00) + (uint64_t)i * UINT64_C(0x100000001B3);
+	prng_seed(&t.g, UINT64_C(0x5EED0000C0FFEE00) + (uint64_t)i * UINT64_C(0x100000001B3));
 	t.anchor = o->anchor;
 	t.users = (int)o->users;
 	t.customers = share(o->customers, o->tenants, i);
