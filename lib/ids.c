@@ -3,7 +3,7 @@
 
 int id_valid(const char *s, size_t len)
 {
-	if (s == NULL || len == 0 || len > ID_MAX_LEN)
+	if (s == NULL || len == 0 || len > LIMIT_ID_CHARS)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		char ch = s[i];

@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-#define ID_MAX_LEN 64
+#include "lib/limits.h"
 
-/* 1 when s[0..len) is 1..64 characters of [A-Za-z0-9_-], else 0. */
+/* 1 when s[0..len) is 1..LIMIT_ID_CHARS characters of [A-Za-z0-9_-], else 0. */
 int id_valid(const char *s, size_t len);
 
 #endif

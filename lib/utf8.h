@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "lib/limits.h"
+
 /*
  * Returns the number of Unicode scalar values in s[0..len), or -1 when s is
  * not well-formed UTF-8 (overlong forms, surrogates, code points above
@@ -93,8 +95,8 @@ enum utf8_text_err {
  * "must not contain control characters (line breaks, tabs, escape...)". */
 const char *utf8_text_strerror(enum utf8_text_err err);
 
-#define UTF8_TAG_CHARS_MAX 50
-/* Room for a normalised tag: 50 characters of up to 4 bytes, and the NUL. */
+#define UTF8_TAG_CHARS_MAX LIMIT_TAG_CHARS
+/* Room for a normalised tag: UTF8_TAG_CHARS_MAX characters of up to 4 bytes, and the NUL. */
 #define UTF8_TAG_BUF (4 * UTF8_TAG_CHARS_MAX + 1)
 /* What a tag may not hold; spaces are allowed inside a tag. */
 #define UTF8_TAG_REFUSED                                                                           \
@@ -102,7 +104,7 @@ const char *utf8_text_strerror(enum utf8_text_err err);
 
 /*
  * The tag rule (CONTRACT.md, Tags): s[0..len) is put in NFC, trimmed of
- * White_Space, and must then hold 1..50 characters, none of a class in
+ * White_Space, and must then hold 1..UTF8_TAG_CHARS_MAX characters, none of a class in
  * UTF8_TAG_REFUSED.  On UTF8_TEXT_OK writes the tag, NUL-terminated, into
  * out (outsize >= UTF8_TAG_BUF) and its length in bytes into *out_len.
  * Otherwise out is untouched; the first problem found is returned, in this
@@ -113,7 +115,7 @@ enum utf8_text_err utf8_tag_normalize(const char *s, size_t len, char *out, size
                                       size_t *out_len);
 
 /* Single-line text: nextAction's limit, and what single-line text may not hold. */
-#define UTF8_LINE_CHARS_MAX 500
+#define UTF8_LINE_CHARS_MAX LIMIT_TEXT_CHARS
 #define UTF8_LINE_REFUSED   (UTF8_CONTROL | UTF8_SEPARATOR)
 
 /*
