@@ -244,28 +244,33 @@ conf_value() {
 
 # ---- the pool (crm-fcgi) --------------------------------------------------------------------
 
-# pool_wait PID PIDFILE SOCKET LOG SECONDS: waits until the crm-fcgi master PID wrote its pid
-# to PIDFILE (it does so once it listens) and SOCKET exists, for up to SECONDS.  Returns 1,
-# after printing the end of LOG without its request lines, when PID exits first or the time
-# runs out; then PID is written to PIDFILE, so that stop_pid still finds a master that is
-# slow rather than gone.
+# pool_wait PID PIDFILE SOCKET LOG SECONDS [FROM]: waits until the crm-fcgi master PID wrote
+# its pid to PIDFILE (it does so once it listens) and SOCKET exists, for up to SECONDS.
+# Returns 1 when PID exits first or the time runs out, after printing what this start wrote
+# to LOG (from byte FROM on, default 0; request lines left out); then PID is written to
+# PIDFILE, so that stop_pid still finds a master that is slow rather than gone.
 pool_wait() {
 	pw_i=0
 	while [ "$(cat "$2" 2>/dev/null)" != "$1" ] || [ ! -S "$3" ]; do
 		if ! kill -0 "$1" 2>/dev/null; then
-			grep -a -v ' request ' "$4" | tail -20 >&2
+			tail -c +$((${6:-0} + 1)) "$4" | grep -a -v ' request ' | tail -20 >&2
 			echo "${0##*/}: crm-fcgi (pid $1) exited while starting (log: $4)" >&2
 			return 1
 		fi
 		pw_i=$((pw_i + 1))
 		if [ $pw_i -gt $(($5 * 20)) ]; then
 			echo "$1" >"$2"
-			grep -a -v ' request ' "$4" | tail -20 >&2
+			tail -c +$((${6:-0} + 1)) "$4" | grep -a -v ' request ' | tail -20 >&2
 			echo "${0##*/}: crm-fcgi (pid $1) did not listen on $3 within $5 s (log: $4)" >&2
 			return 1
 		fi
 		sleep 0.05
 	done
+}
+
+# log_size FILE: FILE's size in bytes (0 when it does not exist).
+log_size() {
+	if [ -f "$1" ]; then wc -c <"$1" | tr -d ' '; else echo 0; fi
 }
 
 # pool_start PIDFILE SOCKET LOG SECONDS COMMAND...: runs COMMAND (crm-fcgi -c FILE, or a
@@ -277,9 +282,10 @@ pool_start() {
 	ps_log=$3
 	ps_seconds=$4
 	shift 4
+	ps_from=$(log_size "$ps_log")
 	"$@" </dev/null >>"$ps_log" 2>&1 &
 	POOL_PID=$!
-	pool_wait "$POOL_PID" "$ps_pid_file" "$ps_socket" "$ps_log" "$ps_seconds"
+	pool_wait "$POOL_PID" "$ps_pid_file" "$ps_socket" "$ps_log" "$ps_seconds" "$ps_from"
 }
 
 # ---- nginx --------------------------------------------------------------------------------

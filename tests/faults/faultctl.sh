@@ -32,6 +32,7 @@ crm-start)
 	exitf=$F/crm.exit.$$
 	childf=$F/crm.child.$$
 	rm -f "$exitf" "$childf"
+	from=$(log_size "$F/crm-fcgi.log")
 	# The wrapper, in a session of its own, runs crm-fcgi as its child, says which pid that
 	# is, and records its exit status.
 	setsid sh -c '"$0" -c "$1" >>"$2" 2>&1 </dev/null & echo $! >"$4"; wait $!; echo $? >"$3"' \
@@ -39,7 +40,7 @@ crm-start)
 	wait_for test -s "$childf" || die "crm-fcgi was not started"
 	new=$(cat "$childf")
 	rm -f "$childf"
-	if pool_wait "$new" "$F/crm.pid" "$F/crm.sock" "$F/crm-fcgi.log" 10; then
+	if pool_wait "$new" "$F/crm.pid" "$F/crm.sock" "$F/crm-fcgi.log" 10 "$from"; then
 		ln -sfn "$exitf" "$F/crm.exit"
 		echo "$new"
 		exit 0
