@@ -70,7 +70,7 @@ static enum change_result apply_next_action(json_t *doc, const struct change *ch
 		return CHANGE_NOOP;
 	json_object_set_new(doc, "nextAction", ch->text ? json_string(ch->text) : json_null());
 	json_object_set_new(doc, "nextActionDueDate", ch->has_due ? json_string(due) : json_null());
-	char desc[4 * 500 + 96]; /* 500 characters of up to 4 bytes each, never cut */
+	char desc[4 * LIMIT_TEXT_CHARS + 96]; /* characters of up to 4 bytes each, never cut */
 	if (ch->text == NULL)
 		snprintf(desc, sizeof(desc), "Next action cleared");
 	else if (ch->has_due)
@@ -129,7 +129,7 @@ static size_t find_tag(json_t *tags, const char *tag)
 }
 
 /* Records a TAG_ADDED/TAG_REMOVED event "Tag "<tag>" <verb>"; stored tags
- * may be longer than 50 characters as given, so the text is sized to fit. */
+ * may be longer than LIMIT_TAG_CHARS as given, so the text is sized to fit. */
 static enum change_result record_tag(json_t *doc, const struct change *ch, const char *type,
                                      const char *tag, const char *verb)
 {
@@ -165,9 +165,9 @@ static enum change_result apply_tag(json_t *doc, const struct change *ch, char *
 	}
 	if (at != TAG_ABSENT)
 		return CHANGE_NOOP;
-	if (json_array_size(tags) >= TAGS_MAX) {
+	if (json_array_size(tags) >= LIMIT_TAGS) {
 		snprintf(msg, msglen, "The customer already has %d tags, the most it can have.",
-		         TAGS_MAX);
+		         LIMIT_TAGS);
 		return CHANGE_REFUSED;
 	}
 	if (json_array_append_new(tags, json_string(ch->text)) != 0)

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "lib/limits.h"
 #include "lib/timefmt.h"
 #include "model/enums.h"
 
@@ -47,7 +48,5 @@ enum change_result {
  * tag keeps its first spelling, removing one removes it in any casing.
  */
 enum change_result change_apply(json_t *doc, const struct change *ch, char *msg, size_t msglen);
-
-#define TAGS_MAX 100
 
 #endif

@@ -60,7 +60,8 @@ static enum db_rc import_customer(struct db *db, const json_t *item, const char 
 {
 	const char *owner = str_member(item, "ownerId");
 	if (owner != NULL && !id_valid(owner, strlen(owner))) {
-		snprintf(err, errlen, "ownerId: a user id of 1..64 characters [A-Za-z0-9_-]");
+		snprintf(err, errlen, "ownerId: a user id of 1..%d characters [A-Za-z0-9_-]",
+		         LIMIT_ID_CHARS);
 		return DB_CONFLICT;
 	}
 	char *doc = NULL, *extra = NULL;

@@ -5,6 +5,7 @@
 
 #include <mysql.h>
 
+#include "lib/limits.h"
 #include "model/model.h"
 #include "model/stmt.h"
 
@@ -17,6 +18,18 @@ struct migration {
 #define TABLE_OPTS " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin ROW_FORMAT=DYNAMIC"
 
 /*
+ * A migration that has run somewhere must do the same wherever it runs
+ * later, so the schema's widths are written as they were when each migration
+ * was made, not taken from the contract's limits.  Every id column has been
+ * VARCHAR(V1_ID_CHARS) since migration 1; the ids the service accepts must
+ * fit.  Raising LIMIT_ID_CHARS past it takes a new migration that widens the
+ * columns, and this check then names that migration's width.
+ */
+#define V1_ID_CHARS 64
+#define V1_ID       "VARCHAR(" LIMIT_STR(V1_ID_CHARS) ")"
+_Static_assert(LIMIT_ID_CHARS <= V1_ID_CHARS, "ids longer than the id columns (migration 1)");
+
+/*
  * Customers keep their nested collections in `doc`, the JSON of every member
  * shared by the list and the enriched shape, exactly as it is sent; the list
  * shape's extra members (preferredLanguage, visits) are the JSON fragment
@@ -26,14 +39,14 @@ struct migration {
  */
 static const char *const v1_sql[] = {
         "CREATE TABLE users ("
-        " tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
+        " tenant_id " V1_ID " NOT NULL, id " V1_ID " NOT NULL,"
         " username VARCHAR(255) NOT NULL, display_name VARCHAR(255) NULL,"
         " active TINYINT(1) NOT NULL DEFAULT 1,"
         " PRIMARY KEY (tenant_id, id))" TABLE_OPTS,
         "CREATE TABLE customers ("
-        " tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
+        " tenant_id " V1_ID " NOT NULL, id " V1_ID " NOT NULL,"
         " sort_name VARCHAR(255) COLLATE utf8mb4_unicode_ci NOT NULL,"
-        " owner_id VARCHAR(64) NULL,"
+        " owner_id " V1_ID " NULL,"
         " crm_status ENUM('LEAD','PROSPECT','ACTIVE','CUSTOMER','INACTIVE','CHURNED') NOT NULL,"
         " overdue_key BIGINT NULL COMMENT 'next action due (us since epoch) while a next action is "
         "set',"
@@ -43,13 +56,13 @@ static const char *const v1_sql[] = {
         " KEY customers_by_status (tenant_id, crm_status, sort_name, id),"
         " KEY customers_by_due (tenant_id, overdue_key, id))" TABLE_OPTS,
         "CREATE TABLE opportunities ("
-        " tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
-        " customer_id VARCHAR(64) NOT NULL, created_key BIGINT NULL, doc LONGTEXT NOT NULL,"
+        " tenant_id " V1_ID " NOT NULL, id " V1_ID " NOT NULL,"
+        " customer_id " V1_ID " NOT NULL, created_key BIGINT NULL, doc LONGTEXT NOT NULL,"
         " PRIMARY KEY (tenant_id, id),"
         " KEY opportunities_by_customer (tenant_id, customer_id, created_key, id))" TABLE_OPTS,
         "CREATE TABLE activities ("
-        " tenant_id VARCHAR(64) NOT NULL, id VARCHAR(64) NOT NULL,"
-        " customer_id VARCHAR(64) NOT NULL, recent_key BIGINT NULL"
+        " tenant_id " V1_ID " NOT NULL, id " V1_ID " NOT NULL,"
+        " customer_id " V1_ID " NOT NULL, recent_key BIGINT NULL"
         " COMMENT 'scheduledAt, else created (us since epoch)', doc LONGTEXT NOT NULL,"
         " PRIMARY KEY (tenant_id, id),"
         " KEY activities_by_customer (tenant_id, customer_id, recent_key, id))" TABLE_OPTS,
@@ -63,7 +76,9 @@ static const char *const v1_sql[] = {
  */
 static const char *const v2_sql[] = {
         "ALTER TABLE customers ADD COLUMN IF NOT EXISTS enriched_extra LONGTEXT NULL"
-        " COMMENT 'opportunities and 10 recent activities of the enriched shape, as JSON'",
+        " COMMENT 'opportunities and " LIMIT_STR(
+                LIMIT_RECENT_ACTIVITIES) " recent activities of"
+                                         " the enriched shape, as JSON'",
         ENRICHED_REFRESH_SQL,
         NULL,
 };
@@ -75,7 +90,7 @@ static const char *const v2_sql[] = {
  * under PAD SPACE the primary keys already refused ids differing only in
  * trailing spaces.
  */
-#define ID_COL(name, null) " MODIFY " name " VARCHAR(64) COLLATE utf8mb4_nopad_bin " null
+#define ID_COL(name, null) " MODIFY " name " " V1_ID " COLLATE utf8mb4_nopad_bin " null
 static const char *const v3_sql[] = {
         "ALTER TABLE users" ID_COL("tenant_id", "NOT NULL") "," ID_COL("id", "NOT NULL"),
         "ALTER TABLE customers" ID_COL("tenant_id", "NOT NULL") "," ID_COL(

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "conf/config.h"
+#include "lib/limits.h"
 #include "lib/strbuf.h"
 
 /* What every model call returns; handlers map these to HTTP statuses. */
@@ -59,7 +60,7 @@ enum db_rc db_migrate(struct db *db, char *err, size_t errlen);
 struct page_key {
 	char name[PAGE_NAME_MAX + 1]; /* sort name (lists by owner/status) */
 	int64_t due;                  /* next action due, µs (overdue list) */
-	char id[65];
+	char id[LIMIT_ID_CHARS + 1];
 };
 
 enum list_kind { LIST_BY_OWNER, LIST_BY_STATUS, LIST_OVERDUE, LIST__MAX };
@@ -69,7 +70,7 @@ struct list_query {
 	const char *tenant;
 	const char *filter;           /* owner id or status; unused for overdue */
 	const struct page_key *after; /* NULL: first page */
-	int limit;                    /* 1..1000 */
+	int limit;                    /* LIMIT_PAGE_MIN..LIMIT_PAGE_MAX */
 	int64_t now;                  /* overdue: due before this instant (µs) */
 	size_t max_bytes;             /* the page ends before it would grow past this */
 };

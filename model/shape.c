@@ -5,19 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/ids.h"
+#include "lib/limits.h"
 #include "lib/timefmt.h"
 #include "lib/utf8.h"
-#include "model/change.h"
 #include "model/enums.h"
-#include "lib/ids.h"
 #include "model/shape.h"
 
-#define ID_MAX       64
-#define PATH_MAX_LEN 200
+#define PATH_MAX_LEN 200 /* bytes of a member path in a message ("contacts[1].email") */
 
 enum field_type {
 	F_STR,  /* string or null */
-	F_ID,   /* required id: 1..64 of [A-Za-z0-9_-] */
+	F_ID,   /* required id: 1..LIMIT_ID_CHARS of [A-Za-z0-9_-] */
 	F_INT,  /* JSON integer in [min, max] or null */
 	F_NUM,  /* integer or real in [min, max] or null; stored as a real */
 	F_BOOL, /* true, false or null */
@@ -29,7 +28,7 @@ enum field_type {
 	F_OBJ,     /* object of schema `sub`, or null */
 	F_OBJ_ARR, /* array of objects of schema `sub`; null/absent is [] */
 	F_STR_ARR, /* array of strings; null/absent is [] */
-	F_TAGS /* customer tags: lib/utf8.h's tag rule, unique regardless of case, at most 100 */
+	F_TAGS /* customer tags: lib/utf8.h's tag rule, unique regardless of case, at most LIMIT_TAGS */
 };
 
 struct schema;
@@ -357,9 +356,9 @@ static json_t *canon_string(struct shape_ctx *c, const json_t *v)
 static json_t *canon_id(struct shape_ctx *c, const json_t *v)
 {
 	if (v == NULL || json_is_null(v))
-		return fail(c, "required: an id of 1..%d characters [A-Za-z0-9_-]", ID_MAX);
+		return fail(c, "required: an id of 1..%d characters [A-Za-z0-9_-]", LIMIT_ID_CHARS);
 	if (!json_is_string(v) || !id_valid(json_string_value(v), json_string_length(v)))
-		return fail(c, "expected an id of 1..%d characters [A-Za-z0-9_-]", ID_MAX);
+		return fail(c, "expected an id of 1..%d characters [A-Za-z0-9_-]", LIMIT_ID_CHARS);
 	return canon_string(c, v);
 }
 
@@ -511,8 +510,8 @@ static json_t *canon_array(struct shape_ctx *c, const struct field *f, const jso
 		return made(c, json_array());
 	if (!json_is_array(v))
 		return fail(c, "expected an array or null");
-	if (f->type == F_TAGS && json_array_size(v) > TAGS_MAX)
-		return fail(c, "at most %d tags", TAGS_MAX);
+	if (f->type == F_TAGS && json_array_size(v) > LIMIT_TAGS)
+		return fail(c, "at most %d tags", LIMIT_TAGS);
 	json_t *out = json_array(), *keys = json_array();
 	if (out == NULL || keys == NULL) {
 		json_decref(out);

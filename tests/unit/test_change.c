@@ -4,6 +4,7 @@
 
 #include <criterion/criterion.h>
 
+#include "lib/limits.h"
 #include "model/change.h"
 
 static json_t *doc;
@@ -198,9 +199,9 @@ Test(change, tags_that_only_look_alike_are_different_tags)
 
 Test(change, the_event_of_a_long_stored_tag_names_it_whole)
 {
-	char tag[4 * 60 + 1] = "";
-	for (int i = 0; i < 60; i++)
-		strcat(tag, "\xF0\x9F\x98\x80"); /* stored before the 50-character rule */
+	char tag[4 * (LIMIT_TAG_CHARS + 10) + 1] = "";
+	for (int i = 0; i < LIMIT_TAG_CHARS + 10; i++)
+		strcat(tag, "\xF0\x9F\x98\x80"); /* stored before the tag rule's limit */
 	set_tags((const char *const[]){tag, NULL});
 	cr_assert_eq(tag_op(CHANGE_TAG_REMOVE, tag), CHANGE_APPLIED);
 	char want[sizeof(tag) + 32];
@@ -212,7 +213,7 @@ Test(change, refuses_the_101st_tag)
 {
 	json_t *tags = json_object_get(doc, "tags");
 	json_array_clear(tags);
-	for (int i = 0; i < TAGS_MAX; i++) {
+	for (int i = 0; i < LIMIT_TAGS; i++) {
 		char t[16];
 		snprintf(t, sizeof(t), "t%d", i);
 		json_array_append_new(tags, json_string(t));
@@ -220,5 +221,5 @@ Test(change, refuses_the_101st_tag)
 	char msg[256];
 	struct change add = {.kind = CHANGE_TAG_ADD, .text = "one-more"};
 	cr_assert_eq(apply(add, msg), CHANGE_REFUSED);
-	cr_assert_eq(json_array_size(tags), TAGS_MAX);
+	cr_assert_eq(json_array_size(tags), LIMIT_TAGS);
 }

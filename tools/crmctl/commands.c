@@ -3,11 +3,14 @@
 #include <string.h>
 
 #include "lib/ids.h"
+#include "lib/limits.h"
 #include "lib/timefmt.h"
 #include "model/lifecycle.h"
 #include "model/shape.h"
 #include "tools/crmctl/crmctl.h"
 #include "tools/crmctl/demo_data.h"
+
+#define ID_LENGTHS "1.." LIMIT_STR(LIMIT_ID_CHARS)
 
 static struct db *open_admin(const struct config *cfg)
 {
@@ -125,8 +128,8 @@ int cmd_import(const struct config *cfg, int argc, char **argv)
 	const char *tenant = opt_value(argc, argv, "--tenant");
 	const char *path = argc > 0 ? argv[argc - 1] : NULL;
 	if (!valid_id(tenant) || path == NULL || strcmp(path, tenant) == 0) {
-		fprintf(stderr,
-		        "usage: crmctl import --tenant T FILE (T: 1..64 of [A-Za-z0-9_-])\n");
+		fprintf(stderr, "usage: crmctl import --tenant T FILE (T: " ID_LENGTHS
+		                " of [A-Za-z0-9_-])\n");
 		return 2;
 	}
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -209,7 +212,7 @@ int cmd_user(const struct config *cfg, int argc, char **argv)
 	    username == NULL || username[0] == '\0') {
 		fprintf(stderr, "usage: crmctl user add --tenant T --id ID --username U --name "
 		                "\"Display Name\"\n"
-		                "  T and ID: 1..64 characters of [A-Za-z0-9_-]\n");
+		                "  T and ID: " ID_LENGTHS " characters of [A-Za-z0-9_-]\n");
 		return 2;
 	}
 	struct user_job job = {
