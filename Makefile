@@ -31,7 +31,8 @@ CFLAGS    += $(PKG_CFLAGS)
 LIBS      := $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC      := $(wildcard lib/*.c conf/*.c fcgi/*.c handlers/*.c model/*.c)
-LIB_SRC      := $(filter-out fcgi/main.c,$(LIB_SRC))
+# the program that wires the layers together (the only code above handlers/)
+MAIN_SRC     := service/main.c
 CTL_SRC      := $(wildcard tools/crmctl/*.c)
 UNIT_SRC     := $(wildcard tests/unit/*.c)
 HTTP_SRC     := $(wildcard tests/http/*.c)
@@ -45,7 +46,7 @@ FAULT_OBJ := $(FAULT_SRC:%.c=$(BUILD)/%.o)
 # the fault tests reuse the HTTP tests' client
 CLIENT_OBJ := $(BUILD)/tests/http/client.o
 DEPS      := $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(HTTP_OBJ:.o=.d) \
-             $(FAULT_OBJ:.o=.d) $(BUILD)/fcgi/main.d
+             $(FAULT_OBJ:.o=.d) $(MAIN_SRC:%.c=$(BUILD)/%.d)
 
 .PHONY: all bootstrap run test unit http lint clean valgrind fuzz fuzz-build fuzz-smoke bench check-docs
 all: $(BUILD)/crm-fcgi $(BUILD)/crmctl
@@ -61,7 +62,7 @@ $(BUILD)/libcrm.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/crm-fcgi: $(BUILD)/fcgi/main.o $(BUILD)/libcrm.a
+$(BUILD)/crm-fcgi: $(MAIN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libcrm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/crmctl: $(CTL_OBJ) $(BUILD)/libcrm.a
@@ -143,8 +144,8 @@ fuzz-smoke: fuzz-build
 	  echo "fuzz $$t: $$(grep -c . build-fuzz/fuzz_$$t.log >/dev/null; tail -1 build-fuzz/fuzz_$$t.log)"; done
 
 lint:
-	@clang-format --dry-run --Werror $(LIB_SRC) fcgi/main.c $(CTL_SRC) $$(find lib conf fcgi handlers model tools -name '*.h')
-	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr -I. $(LIB_SRC) fcgi/main.c $(CTL_SRC)
+	@clang-format --dry-run --Werror $(LIB_SRC) $(MAIN_SRC) $(CTL_SRC) $$(find lib conf fcgi handlers model tools -name '*.h')
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr -I. $(LIB_SRC) $(MAIN_SRC) $(CTL_SRC)
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -59,7 +59,7 @@ enum fcgi_err uri_parse(const char *raw, size_t len, const char *prefix, struct 
                         int *prefix_ok);
 void uri_free(struct uri *u);
 
-/* ---- the request a handler sees -------------------------------------- */
+/* ---- the request the app sees ---------------------------------------- */
 
 struct request {
 	const char *method;        /* REQUEST_METHOD */
@@ -74,10 +74,6 @@ struct request {
 	struct uri uri;
 	enum fcgi_err uri_err; /* FCGI_OK when uri is usable */
 	int uri_prefix_ok;
-	/* filled in by the dispatcher, for the log line (64 characters of up to 4 bytes) */
-	const char *route;
-	char tenant[257];
-	char user[257];
 };
 
 /* ---- the response (response.c) ---------------------------------------- */
@@ -108,31 +104,91 @@ const char *http_reason(int status);
 /* One line to stderr, written with a single write(2): "time pid level msg". */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
- * Every value in a log line that a client chose (request id, method, tenant,
- * user) goes through here, so that no value can end its field or its line or
- * pose as another field: bytes outside printable ASCII, the space, '\\', '"'
- * and '=' become \xHH; NULL or "" is "-".  Writes at most cap bytes (cap >= 8)
- * to dst, a value cut short ending in "..."; returns dst.
+ * Every value in a log line that a client chose (request id, method, and
+ * whatever the app reports in its log_fields) goes through here, so that no
+ * value can end its field or its line or pose as another field: bytes
+ * outside printable ASCII, the space, '\\', '"' and '=' become \xHH; NULL or
+ * "" is "-".  Writes at most cap bytes (cap >= 8) to dst, a value cut short
+ * ending in "..."; returns dst.
  */
 const char *log_escape(char *dst, size_t cap, const char *src);
-/* The request's line, every client-chosen value escaped. */
-void log_request(const struct request *req, int status, double ms);
+
+#define LOG_FIELDS_MAX 4
+
+/*
+ * What the app adds to a request's log line (struct pool_app's log_fields),
+ * as raw text: this layer escapes every key and value with log_escape.  The
+ * strings are the app's and need only live until its next call.
+ */
+struct log_fields {
+	size_t n; /* fields used, at most LOG_FIELDS_MAX */
+	struct {
+		const char *key;   /* "tenant" */
+		const char *value; /* as the client gave it; NULL or "" is logged as "-" */
+	} field[LOG_FIELDS_MAX];
+	const char *route; /* the name of what was asked for, or NULL ("-") */
+};
+
+/*
+ * Pure: the request's line without the prefix log_msg adds, NUL-terminated
+ * in dst (cap bytes, cut short to fit):
+ *   id=ID KEY=VALUE... METHOD ROUTE status=STATUS ms=MS
+ * every value escaped by log_escape.  Returns dst.
+ */
+const char *log_request_line(char *dst, size_t cap, const struct request *req,
+                             const struct log_fields *f, int status, double ms);
+/* Logs that line (level "request"). */
+void log_request(const struct request *req, const struct log_fields *f, int status, double ms);
 /* A warning that the answer to req could not be written (err: errno or libfcgi's). */
-void log_write_failure(const struct request *req, int err, double ms);
+void log_write_failure(const struct request *req, const struct log_fields *f, int err, double ms);
+
+/* ---- the application the pool serves ------------------------------------ */
+
+/*
+ * All this layer knows of what it serves: four callbacks, handed to
+ * pool_run by the program that wires the layers together (service/main.c).
+ * The layers only point down: the app may use anything declared here; this
+ * layer includes nothing of the app's.
+ *
+ * Each accepting thread of each worker calls open once, before its first
+ * request, and close once, after its last; in between, for every request,
+ * handle and then log_fields, with the thread's own state.  A state is thus
+ * only ever used by one thread at a time and needs no lock.
+ */
+struct pool_app {
+	/*
+	 * The state of one thread (connections, caches, buffers), owned by the
+	 * app until close.  NULL when it cannot be had (out of memory): the
+	 * thread logs that and ends; its worker serves on with the others.
+	 */
+	void *(*open)(const struct config *cfg);
+	/*
+	 * Answers req into resp (status, headers, body; resp arrives reset,
+	 * status 500).  Never fails: every problem is an error response.  req
+	 * and its strings are this layer's and live until the answer is written.
+	 */
+	void (*handle)(void *state, struct request *req, struct response *resp);
+	/* The fields of the request handle answered last, for its log line. */
+	void (*log_fields)(void *state, struct log_fields *out);
+	/* Releases what open returned; NULL is allowed. */
+	void (*close)(void *state);
+};
 
 /* ---- the pool (pool.c, worker.c) -------------------------------------- */
 
 /*
  * Runs the master: opens the socket named by cfg->listen, forks the
- * workers and supervises them until SIGTERM/SIGINT.  cfg_path is re-read
- * on SIGHUP.  Returns the process exit status.
+ * workers, which serve app, and supervises them until SIGTERM/SIGINT.
+ * cfg_path is re-read on SIGHUP.  app must live until pool_run returns.
+ * Returns the process exit status.
  */
-int pool_run(struct config *cfg, const char *cfg_path);
+int pool_run(struct config *cfg, const char *cfg_path, const struct pool_app *app);
 
 /* Opens (and chmods) the listening socket; -1 with a logged reason. */
 int pool_listen(const struct config *cfg);
 
-/* Runs one worker process on listen_fd until told to stop; never returns. */
-void worker_main(const struct config *cfg, int listen_fd) __attribute__((noreturn));
+/* Runs one worker process serving app on listen_fd until told to stop; never returns. */
+void worker_main(const struct config *cfg, int listen_fd, const struct pool_app *app)
+        __attribute__((noreturn));
 
 #endif

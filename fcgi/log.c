@@ -64,23 +64,51 @@ const char *log_escape(char *dst, size_t cap, const char *src)
 	return dst;
 }
 
-void log_request(const struct request *req, int status, double ms)
+/* Appends to a line of cap bytes, cutting it short when it is full. */
+static void line_add(char *dst, size_t cap, size_t *len, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static void line_add(char *dst, size_t cap, size_t *len, const char *fmt, ...)
 {
-	char id[128], method[32], tenant[300], user[300];
-	log_msg("request", "id=%s tenant=%s user=%s %s %s status=%d ms=%.2f",
-	        log_escape(id, sizeof(id), req->request_id),
-	        log_escape(tenant, sizeof(tenant), req->tenant),
-	        log_escape(user, sizeof(user), req->user),
-	        log_escape(method, sizeof(method), req->method), req->route ? req->route : "-",
-	        status, ms);
+	if (*len + 1 >= cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(dst + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = (size_t)n < cap - *len ? *len + (size_t)n : cap - 1;
 }
 
-void log_write_failure(const struct request *req, int err, double ms)
+const char *log_request_line(char *dst, size_t cap, const struct request *req,
+                             const struct log_fields *f, int status, double ms)
 {
-	char id[128];
+	/* each value's room once escaped; a longer one ends in "..." */
+	char id[128], method[32], route[128], key[32], value[300];
+	size_t len = 0;
+	dst[0] = '\0';
+	line_add(dst, cap, &len, "id=%s", log_escape(id, sizeof(id), req->request_id));
+	for (size_t i = 0; i < f->n && i < LOG_FIELDS_MAX; i++)
+		line_add(dst, cap, &len, " %s=%s", log_escape(key, sizeof(key), f->field[i].key),
+		         log_escape(value, sizeof(value), f->field[i].value));
+	line_add(dst, cap, &len, " %s %s status=%d ms=%.2f",
+	         log_escape(method, sizeof(method), req->method),
+	         log_escape(route, sizeof(route), f->route), status, ms);
+	return dst;
+}
+
+void log_request(const struct request *req, const struct log_fields *f, int status, double ms)
+{
+	char line[1024];
+	log_msg("request", "%s", log_request_line(line, sizeof(line), req, f, status, ms));
+}
+
+void log_write_failure(const struct request *req, const struct log_fields *f, int err, double ms)
+{
+	char id[128], route[128];
 	log_msg("warn",
 	        "id=%s %s: the answer could not be written to nginx after %.0f ms (%s); "
 	        "it was dropped",
-	        log_escape(id, sizeof(id), req->request_id), req->route ? req->route : "-", ms,
+	        log_escape(id, sizeof(id), req->request_id),
+	        log_escape(route, sizeof(route), f->route), ms,
 	        err == EAGAIN || err == EWOULDBLOCK ? "write_timeout reached" : strerror(err));
 }

@@ -23,6 +23,7 @@ struct slot {
 };
 
 struct pool {
+	const struct pool_app *app; /* what the workers serve (the caller's) */
 	struct config *cfg;
 	struct config *reloaded; /* owned: the configuration read on the last SIGHUP */
 	const char *cfg_path;
@@ -99,7 +100,7 @@ static int spawn(struct pool *p, struct slot *s)
 		return -1;
 	}
 	if (pid == 0)
-		worker_main(p->cfg, p->listen_fd);
+		worker_main(p->cfg, p->listen_fd, p->app);
 	s->pid = pid;
 	s->generation = p->generation;
 	s->started = time(NULL);
@@ -243,7 +244,7 @@ static void supervise(struct pool *p, const sigset_t *set)
 	}
 }
 
-int pool_run(struct config *cfg, const char *cfg_path)
+int pool_run(struct config *cfg, const char *cfg_path, const struct pool_app *app)
 {
 	static struct pool p;
 	sigset_t set;
@@ -255,6 +256,7 @@ int pool_run(struct config *cfg, const char *cfg_path)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	p.app = app;
 	p.cfg = cfg;
 	p.cfg_path = cfg_path;
 	p.listen_fd = pool_listen(cfg);

@@ -1,4 +1,4 @@
-/* worker: one process, N accepting threads, each with its own app context; drains on SIGTERM. */
+/* worker: one process, N accepting threads, each with its own app state; drains on SIGTERM. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -16,7 +16,6 @@
 #include <fcgiapp.h>
 
 #include "fcgi/fcgi.h"
-#include "handlers/app.h"
 
 #define MAX_THREADS  64
 #define IDLE_POLL_MS 200 /* how soon an idle thread notices it should stop */
@@ -26,6 +25,7 @@ static atomic_int stopping;
 struct thread {
 	pthread_t tid;
 	const struct config *cfg;
+	const struct pool_app *app;
 	int listen_fd;
 	atomic_int done;
 };
@@ -139,7 +139,7 @@ static double elapsed_ms(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void serve(struct thread *t, struct app *app)
+static void serve(struct thread *t, void *state)
 {
 	FCGX_Request fr;
 	struct strbuf body = STRBUF_INIT;
@@ -163,15 +163,18 @@ static void serve(struct thread *t, struct app *app)
 		struct request req;
 		build_request(&fr, t->cfg, &body, &req);
 		resp_reset(&resp);
-		app_handle(app, &req, &resp);
+		t->app->handle(state, &req, &resp);
+		struct log_fields fields;
+		memset(&fields, 0, sizeof(fields));
+		t->app->log_fields(state, &fields);
 		/* before Finish: the request's strings live in libfcgi's params */
 		if (send_response(&fr, &req, &resp) != 0) {
-			log_write_failure(&req, FCGX_GetError(fr.out), elapsed_ms(&t0));
+			log_write_failure(&req, &fields, FCGX_GetError(fr.out), elapsed_ms(&t0));
 			/* give the connection up now: libfcgi's closing records would wait
 			 * out the timeout once more */
 			shutdown(fr.ipcFd, SHUT_RDWR);
 		}
-		log_request(&req, resp.status, elapsed_ms(&t0));
+		log_request(&req, &fields, resp.status, elapsed_ms(&t0));
 		FCGX_Finish_r(&fr);
 		uri_free(&req.uri);
 		if (body.cap > 4 * t->cfg->max_body + 65536)
@@ -185,12 +188,12 @@ static void serve(struct thread *t, struct app *app)
 static void *thread_main(void *arg)
 {
 	struct thread *t = arg;
-	struct app *app = app_open(t->cfg);
-	if (app == NULL)
+	void *state = t->app->open(t->cfg);
+	if (state == NULL)
 		log_msg("error", "out of memory starting a worker thread");
 	else
-		serve(t, app);
-	app_close(app);
+		serve(t, state);
+	t->app->close(state);
 	atomic_store(&t->done, 1);
 	return NULL;
 }
@@ -229,7 +232,7 @@ static void stop_threads(struct thread *threads, int n, int timeout_s)
 		pthread_join(threads[i].tid, NULL);
 }
 
-void worker_main(const struct config *cfg, int listen_fd)
+void worker_main(const struct config *cfg, int listen_fd, const struct pool_app *app)
 {
 	static struct thread threads[MAX_THREADS];
 	int n = cfg->threads > MAX_THREADS ? MAX_THREADS : cfg->threads;
@@ -238,6 +241,7 @@ void worker_main(const struct config *cfg, int listen_fd)
 	FCGX_Init();
 	for (int i = 0; i < n; i++) {
 		threads[i].cfg = cfg;
+		threads[i].app = app;
 		threads[i].listen_fd = listen_fd;
 		if (pthread_create(&threads[i].tid, NULL, thread_main, &threads[i]) != 0) {
 			log_msg("error", "cannot start worker thread: %s", strerror(errno));

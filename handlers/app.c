@@ -7,28 +7,37 @@
 
 #include "handlers/handlers.h"
 
-struct app *app_open(const struct config *cfg)
+/* One accepting thread's state: what handlers see, and who asked what last (for the log). */
+struct app_thread {
+	struct app app;
+	const char *route; /* the route's name, or NULL */
+	char tenant[PRINCIPAL_ID_SIZE];
+	char user[PRINCIPAL_ID_SIZE];
+};
+
+void *app_open(const struct config *cfg)
 {
-	struct app *app = calloc(1, sizeof(*app));
-	if (app == NULL)
+	struct app_thread *t = calloc(1, sizeof(*t));
+	if (t == NULL)
 		return NULL;
-	app->cfg = cfg;
-	app->db = db_open(cfg, 0);
-	app->tokens = auth_cache_new();
-	if (app->db == NULL || app->tokens == NULL) {
-		app_close(app);
+	t->app.cfg = cfg;
+	t->app.db = db_open(cfg, 0);
+	t->app.tokens = auth_cache_new();
+	if (t->app.db == NULL || t->app.tokens == NULL) {
+		app_close(t);
 		return NULL;
 	}
-	return app;
+	return t;
 }
 
-void app_close(struct app *app)
+void app_close(void *state)
 {
-	if (app == NULL)
+	struct app_thread *t = state;
+	if (t == NULL)
 		return;
-	db_close(app->db);
-	auth_cache_free(app->tokens);
-	free(app);
+	db_close(t->app.db);
+	auth_cache_free(t->app.tokens);
+	free(t);
 }
 
 static int method_is(const struct route *r, const char *method)
@@ -83,8 +92,6 @@ static int authenticate(struct ctx *c)
 		resp_error(c->resp, 401, auth_strerror(rc));
 		return -1;
 	}
-	snprintf(c->req->tenant, sizeof(c->req->tenant), "%s", c->who.tenant);
-	snprintf(c->req->user, sizeof(c->req->user), "%s", c->who.sub);
 	int allowed = (c->route->flags & ROUTE_WRITE) ? c->who.can_write : c->who.can_read;
 	if (!allowed) {
 		const char *need = (c->route->flags & ROUTE_WRITE) ? "crm:write" : "crm:read";
@@ -205,7 +212,6 @@ static void dispatch(struct ctx *c)
 	c->route = find_route(c);
 	if (c->route == NULL)
 		return;
-	req->route = c->route->name;
 	if (req->body_too_large) {
 		resp_errorf(c->resp, 413, "The body exceeds the limit of %zu bytes.",
 		            c->app->cfg->max_body);
@@ -216,11 +222,12 @@ static void dispatch(struct ctx *c)
 	c->route->handler(c);
 }
 
-void app_handle(struct app *app, struct request *req, struct response *resp)
+void app_handle(void *state, struct request *req, struct response *resp)
 {
+	struct app_thread *t = state;
 	struct ctx c;
 	memset(&c, 0, sizeof(c));
-	c.app = app;
+	c.app = &t->app;
 	c.req = req;
 	c.resp = resp;
 	resp->status = 500; /* only the success path changes it */
@@ -228,4 +235,19 @@ void app_handle(struct app *app, struct request *req, struct response *resp)
 	json_decref(c.body);
 	if (resp->status == 500 && resp->body.len == 0)
 		resp_error(resp, 500, "Internal error; it has been logged.");
+	/* who (once a token was accepted) asked for what, for app_log_fields */
+	t->route = c.route != NULL ? c.route->name : NULL;
+	snprintf(t->tenant, sizeof(t->tenant), "%s", c.who.tenant);
+	snprintf(t->user, sizeof(t->user), "%s", c.who.sub);
+}
+
+void app_log_fields(void *state, struct log_fields *out)
+{
+	const struct app_thread *t = state;
+	out->n = 2;
+	out->field[0].key = "tenant";
+	out->field[0].value = t->tenant;
+	out->field[1].key = "user";
+	out->field[1].value = t->user;
+	out->route = t->route;
 }

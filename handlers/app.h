@@ -1,19 +1,27 @@
-/* app: the entry points the request layer calls; everything about customers is behind them. */
+/* app: the CRM's callbacks for the pool (struct pool_app); all about customers is behind them. */
 #ifndef CRM_APP_H
 #define CRM_APP_H
 
 #include "conf/config.h"
 #include "fcgi/fcgi.h"
 
-struct app;
-
-/* Per accepting thread: its database connection, token verifier and buffers.
- * Returns NULL only when out of memory; the database is connected lazily. */
-struct app *app_open(const struct config *cfg);
-void app_close(struct app *app);
+/*
+ * The state of one accepting thread: the handlers' struct app (database
+ * connection, token cache) and, for the log line, who asked what last.
+ * Returns NULL only when out of memory (the database is connected lazily);
+ * app_close releases it and takes NULL.
+ */
+void *app_open(const struct config *cfg);
+void app_close(void *state);
 
 /* Answers one request into resp (status, headers, body).  Never fails:
  * every problem becomes an error response. */
-void app_handle(struct app *app, struct request *req, struct response *resp);
+void app_handle(void *state, struct request *req, struct response *resp);
+
+/* The tenant and user of the request app_handle answered last (each ""
+ * until a token was accepted) and its route's name (NULL when none
+ * matched), raw: the pool escapes them.  They live in state until the next
+ * app_handle. */
+void app_log_fields(void *state, struct log_fields *out);
 
 #endif

@@ -10,11 +10,6 @@
 #include "lib/b64url.h"
 #include "lib/utf8.h"
 
-/* app.c copies the ids into the request for the log: any id accepted here must fit. */
-_Static_assert(sizeof(((struct request *)0)->tenant) >= PRINCIPAL_ID_SIZE &&
-                       sizeof(((struct request *)0)->user) >= PRINCIPAL_ID_SIZE,
-               "the request's tenant and user hold a principal id");
-
 const char *auth_strerror(enum auth_err err)
 {
 	static const char *const text[AUTH_ERR__MAX] = {

@@ -60,3 +60,57 @@ Test(log, a_long_value_is_cut_with_an_ellipsis_within_the_buffer)
 	cr_assert_lt(strlen(out), sizeof(out));
 	cr_assert_str_eq(out + strlen(out) - 3, "...");
 }
+
+/* The app's fields as app_log_fields reports them: tenant and user, then the route. */
+static struct log_fields app_fields(const char *tenant, const char *user, const char *route)
+{
+	struct log_fields f;
+	memset(&f, 0, sizeof(f));
+	f.n = 2;
+	f.field[0].key = "tenant";
+	f.field[0].value = tenant;
+	f.field[1].key = "user";
+	f.field[1].value = user;
+	f.route = route;
+	return f;
+}
+
+Test(log, the_request_line_keeps_its_fields_in_their_order)
+{
+	struct request req = {.method = "GET", .request_id = "3f2a9c"};
+	struct log_fields f = app_fields("acme", "u-1", "customers.get");
+	char line[1024];
+	cr_assert_str_eq(log_request_line(line, sizeof(line), &req, &f, 200, 1.5),
+	                 "id=3f2a9c tenant=acme user=u-1 GET customers.get status=200 ms=1.50");
+}
+
+Test(log, a_request_without_caller_or_route_logs_dashes)
+{
+	struct request req = {.method = "GET", .request_id = "-"};
+	struct log_fields f = app_fields("", "", NULL);
+	char line[1024];
+	cr_assert_str_eq(log_request_line(line, sizeof(line), &req, &f, 404, 0.25),
+	                 "id=- tenant=- user=- GET - status=404 ms=0.25");
+}
+
+Test(log, the_apps_values_cannot_forge_a_field_or_a_line)
+{
+	struct request req = {.method = "GET\r\n", .request_id = "a b"};
+	struct log_fields f = app_fields("acme status=200", "u\n1", "x y");
+	char line[1024];
+	cr_assert_str_eq(log_request_line(line, sizeof(line), &req, &f, 401, 2),
+	                 "id=a\\x20b tenant=acme\\x20status\\x3d200 user=u\\x0a1 GET\\x0d\\x0a "
+	                 "x\\x20y status=401 ms=2.00");
+}
+
+Test(log, a_line_longer_than_its_buffer_is_cut_within_it)
+{
+	char tenant[257], line[64];
+	memset(tenant, 't', sizeof(tenant) - 1);
+	tenant[sizeof(tenant) - 1] = '\0';
+	struct request req = {.method = "GET", .request_id = "r"};
+	struct log_fields f = app_fields(tenant, "u", "customers.get");
+	log_request_line(line, sizeof(line), &req, &f, 200, 1);
+	cr_assert_eq(strlen(line), sizeof(line) - 1);
+	cr_assert_eq(strncmp(line, "id=r tenant=ttt", 15), 0);
+}

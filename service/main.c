@@ -1,10 +1,29 @@
-/* crm-fcgi: the service's entry point — read the configuration, run the pool. */
+/* crm-fcgi: the entry point — the configuration, the MariaDB library, the pool serving the app. */
 #include <stdio.h>
 #include <string.h>
 
 #include "conf/config.h"
 #include "fcgi/fcgi.h"
+#include "handlers/app.h"
 #include "model/model.h"
+
+/*
+ * The one place that knows every layer.  A request's way:
+ *
+ *   nginx --FastCGI--> fcgi/ (pool, worker: accept, read and limit, decode the URI)
+ *     --struct pool_app--> app_handle (handlers/app.c: route, 404/405/413, token, scope, body)
+ *       --> the route's handler (handlers/customers_*.c) --> model/ (SQL) --> MariaDB
+ *   and back: a struct response that fcgi/ writes, then logs with app_log_fields.
+ *
+ * Includes point one way, down: service/ -> handlers/ -> model/, fcgi/ -> conf/, lib/.
+ * fcgi/ reaches the app only through this table.
+ */
+static const struct pool_app crm_app = {
+        .open = app_open,
+        .handle = app_handle,
+        .log_fields = app_log_fields,
+        .close = app_close,
+};
 
 static void usage(void)
 {
@@ -43,7 +62,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "crm-fcgi: cannot initialise the MariaDB client library\n");
 		return 1;
 	}
-	int rc = pool_run(&cfg, path);
+	int rc = pool_run(&cfg, path, &crm_app);
 	config_free(&cfg);
 	db_library_end();
 	return rc;
