@@ -38,7 +38,13 @@ struct db {
 const char *db_strerror(enum db_rc rc)
 {
 	static const char *const names[DB__MAX] = {
-	        "ok", "not found", "conflict", "database unavailable", "retry", "database error",
+	        [DB_OK] = "ok",
+	        [DB_NOT_FOUND] = "not found",
+	        [DB_CONFLICT] = "conflict",
+	        [DB_INVALID] = "invalid input",
+	        [DB_UNAVAILABLE] = "database unavailable",
+	        [DB_RETRY] = "retry",
+	        [DB_ERROR] = "database error",
 	};
 	return (rc >= 0 && rc < DB__MAX) ? names[rc] : "unknown";
 }

@@ -62,7 +62,7 @@ static enum db_rc import_customer(struct db *db, const json_t *item, const char 
 	if (owner != NULL && !id_valid(owner, strlen(owner))) {
 		snprintf(err, errlen, "ownerId: a user id of 1..%d characters [A-Za-z0-9_-]",
 		         LIMIT_ID_CHARS);
-		return DB_CONFLICT;
+		return DB_INVALID;
 	}
 	char *doc = NULL, *extra = NULL;
 	if (customer_docs(item, &doc, &extra) != 0) {
@@ -111,7 +111,7 @@ static enum db_rc import_user(struct db *db, const json_t *item, int active, con
 	const char *username = str_member(item, "username");
 	if (username == NULL) {
 		snprintf(err, errlen, "username: required");
-		return DB_CONFLICT;
+		return DB_INVALID;
 	}
 	struct db_param p[5] = {
 	        dbp_cstr(tenant),        dbp_cstr(str_member(item, "id")),
@@ -132,7 +132,7 @@ enum db_rc db_import_item(struct db *db, int shape_kind, const json_t *item, int
 		return import_child(db, STMT_OPPORTUNITY_UPSERT, item, "created", tenant);
 	case SHAPE_ACTIVITY:
 		return import_child(db, STMT_ACTIVITY_UPSERT, item, "scheduledAt", tenant);
-	default: snprintf(err, errlen, "unknown item kind"); return DB_CONFLICT;
+	default: snprintf(err, errlen, "unknown item kind"); return DB_INVALID;
 	}
 }
 

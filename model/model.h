@@ -16,6 +16,7 @@ enum db_rc {
 	DB_OK = 0,
 	DB_NOT_FOUND,   /* no such row in the caller's tenant */
 	DB_CONFLICT,    /* a rule or constraint forbids the change */
+	DB_INVALID,     /* the input is bad: the call says why in its message */
 	DB_UNAVAILABLE, /* the database cannot be reached or timed out: 503 */
 	DB_RETRY,       /* deadlock or lock wait: the transaction may be retried */
 	DB_ERROR,       /* anything else: logged, 500 */
@@ -117,8 +118,9 @@ enum db_rc db_refresh_enriched(struct db *db, const char *tenant);
 
 /*
  * Upserts one item (already canonical, see shape.h) of the given kind into
- * tenant.  Runs inside the caller's transaction.  DB_CONFLICT with a
- * message in err when the item cannot be stored as it is.
+ * tenant.  Runs inside the caller's transaction.  DB_INVALID with a message
+ * in err when the item cannot be stored as it is (a member the shape lets
+ * pass but storing refuses, an unknown kind); else what the upsert gave.
  */
 enum db_rc db_import_item(struct db *db, int shape_kind, const json_t *item, int user_active,
                           const char *tenant, char *err, size_t errlen);

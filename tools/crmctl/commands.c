@@ -74,6 +74,18 @@ static int load_file(struct db *db, FILE *f, const char *tenant, long *count, ch
 	return rc;
 }
 
+const char *ctl_db_failure(const struct db *db, enum db_rc rc, const char *why)
+{
+	switch (rc) {
+	case DB_INVALID:  /* bad input: the model always says what is wrong with it */
+	case DB_CONFLICT: /* a rule or constraint refused: the model says which when it knows */
+		return why[0] ? why : db_strerror(rc);
+	case DB_ERROR: /* for an operator, the database's own words */
+		return why[0] ? why : db_last_error(db);
+	default: return why[0] ? why : db_strerror(rc);
+	}
+}
+
 static int valid_id(const char *s)
 {
 	return s != NULL && id_valid(s, strlen(s));
@@ -195,10 +207,11 @@ static int run_user_job(struct db *db, void *arg, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
-	enum db_rc rc = db_import_item(db, SHAPE_USER, item, 1, job->tenant, err, errlen);
+	why[0] = '\0';
+	enum db_rc rc = db_import_item(db, SHAPE_USER, item, 1, job->tenant, why, sizeof(why));
 	json_decref(item);
-	if (rc != DB_OK && err[0] == '\0')
-		snprintf(err, errlen, "%s", db_strerror(rc));
+	if (rc != DB_OK)
+		snprintf(err, errlen, "%s", ctl_db_failure(db, rc, why));
 	return rc == DB_OK ? 0 : -1;
 }
 

@@ -29,6 +29,14 @@ int import_document(struct db *db, const json_t *doc, const char *tenant, long *
 /* Loads JSON Lines ({"kind": "customer", ...} a line) from f, streaming. */
 int import_lines(struct db *db, FILE *f, const char *tenant, long *count, char *err, size_t errlen);
 
+/*
+ * What an operator reads when a model call failed with rc: why, the call's
+ * own message, when it wrote one (DB_INVALID always does), else the
+ * database's last error (DB_ERROR) or db_strerror(rc).  The text lives as
+ * long as why and db.
+ */
+const char *ctl_db_failure(const struct db *db, enum db_rc rc, const char *why);
+
 /* Looks up "--name value" in argv; NULL when absent. */
 const char *opt_value(int argc, char **argv, const char *name);
 

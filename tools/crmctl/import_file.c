@@ -35,8 +35,7 @@ static int store_item(struct db *db, enum shape_kind kind, const json_t *in, con
 	enum db_rc rc = db_import_item(db, (int)kind, item, active, tenant, why, sizeof(why));
 	json_decref(item);
 	if (rc != DB_OK) {
-		snprintf(err, errlen, "%s: %s", where,
-		         why[0] ? why : (rc == DB_ERROR ? db_last_error(db) : db_strerror(rc)));
+		snprintf(err, errlen, "%s: %s", where, ctl_db_failure(db, rc, why));
 		return -1;
 	}
 	return 0;
