@@ -96,7 +96,7 @@ DATA=$V/data
 EXPECT_CUSTOMERS=100000
 count_rows() { $DB -N -e "SELECT COUNT(*) FROM crm.$1" 2>/dev/null || echo 0; }
 
-DATA_VERSION=2 # bump when gen-data's output changes: the next run loads again
+DATA_VERSION=3 # bump when gen-data's output changes: the next run loads again
 LOAD_NOTE=""
 LOADED_VERSION=$(sed -n 's/^DATA_VERSION=//p' "$V/loaded" 2>/dev/null)
 if [ "$LOADED_VERSION" = "$DATA_VERSION" ] && [ -d "$DATA/reset" ] &&

@@ -13,6 +13,8 @@
 
 #include "lib/prng.h"
 #include "lib/timefmt.h"
+#include "model/enums.h"
+#include "model/lifecycle.h"
 
 /*
  * Usage: gen-data [--anchor TIME] [--tenants N] [--customers N]
@@ -35,7 +37,9 @@
  * from the generator.
  *
  * Determinism: one lib/prng.h stream (splitmix64) per tenant, drawn in a fixed
- * order; no expression draws twice (C leaves argument order unspecified).  The
+ * order; no expression draws twice (C leaves argument order unspecified).
+ * Status names and moves are the model's (model/enums.h, model/lifecycle.h):
+ * a customer's history walks allowed moves from LEAD to its crmStatus.  The
  * output depends only on the options; times are relative to --anchor (default
  * 2026-11-01T00:00:00Z): about a third of the customers have a next action
  * due before it (overdue), two fifths one due after it.
@@ -63,38 +67,23 @@ static int64_t rng_span(struct prng *g, int64_t lo, int64_t hi)
 
 /* ---- value sets ---- */
 
-enum crm { S_LEAD, S_PROSPECT, S_ACTIVE, S_CUSTOMER, S_INACTIVE, S_CHURNED, S__MAX };
-static const char *const crm_names[S__MAX] = {"LEAD",     "PROSPECT", "ACTIVE",
-                                              "CUSTOMER", "INACTIVE", "CHURNED"};
-/* The share of each status, in percent. */
-static const int crm_weights[S__MAX] = {25, 20, 20, 20, 10, 5};
-/* The lifecycle walk from LEAD to each status. */
-static const enum crm crm_path[S__MAX][6] = {
-        [S_LEAD] = {S_LEAD},
-        [S_PROSPECT] = {S_LEAD, S_PROSPECT},
-        [S_ACTIVE] = {S_LEAD, S_PROSPECT, S_ACTIVE},
-        [S_CUSTOMER] = {S_LEAD, S_PROSPECT, S_ACTIVE, S_CUSTOMER},
-        [S_INACTIVE] = {S_LEAD, S_PROSPECT, S_ACTIVE, S_CUSTOMER, S_INACTIVE},
-        [S_CHURNED] = {S_LEAD, S_PROSPECT, S_ACTIVE, S_CUSTOMER, S_INACTIVE, S_CHURNED},
-};
-static const int crm_path_len[S__MAX] = {1, 2, 3, 4, 5, 6};
+/* The share of each crmStatus, in percent. */
+static const int crm_weights[CRM_STATUS__MAX] = {25, 20, 20, 20, 10, 5};
+#define HISTORY_MAX 7 /* statuses in a customer's history: LEAD and up to six moves */
 
+/* In the order of ENUM_OPPORTUNITY_STATUS and ENUM_ACTIVITY_TYPE (checked in main). */
 enum opp { O_NEW, O_DISCUSS, O_PROPOSAL, O_ACCEPTED, O_EXECUTION, O_COMPLETED, O_LOST, O__MAX };
-static const char *const opp_names[O__MAX] = {
-        "NEW", "IN_DISCUSSION", "PROPOSAL_SENT", "ACCEPTED", "IN_EXECUTION", "COMPLETED", "LOST",
-};
 static const int opp_probability[O__MAX] = {10, 25, 50, 90, 100, 100, 0};
-static const enum opp opp_status_by_crm[S__MAX][4] = {
-        [S_LEAD] = {O_NEW, O_NEW, O_DISCUSS, O_DISCUSS},
-        [S_PROSPECT] = {O_DISCUSS, O_PROPOSAL, O_NEW, O_LOST},
-        [S_ACTIVE] = {O_PROPOSAL, O_ACCEPTED, O_EXECUTION, O_DISCUSS},
-        [S_CUSTOMER] = {O_EXECUTION, O_COMPLETED, O_ACCEPTED, O_COMPLETED},
-        [S_INACTIVE] = {O_COMPLETED, O_LOST, O_COMPLETED, O_LOST},
-        [S_CHURNED] = {O_LOST, O_COMPLETED, O_LOST, O_LOST},
+static const enum opp opp_status_by_crm[CRM_STATUS__MAX][4] = {
+        [CRM_STATUS_LEAD] = {O_NEW, O_NEW, O_DISCUSS, O_DISCUSS},
+        [CRM_STATUS_PROSPECT] = {O_DISCUSS, O_PROPOSAL, O_NEW, O_LOST},
+        [CRM_STATUS_ACTIVE] = {O_PROPOSAL, O_ACCEPTED, O_EXECUTION, O_DISCUSS},
+        [CRM_STATUS_CUSTOMER] = {O_EXECUTION, O_COMPLETED, O_ACCEPTED, O_COMPLETED},
+        [CRM_STATUS_INACTIVE] = {O_COMPLETED, O_LOST, O_COMPLETED, O_LOST},
+        [CRM_STATUS_CHURNED] = {O_LOST, O_COMPLETED, O_LOST, O_LOST},
 };
 
 enum act { A_CALL, A_EMAIL, A_MEETING, A_NOTE, A_TASK, A__MAX };
-static const char *const act_names[A__MAX] = {"CALL", "EMAIL", "MEETING", "NOTE", "TASK"};
 static const enum act act_bag[] = {A_CALL,  A_CALL,  A_CALL,    A_CALL,    A_EMAIL,   A_EMAIL,
                                    A_EMAIL, A_EMAIL, A_MEETING, A_MEETING, A_MEETING, A_NOTE,
                                    A_NOTE,  A_TASK,  A_TASK,    A_TASK};
@@ -202,19 +191,20 @@ static const char *const tag_pool[] = {
         "Amsterdam", "Randstad", "Noord",       "Zuid",         "nieuwe-klant", "klantdag",
 };
 static const char *const languages[] = {"nl", "nl", "nl", "nl", "nl", "nl", "nl", "en", "en", "de"};
-static const char *const customer_actions[S__MAX][3] = {
-        [S_LEAD] = {"Kennismakingsgesprek inplannen", "Eerste contact opnemen per telefoon",
-                    "Brochure en referenties sturen"},
-        [S_PROSPECT] = {"Offerte nabellen", "Demo op locatie inplannen",
-                        "Beslissers in kaart brengen"},
-        [S_ACTIVE] = {"Voortgang project bespreken", "Contractverlenging voorbereiden",
-                      "Oplevering afstemmen"},
-        [S_CUSTOMER] = {"Kwartaalevaluatie plannen", "Upsell-voorstel sturen",
-                        "Tevredenheidsonderzoek afnemen"},
-        [S_INACTIVE] = {"Heractivatie-aanbod sturen", "Tevredenheidsgesprek voeren",
-                        "Nieuwe contactpersoon zoeken"},
-        [S_CHURNED] = {"Exitgesprek evalueren", "Win-back actie overwegen",
-                       "Klantdossier archiveren"},
+static const char *const customer_actions[CRM_STATUS__MAX][3] = {
+        [CRM_STATUS_LEAD] = {"Kennismakingsgesprek inplannen",
+                             "Eerste contact opnemen per telefoon",
+                             "Brochure en referenties sturen"},
+        [CRM_STATUS_PROSPECT] = {"Offerte nabellen", "Demo op locatie inplannen",
+                                 "Beslissers in kaart brengen"},
+        [CRM_STATUS_ACTIVE] = {"Voortgang project bespreken", "Contractverlenging voorbereiden",
+                               "Oplevering afstemmen"},
+        [CRM_STATUS_CUSTOMER] = {"Kwartaalevaluatie plannen", "Upsell-voorstel sturen",
+                                 "Tevredenheidsonderzoek afnemen"},
+        [CRM_STATUS_INACTIVE] = {"Heractivatie-aanbod sturen", "Tevredenheidsgesprek voeren",
+                                 "Nieuwe contactpersoon zoeken"},
+        [CRM_STATUS_CHURNED] = {"Exitgesprek evalueren", "Win-back actie overwegen",
+                                "Klantdossier archiveren"},
 };
 static const char *const update_texts[] = {
         "Contact details updated", "Billing address updated", "Phone number updated",
@@ -343,7 +333,7 @@ struct customer_info {
 	char contact_phone[32];
 	int city;
 	int owner; /* 0..users-1, or -1 */
-	enum crm status;
+	enum crm_status status;
 	int64_t created;
 	int last_opportunity; /* -1: none */
 };
@@ -619,15 +609,73 @@ static void sort_times(int64_t *t, int n)
 		}
 }
 
-static enum crm pick_status(struct prng *g)
+static const char *crm_name(enum crm_status s)
+{
+	return enum_name(ENUM_CRM_STATUS, (int)s);
+}
+
+static const char *opp_name(enum opp s)
+{
+	return enum_name(ENUM_OPPORTUNITY_STATUS, (int)s);
+}
+
+static const char *act_name(enum act a)
+{
+	return enum_name(ENUM_ACTIVITY_TYPE, (int)a);
+}
+
+/* moves[s]: the fewest lifecycle moves from s to `to`, or -1 when `to` cannot be reached. */
+static void moves_to(enum crm_status to, int moves[CRM_STATUS__MAX])
+{
+	for (int s = 0; s < CRM_STATUS__MAX; s++)
+		moves[s] = s == (int)to ? 0 : -1;
+	for (int round = 1; round < CRM_STATUS__MAX; round++)
+		for (int from = 0; from < CRM_STATUS__MAX; from++)
+			for (int next = 0; next < CRM_STATUS__MAX; next++)
+				if (moves[from] < 0 && moves[next] == round - 1 &&
+				    lifecycle_allows((enum crm_status)from, (enum crm_status)next))
+					moves[from] = round;
+}
+
+/*
+ * A plausible status history of a customer now in `to`: LEAD, then moves the
+ * lifecycle allows, each picked at random among those that still reach `to`
+ * within HISTORY_MAX statuses, until `to` is reached (LEAD -> INACTIVE, or
+ * LEAD -> PROSPECT -> ACTIVE -> CUSTOMER -> INACTIVE, ...).  Returns the
+ * number of statuses in path.
+ */
+static int status_history(struct prng *g, enum crm_status to, enum crm_status path[HISTORY_MAX])
+{
+	int moves[CRM_STATUS__MAX], n = 0;
+	moves_to(to, moves);
+	path[n++] = CRM_STATUS_LEAD;
+	while (path[n - 1] != to) {
+		enum crm_status options[CRM_STATUS__MAX];
+		int k = 0;
+		for (int next = 0; next < CRM_STATUS__MAX; next++)
+			if (lifecycle_allows(path[n - 1], (enum crm_status)next) &&
+			    moves[next] >= 0 && moves[next] < HISTORY_MAX - n)
+				options[k++] = (enum crm_status)next;
+		if (k == 0) {
+			fprintf(stderr,
+			        "gen-data: the lifecycle cannot reach %s from LEAD in %d moves\n",
+			        crm_name(to), HISTORY_MAX - 1);
+			exit(1);
+		}
+		path[n++] = options[prng_below(g, k)];
+	}
+	return n;
+}
+
+static enum crm_status pick_status(struct prng *g)
 {
 	int r = prng_below(g, 100);
-	for (int s = 0; s < S__MAX; s++) {
+	for (int s = 0; s < CRM_STATUS__MAX; s++) {
 		if (r < crm_weights[s])
-			return (enum crm)s;
+			return (enum crm_status)s;
 		r -= crm_weights[s];
 	}
-	return S_LEAD;
+	return CRM_STATUS_LEAD;
 }
 
 /* Owners: 5% none; the rest spread over every user, the first five a little busier. */
@@ -653,7 +701,8 @@ static void customer_events(struct tenant *t, const struct customer_info *ci, js
 {
 	struct prng *g = &t->g;
 	int64_t times[20];
-	int steps = crm_path_len[ci->status] - 1; /* status changes on the way */
+	enum crm_status path[HISTORY_MAX];
+	int steps = status_history(g, ci->status, path) - 1; /* status changes on the way */
 	int n = prng_range(g, 5, 20);
 	if (n < steps + 1)
 		n = steps + 1;
@@ -672,12 +721,11 @@ static void customer_events(struct tenant *t, const struct customer_info *ci, js
 		if (i == 0) {
 			e = event(g, author, times[i], "CREATE", str("Customer created"));
 		} else if (next_step < steps && i == 1 + next_step * (n - 1) / steps) {
-			enum crm from = crm_path[ci->status][next_step];
-			enum crm to = crm_path[ci->status][next_step + 1];
+			enum crm_status from = path[next_step], to = path[next_step + 1];
 			next_step++;
-			e = event(g, author, times[i], "STATUS_CHANGE",
-			          strf("Status changed from %s to %s", crm_names[from],
-			               crm_names[to]));
+			e = event(
+			        g, author, times[i], "STATUS_CHANGE",
+			        strf("Status changed from %s to %s", crm_name(from), crm_name(to)));
 		} else {
 			switch (prng_below(g, 5)) {
 			case 0: {
@@ -788,7 +836,7 @@ static void gen_customer(struct tenant *t, int i)
 	put(o, "contacts", contacts);
 	put(o, "created", jtime(ci->created));
 	put(o, "createdBy", juser(t, ci->owner >= 0 ? ci->owner : 0));
-	put(o, "crmStatus", json_string(crm_names[ci->status]));
+	put(o, "crmStatus", json_string(crm_name(ci->status)));
 	json_t *delivery = new_array();
 	int ndelivery = prng_range(g, 1, 2);
 	for (int k = 0; k < ndelivery; k++)
@@ -908,7 +956,7 @@ static json_t *payment_schedule(struct prng *g, enum opp status, int64_t created
 		put(o, "percentage", jreal(s->percentage, 2));
 		put(o, "relativeDays", json_integer(s->relative_days));
 		put(o, "status", json_string(pstatus));
-		put(o, "triggerStatus", json_string(opp_names[s->status]));
+		put(o, "triggerStatus", json_string(opp_name(s->status)));
 		put(o, "triggerType", json_string(s->by_date ? "DATE" : "STATUS_CHANGE"));
 		put(o, "triggeredAt", reached ? jtime(when) : json_null());
 		push(a, o);
@@ -963,8 +1011,8 @@ static void gen_opportunity(struct tenant *t, int j)
 	for (int s = O_NEW; s < (int)status && s < O_COMPLETED; s++) {
 		when += rng_span(g, HOUR, 10 * DAY);
 		push(events, event(g, owner_id, when, "STATUS_CHANGE",
-		                   strf("Status changed from %s to %s", opp_names[s],
-		                        opp_names[status == O_LOST ? O_LOST : s + 1])));
+		                   strf("Status changed from %s to %s", opp_name(s),
+		                        opp_name(status == O_LOST ? O_LOST : s + 1))));
 		if (status == O_LOST)
 			break;
 	}
@@ -1007,7 +1055,7 @@ static void gen_opportunity(struct tenant *t, int j)
 	put(o, "scheduledEndDate", jdate(start + rng_span(g, 5 * DAY, 90 * DAY)));
 	put(o, "scheduledStartDate", jdate(start));
 	put(o, "source", str(PICK(g, sources)));
-	put(o, "status", json_string(opp_names[status]));
+	put(o, "status", json_string(opp_name(status)));
 	json_t *tags = new_array();
 	if (prng_chance(g, 50))
 		push(tags, json_string(PICK(g, opportunity_tags)));
@@ -1102,7 +1150,7 @@ static void gen_activity(struct tenant *t, int k)
 	put(o, "scheduledAt", jtime(scheduled));
 	put(o, "subject", str(tx->subject));
 	put(o, "tenantId", json_string(t->id));
-	put(o, "type", json_string(act_names[tx->type]));
+	put(o, "type", json_string(act_name(tx->type)));
 	put(o, "updated", jtime(done ? completed_at : created));
 	put(o, "updatedBy", str(owner_id));
 	emit(t, "activity", o);
@@ -1259,6 +1307,13 @@ int main(int argc, char **argv)
 		                "[--opportunities N] [--activities N] [--users N] [--write-set N] "
 		                "OUTDIR\n");
 		return 2;
+	}
+	/* enum opp and enum act index the model's value sets */
+	if (enum_count(ENUM_OPPORTUNITY_STATUS) != O__MAX ||
+	    enum_count(ENUM_ACTIVITY_TYPE) != A__MAX || strcmp(opp_name(O_LOST), "LOST") != 0 ||
+	    strcmp(act_name(A_TASK), "TASK") != 0) {
+		fprintf(stderr, "gen-data: model/enums.c changed: update enum opp and enum act\n");
+		return 1;
 	}
 	char anchor[TIMEFMT_RFC3339_MAX], path[4096];
 	snprintf(path, sizeof(path), "%s/reset", o.outdir);
