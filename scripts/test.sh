@@ -30,6 +30,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 HTTP_PORT=${CRM_TEST_HTTP_PORT:-18180}
 TEST_DIR=${CRM_TEST_DIR:-var/test}
 case $TEST_DIR in /*) ;; *) TEST_DIR=$ROOT/$TEST_DIR ;; esac
+SHOWN_DIR=${TEST_DIR#"$ROOT"/} # as the messages name it
 RS_PREFIX=/rs256/api/v1
 VALGRIND=${CRM_TEST_VALGRIND:-0}
 
@@ -182,13 +183,13 @@ stop_pid "$T/crm-rs.pid" 20
 if [ $http_ok = 0 ]; then
 	status=1
 	echo
-	echo "--- warnings and errors of the service (whole log: var/test/crm-fcgi.log) ---"
+	echo "--- warnings and errors of the service (whole log: $SHOWN_DIR/crm-fcgi.log) ---"
 	grep -a -v ' request ' "$T/crm-fcgi.log" | tail -40
 	if grep -q -a -E '\] (warn|error) ' "$T/crm-rs.log"; then
-		echo "--- of the RS256 pool (var/test/crm-rs.log) ---"
+		echo "--- of the RS256 pool ($SHOWN_DIR/crm-rs.log) ---"
 		grep -a -E '\] (warn|error) ' "$T/crm-rs.log" | tail -10
 	fi
-	echo "--- nginx: var/test/nginx/logs/error.log; each test's output: var/test/*.log ---"
+	echo "--- nginx: $SHOWN_DIR/nginx/logs/error.log; each test's output: $SHOWN_DIR/*.log ---"
 fi
 if grep -q -a -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' \
 	"$T/crm-fcgi.log" "$T/crm-rs.log" 2>/dev/null; then
