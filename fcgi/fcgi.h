@@ -74,6 +74,12 @@ struct request {
 	struct uri uri;
 	enum fcgi_err uri_err; /* FCGI_OK when uri is usable */
 	int uri_prefix_ok;
+	/*
+	 * Set (and logged) when this layer could not get the memory to read the
+	 * request, its URI or its body: the app answers 500 and looks no
+	 * further, for uri and body are not what the client sent.
+	 */
+	int out_of_memory;
 };
 
 /* ---- the response (response.c) ---------------------------------------- */
@@ -164,8 +170,9 @@ struct pool_app {
 	void *(*open)(const struct config *cfg);
 	/*
 	 * Answers req into resp (status, headers, body; resp arrives reset,
-	 * status 500).  Never fails: every problem is an error response.  req
-	 * and its strings are this layer's and live until the answer is written.
+	 * status 500).  Never fails: every problem is an error response; with
+	 * req->out_of_memory set the answer is 500.  req and its strings are
+	 * this layer's and live until the answer is written.
 	 */
 	void (*handle)(void *state, struct request *req, struct response *resp);
 	/* The fields of the request handle answered last, for its log line. */

@@ -40,6 +40,18 @@ static long parse_length(const char *s)
 	return (errno != 0 || *end != '\0' || n < 0) ? -1 : n;
 }
 
+/*
+ * Out of memory is never fatal and never the client's fault: the request is
+ * marked, and the app answers it with 500 (README, "Memory").
+ */
+static void out_of_memory(struct request *req, const char *what)
+{
+	char id[128];
+	req->out_of_memory = 1;
+	log_msg("error", "id=%s out of memory %s; answered with 500",
+	        log_escape(id, sizeof(id), req->request_id), what);
+}
+
 /* Reads up to max_body bytes; more than that sets body_too_large. */
 static void read_body(FCGX_Request *fr, const struct config *cfg, struct strbuf *buf,
                       struct request *req)
@@ -50,8 +62,10 @@ static void read_body(FCGX_Request *fr, const struct config *cfg, struct strbuf 
 		return;
 	}
 	strbuf_reset(buf);
-	if (strbuf_reserve(buf, cfg->max_body + 1) != 0)
+	if (strbuf_reserve(buf, cfg->max_body + 1) != 0) {
+		out_of_memory(req, "for the request body");
 		return;
+	}
 	int n = FCGX_GetStr(buf->data, (int)cfg->max_body + 1, fr->in);
 	if (n < 0)
 		n = 0;
@@ -95,6 +109,8 @@ static void build_request(FCGX_Request *fr, const struct config *cfg, struct str
 		req->content_type = NULL;
 	req->uri_err = uri_parse(req->raw_uri, strlen(req->raw_uri), cfg->base_path, &req->uri,
 	                         &req->uri_prefix_ok);
+	if (req->uri_err == FCGI_ERR_NOMEM)
+		out_of_memory(req, "decoding the request URI");
 	read_body(fr, cfg, body, req);
 }
 

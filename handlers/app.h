@@ -15,7 +15,7 @@ void *app_open(const struct config *cfg);
 void app_close(void *state);
 
 /* Answers one request into resp (status, headers, body).  Never fails:
- * every problem becomes an error response. */
+ * every problem becomes an error response; req->out_of_memory is a 500. */
 void app_handle(void *state, struct request *req, struct response *resp);
 
 /* The tenant and user of the request app_handle answered last (each ""
