@@ -114,22 +114,41 @@ static void build_request(FCGX_Request *fr, const struct config *cfg, struct str
 	read_body(fr, cfg, body, req);
 }
 
-/* Returns 0, or -1 when the answer could not be written to nginx (logged). */
+/*
+ * An answer the app could not build for want of memory is a 500 (logged):
+ * a header cut short is dropped, and should even the error body not fit,
+ * the 500 goes without one rather than with half of one.
+ */
+static void answer_out_of_memory(const struct request *req, struct response *resp)
+{
+	char id[128];
+	log_msg("error", "id=%s out of memory building the answer; answered with 500",
+	        log_escape(id, sizeof(id), req->request_id));
+	if (strbuf_failed(&resp->headers))
+		strbuf_reset(&resp->headers);
+	resp_error(resp, 500, "The server ran out of memory; try again.");
+	if (strbuf_failed(&resp->body))
+		strbuf_reset(&resp->body);
+}
+
+/* Returns 0, or -1 when the answer could not be written to nginx (logged by the caller).
+ * Takes no memory: the head is formatted on the stack, libfcgi buffers the rest. */
 static int send_response(FCGX_Request *fr, const struct request *req, struct response *resp)
 {
-	struct strbuf head = STRBUF_INIT;
 	if (strbuf_failed(&resp->body) || strbuf_failed(&resp->headers))
-		resp_error(resp, 500, "The server ran out of memory; try again.");
-	strbuf_appendf(&head,
-	               "Status: %d %s\r\nContent-Type: application/json\r\n"
-	               "Content-Length: %zu\r\nCache-Control: no-store\r\n",
-	               resp->status, http_reason(resp->status), resp->body.len);
-	strbuf_append(&head, resp->headers.data, resp->headers.len);
-	strbuf_append(&head, "\r\n", 2);
-	int rc = FCGX_PutStr(head.data, (int)head.len, fr->out) < 0 ? -1 : 0;
+		answer_out_of_memory(req, resp);
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+	                 "Status: %d %s\r\nContent-Type: application/json\r\n"
+	                 "Content-Length: %zu\r\nCache-Control: no-store\r\n",
+	                 resp->status, http_reason(resp->status), resp->body.len);
+	int rc = n > 0 && (size_t)n < sizeof(head) && FCGX_PutStr(head, n, fr->out) == n ? 0 : -1;
+	if (rc == 0 && resp->headers.len > 0)
+		rc = FCGX_PutStr(resp->headers.data, (int)resp->headers.len, fr->out) < 0 ? -1 : 0;
+	if (rc == 0)
+		rc = FCGX_PutStr("\r\n", 2, fr->out) < 0 ? -1 : 0;
 	if (rc == 0 && strcmp(req->method, "HEAD") != 0 && resp->body.len > 0)
 		rc = FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out) < 0 ? -1 : 0;
-	strbuf_free(&head);
 	return rc;
 }
 
