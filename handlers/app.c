@@ -40,6 +40,21 @@ void app_close(void *state)
 	free(t);
 }
 
+/*
+ * The dispatcher's own state for one request.  The handler is given only
+ * call: the checked values the route declared, never req's URI or body.
+ */
+struct ctx {
+	struct app *app;
+	struct request *req;
+	struct response *resp;
+	struct principal who;
+	const struct route *route;
+	struct route_args path; /* the route's path parameters as they came */
+	json_t *body;           /* the parsed JSON body, when the route takes one */
+	struct call call;
+};
+
 static int method_is(const struct route *r, const char *method)
 {
 	return strcmp(r->method, method) == 0 ||
@@ -52,7 +67,7 @@ static const struct route *find_route(struct ctx *c)
 	char allow[64] = "";
 	for (size_t i = 0; i < route_count; i++) {
 		const struct route *r = &route_table[i];
-		if (!route_match(r->pattern, &c->req->uri, c))
+		if (!route_match(r->pattern, &c->req->uri, &c->path))
 			continue;
 		if (method_is(r, c->req->method))
 			return r;
@@ -92,11 +107,13 @@ static int authenticate(struct ctx *c)
 		resp_error(c->resp, 401, auth_strerror(rc));
 		return -1;
 	}
-	int allowed = (c->route->flags & ROUTE_WRITE) ? c->who.can_write : c->who.can_read;
+	/* anything but ACCESS_READ needs crm:write: a row without .access fails closed */
+	int needs_write = c->route->access != ACCESS_READ;
+	int allowed = needs_write ? c->who.can_write : c->who.can_read;
 	if (!allowed) {
-		const char *need = (c->route->flags & ROUTE_WRITE) ? "crm:write" : "crm:read";
+		const char *need = needs_write ? "crm:write" : "crm:read";
 		resp_header(c->resp, "WWW-Authenticate",
-		            (c->route->flags & ROUTE_WRITE)
+		            needs_write
 		                    ? "Bearer error=\"insufficient_scope\", scope=\"crm:write\""
 		                    : "Bearer error=\"insufficient_scope\", scope=\"crm:read\"");
 		resp_errorf(c->resp, 403, "This token lacks the %s permission.", need);
@@ -108,7 +125,7 @@ static int authenticate(struct ctx *c)
 /* Routes that take no query parameters refuse any. */
 static int check_no_params(struct ctx *c)
 {
-	if ((c->route->flags & ROUTE_PAGED) || c->req->uri.nparam == 0)
+	if (c->route->query != QUERY_NONE || c->req->uri.nparam == 0)
 		return 0;
 	resp_errorf(c->resp, 400, "unknown query parameter '%s' (this endpoint takes none)",
 	            printable_or(c->req->uri.param[0].name, "?"));
@@ -173,7 +190,7 @@ static void body_json_error(struct response *resp, const json_error_t *e)
 /* A JSON body: the right type, within the limit, an object. */
 static int read_body(struct ctx *c)
 {
-	if (!(c->route->flags & ROUTE_BODY))
+	if (c->route->body == BODY_NONE)
 		return 0;
 	if (!is_json_type(c->req->content_type)) {
 		resp_error(c->resp, 415,
@@ -197,6 +214,73 @@ static int read_body(struct ctx *c)
 	return 0;
 }
 
+/* Each path parameter in path order, checked and stored typed in c->call. */
+static int read_path(struct ctx *c)
+{
+	char err[300];
+	for (size_t i = 0; i < c->path.n; i++) {
+		int status = param_parse(c->path.kind[i], c->path.str[i], c->path.len[i], &c->call,
+		                         err, sizeof(err));
+		if (status != 0) {
+			resp_error(c->resp, status, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A paged route's limit and cursor, the cursor checked against the binding
+ * of this list: the tenant, the route, its filter and, for the caller's own
+ * list, the caller. */
+static int read_query(struct ctx *c)
+{
+	const struct route *r = c->route;
+	if (r->query != QUERY_PAGING)
+		return 0;
+	const char *filter = NULL, *caller = NULL;
+	if (r->list.filter == FILTER_CALLER)
+		filter = caller = c->who.sub;
+	else if (r->list.filter == FILTER_PATH && c->path.n > 0)
+		filter = param_text(c->path.kind[c->path.n - 1], &c->call);
+	const struct cursor_binding bind = {c->who.tenant, caller, r->name, filter};
+	struct paging *pg = &c->call.paging;
+	char err[200];
+	enum paging_err rc = paging_parse(&c->req->uri, c->app->cfg->cursor_aead_key, &bind,
+	                                  r->list.kind, pg, err, sizeof(err));
+	if (rc == PAGING_ERR_SYSTEM) {
+		log_msg("error", "paging: %s", paging_strerror(rc));
+		resp_error(c->resp, 500, "Internal error; it has been logged.");
+		return -1;
+	}
+	if (rc != PAGING_OK) {
+		resp_error(c->resp, 400, err);
+		return -1;
+	}
+	pg->kind = r->list.kind;
+	pg->filter = filter;
+	pg->bind = bind;
+	return 0;
+}
+
+/* The body's members, into the route's typed body. */
+static int parse_body(struct ctx *c)
+{
+	char err[300];
+	if (c->route->body == BODY_NONE)
+		return 0;
+	if (body_parse(c->route->body, c->body, &c->call.body, err, sizeof(err)) != 0) {
+		resp_error(c->resp, 400, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The route's declarations, checked in the order the API has always
+ * answered in: a query where none is taken and the body's type and syntax
+ * come before the path's values; then the path in path order, the query's
+ * values and the body's members.
+ */
 static void dispatch(struct ctx *c)
 {
 	struct request *req = c->req;
@@ -217,9 +301,14 @@ static void dispatch(struct ctx *c)
 		            c->app->cfg->max_body);
 		return;
 	}
-	if (authenticate(c) != 0 || check_no_params(c) != 0 || read_body(c) != 0)
+	c->call.app = c->app;
+	c->call.resp = c->resp;
+	c->call.who = &c->who;
+	c->call.route = c->route;
+	if (authenticate(c) != 0 || check_no_params(c) != 0 || read_body(c) != 0 ||
+	    read_path(c) != 0 || read_query(c) != 0 || parse_body(c) != 0)
 		return;
-	c->route->handler(c);
+	c->route->handler(&c->call);
 }
 
 void app_handle(void *state, struct request *req, struct response *resp)
@@ -231,11 +320,7 @@ void app_handle(void *state, struct request *req, struct response *resp)
 	c.req = req;
 	c.resp = resp;
 	resp->status = 500; /* only the success path changes it */
-	/* logged by the pool; uri and body are not what the client sent */
-	if (req->out_of_memory)
-		resp_error(resp, 500, "The server ran out of memory; try again.");
-	else
-		dispatch(&c);
+	dispatch(&c);
 	json_decref(c.body);
 	if (resp->status == 500 && resp->body.len == 0)
 		resp_error(resp, 500, "Internal error; it has been logged.");

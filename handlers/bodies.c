@@ -1,12 +1,10 @@
-/* bodies: one parse_* function per request body and path value — pure, typed, fuzzable. */
+/* bodies: one parse_* function per request body (and the tag segment's rule) — pure, typed, fuzzable. */
 #include <stdio.h>
 #include <string.h>
 
 #include "handlers/handlers.h"
 #include "lib/timefmt.h"
 #include "lib/utf8.h"
-
-_Static_assert(TAG_BUF == UTF8_TAG_BUF, "handlers.h's TAG_BUF is lib/utf8.h's UTF8_TAG_BUF");
 
 /* Refuses members other than the allowed ones, naming the first stranger. */
 static int only_members(const json_t *body, const char *const *allowed, char *err, size_t errlen)
@@ -107,6 +105,19 @@ int parse_next_action_body(const json_t *body, struct next_action *out, char *er
 		return -1;
 	}
 	return 0;
+}
+
+int body_parse(enum route_body kind, const json_t *body, struct call_body *out, char *err,
+               size_t errlen)
+{
+	switch (kind) {
+	case BODY_STATUS: return parse_status_body(body, &out->status, err, errlen);
+	case BODY_NEXT_ACTION: return parse_next_action_body(body, &out->next_action, err, errlen);
+	case BODY_NONE:
+	case BODY__MAX: break;
+	}
+	snprintf(err, errlen, "This request takes no body.");
+	return -1;
 }
 
 int parse_tag(const char *s, size_t len, char *out, size_t outsize, char *err, size_t errlen)

@@ -1,25 +1,13 @@
-/* customers_write: the six changes — parse, apply in one transaction, answer with the enriched customer. */
-#include <stdio.h>
-#include <string.h>
-
+/* customers_write: the six changes — apply in one transaction, answer with the enriched customer. */
 #include "handlers/handlers.h"
 #include "model/change.h"
 
-static int check_id(struct ctx *c, size_t i, const char *what)
-{
-	if (id_valid(c->arg[i], c->arg_len[i]))
-		return 0;
-	resp_errorf(c->resp, 400, "%s must be 1..%d characters of A-Z, a-z, 0-9, '_' or '-'.", what,
-	            LIMIT_ID_CHARS);
-	return -1;
-}
-
-static void run_change(struct ctx *c, struct change *ch)
+static void run_change(struct call *c, struct change *ch)
 {
 	struct customer_change_out out;
-	ch->actor = c->who.sub;
+	ch->actor = c->who->sub;
 	enum db_rc rc =
-	        db_customer_change(c->app->db, c->who.tenant, c->arg[0], ch, &c->resp->body, &out);
+	        db_customer_change(c->app->db, c->who->tenant, c->id, ch, &c->resp->body, &out);
 	if (rc == DB_CONFLICT) {
 		resp_error(c->resp, 409, out.message);
 		return;
@@ -31,71 +19,42 @@ static void run_change(struct ctx *c, struct change *ch)
 	c->resp->status = 200;
 }
 
-void customer_set_status(struct ctx *c)
+void customer_set_status(struct call *c)
 {
-	char err[300];
-	struct change ch = {.kind = CHANGE_STATUS};
-	if (check_id(c, 0, "id") != 0)
-		return;
-	if (parse_status_body(c->body, &ch.status, err, sizeof(err)) != 0) {
-		resp_error(c->resp, 400, err);
-		return;
-	}
+	struct change ch = {.kind = CHANGE_STATUS, .status = c->body.status};
 	run_change(c, &ch);
 }
 
-void customer_set_next_action(struct ctx *c)
+void customer_set_next_action(struct call *c)
 {
-	char err[300];
-	struct next_action na;
-	if (check_id(c, 0, "id") != 0)
-		return;
-	if (parse_next_action_body(c->body, &na, err, sizeof(err)) != 0) {
-		resp_error(c->resp, 400, err);
-		return;
-	}
-	struct change ch = {
-	        .kind = CHANGE_NEXT_ACTION, .text = na.text, .has_due = na.has_due, .due = na.due};
+	const struct next_action *na = &c->body.next_action;
+	struct change ch = {.kind = CHANGE_NEXT_ACTION,
+	                    .text = na->text,
+	                    .has_due = na->has_due,
+	                    .due = na->due};
 	run_change(c, &ch);
 }
 
-void customer_set_owner(struct ctx *c)
+void customer_set_owner(struct call *c)
 {
-	if (check_id(c, 0, "id") != 0 || check_id(c, 1, "ownerId") != 0)
-		return;
-	struct change ch = {.kind = CHANGE_OWNER_SET, .text = c->arg[1]};
+	struct change ch = {.kind = CHANGE_OWNER_SET, .text = c->owner_id};
 	run_change(c, &ch);
 }
 
-void customer_clear_owner(struct ctx *c)
+void customer_clear_owner(struct call *c)
 {
-	if (check_id(c, 0, "id") != 0)
-		return;
 	struct change ch = {.kind = CHANGE_OWNER_CLEAR};
 	run_change(c, &ch);
 }
 
-static void tag_change(struct ctx *c, enum change_kind kind)
+void customer_add_tag(struct call *c)
 {
-	char tag[TAG_BUF];
-	char err[300];
-	if (check_id(c, 0, "id") != 0)
-		return;
-	int status = parse_tag(c->arg[1], c->arg_len[1], tag, sizeof(tag), err, sizeof(err));
-	if (status != 0) {
-		resp_error(c->resp, status, err);
-		return;
-	}
-	struct change ch = {.kind = kind, .text = tag};
+	struct change ch = {.kind = CHANGE_TAG_ADD, .text = c->tag};
 	run_change(c, &ch);
 }
 
-void customer_add_tag(struct ctx *c)
+void customer_remove_tag(struct call *c)
 {
-	tag_change(c, CHANGE_TAG_ADD);
-}
-
-void customer_remove_tag(struct ctx *c)
-{
-	tag_change(c, CHANGE_TAG_REMOVE);
+	struct change ch = {.kind = CHANGE_TAG_REMOVE, .text = c->tag};
+	run_change(c, &ch);
 }

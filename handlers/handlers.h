@@ -11,6 +11,8 @@
 #include "fcgi/fcgi.h"
 #include "lib/ids.h"
 #include "lib/limits.h"
+#include "lib/strbuf.h"
+#include "lib/utf8.h"
 #include "handlers/app.h"
 #include "model/enums.h"
 #include "model/model.h"
@@ -104,20 +106,7 @@ enum auth_err auth_verify_cached(struct auth_cache *cache, const struct config *
  * AUTH_ERR_IAT_FUTURE, else AUTH_OK. */
 enum auth_err auth_check_times(const struct principal *p, const struct config *cfg, int64_t now);
 
-/* ---- requests as handlers see them ----------------------------------- */
-
-#define ROUTE_MAX_ARGS 4
-
-struct ctx {
-	struct app *app;
-	struct request *req;
-	struct response *resp;
-	struct principal who;
-	const struct route *route;
-	const char *arg[ROUTE_MAX_ARGS]; /* decoded path parameters, in order */
-	size_t arg_len[ROUTE_MAX_ARGS];
-	json_t *body; /* parsed JSON body, when the route takes one */
-};
+/* ---- the thread's resources ------------------------------------------- */
 
 struct app {
 	const struct config *cfg;
@@ -125,47 +114,10 @@ struct app {
 	struct auth_cache *tokens;
 };
 
-typedef void (*handler_fn)(struct ctx *c);
-
-enum route_flag {
-	ROUTE_WRITE = 1 << 0, /* needs crm:write (else crm:read or crm:write) */
-	ROUTE_BODY = 1 << 1,  /* takes a JSON object body */
-	ROUTE_PAGED = 1 << 2, /* accepts limit and cursor */
-};
-
-struct route {
-	const char *method;
-	const char *pattern; /* below base_path; "{name}" segments are parameters */
-	handler_fn handler;
-	unsigned flags;
-	const char *name; /* for the log line */
-};
-
-extern const struct route route_table[];
-extern const size_t route_count;
-
-/* Pure: does the path match pattern?  Fills c->arg on a match. */
-int route_match(const char *pattern, const struct uri *u, struct ctx *c);
-
 /* ---- input checks (validate.c) --------------------------------------- */
 
 /* s when it is short printable UTF-8 (safe to echo in a message), else fallback. */
 const char *printable_or(const char *s, const char *fallback);
-
-/* Paging: limit (LIMIT_PAGE_MIN..LIMIT_PAGE_MAX, default LIMIT_PAGE_DEFAULT) and the opaque cursor. */
-struct paging {
-	int limit;
-	int has_cursor;
-	struct page_key after;
-};
-
-enum paging_err {
-	PAGING_OK = 0,
-	PAGING_ERR_INVALID, /* a bad limit, parameter or cursor: the client's 400 */
-	PAGING_ERR_SYSTEM,  /* out of memory or an OpenSSL failure: our 500 */
-	PAGING_ERR__MAX
-};
-const char *paging_strerror(enum paging_err err);
 
 /*
  * What a cursor is bound to, authenticated with it (never inside it): the
@@ -181,10 +133,34 @@ struct cursor_binding {
 	const char *filter;
 };
 
+/*
+ * Paging: limit (LIMIT_PAGE_MIN..LIMIT_PAGE_MAX, default LIMIT_PAGE_DEFAULT)
+ * and the opaque cursor, as paging_parse reads them; then, set by the
+ * dispatcher from the route, the list they page and what its cursors are
+ * bound to (the pointers live as long as the request).
+ */
+struct paging {
+	int limit;
+	int has_cursor;
+	struct page_key after;
+	enum list_kind kind;
+	const char *filter; /* owner id, status name, or NULL: the whole list */
+	struct cursor_binding bind;
+};
+
+enum paging_err {
+	PAGING_OK = 0,
+	PAGING_ERR_INVALID, /* a bad limit, parameter or cursor: the client's 400 */
+	PAGING_ERR_SYSTEM,  /* out of memory or an OpenSSL failure: our 500 */
+	PAGING_ERR__MAX
+};
+const char *paging_strerror(enum paging_err err);
+
 /* Reads limit/cursor from the query for a list of `kind` whose cursors are
  * sealed with key (CONFIG_CURSOR_KEY_BYTES) for binding b.  PAGING_OK, or
  * PAGING_ERR_INVALID with a client-facing message in err, or
- * PAGING_ERR_SYSTEM when the cursor could not be checked at all. */
+ * PAGING_ERR_SYSTEM when the cursor could not be checked at all.  Fills
+ * limit, has_cursor and after; leaves kind, filter and bind cleared. */
 enum paging_err paging_parse(const struct uri *u, const unsigned char *key,
                              const struct cursor_binding *b, enum list_kind kind, struct paging *pg,
                              char *err, size_t errlen);
@@ -216,7 +192,7 @@ enum paging_err cursor_decode(const unsigned char *key, const struct cursor_bind
 int cursor_position_parse(const unsigned char *p, size_t n, enum list_kind kind,
                           struct page_key *pos);
 
-/* ---- bodies and path values (bodies.c) -------------------------------- */
+/* ---- bodies and the tag (bodies.c) ------------------------------------ */
 
 struct next_action {
 	const char *text; /* NULL: no next action (borrowed from the body) */
@@ -229,31 +205,162 @@ int parse_status_body(const json_t *body, enum crm_status *out, char *err, size_
 /* Pure: {"nextAction": string|null, "nextActionDueDate": date-time|null}; the
  * text is single-line (lib/utf8.h, utf8_line_check).  0, or -1 with a message. */
 int parse_next_action_body(const json_t *body, struct next_action *out, char *err, size_t errlen);
-/* Room for a normalised tag (lib/utf8.h's UTF8_TAG_BUF). */
-#define TAG_BUF 201
+/* Room for a normalised tag. */
+#define TAG_BUF UTF8_TAG_BUF
 /* Pure: the decoded tag segment s[0..len) (left as it is) under the tag rule
- * (lib/utf8.h, utf8_tag_normalize): NFC, trimmed, 1..50 characters; writes
- * the tag NUL-terminated into out (outsize >= TAG_BUF).  0, or the status
- * to answer (400 a bad tag, 500 out of memory) with a message in err. */
+ * (lib/utf8.h, utf8_tag_normalize): NFC, trimmed, 1..LIMIT_TAG_CHARS
+ * characters; writes the tag NUL-terminated into out (outsize >= TAG_BUF).
+ * 0, or the status to answer (400 a bad tag, 500 out of memory) with a
+ * message in err. */
 int parse_tag(const char *s, size_t len, char *out, size_t outsize, char *err, size_t errlen);
+
+/* ---- routes: what each one declares (routes.c, params.c) -------------- */
+
+/*
+ * A route row declares all the input its handler may see, and the
+ * dispatcher (app.c) checks all of it before the handler runs, in this
+ * order: method and pattern (404; 405 with Allow), the body's size (413),
+ * the token and .access (401, 403), a query on a route with QUERY_NONE
+ * (400), the body's type and JSON (415, 400), each path parameter in path
+ * order (400), the query's values (400), the body's members (400).  The
+ * handler gets a struct call of checked, typed values; the request's URI
+ * and raw body do not reach it.  Adding a route is a row and a handler.
+ */
+
+/* The kinds of path parameter: a pattern's "{name}" segment names one, and
+ * each has one check and one message (params.c). */
+enum param_kind {
+	PARAM_CUSTOMER_ID, /* {id}: an id (lib/ids.h) -> call.id */
+	PARAM_OWNER_ID,    /* {ownerId}: a user's id (lib/ids.h) -> call.owner_id */
+	PARAM_STATUS,      /* {status}: a crmStatus, exactly -> call.status */
+	PARAM_TAG,         /* {tag}: the tag rule -> call.tag, normalised */
+	PARAM__MAX
+};
+
+/* Who may call a route.  Anything but ACCESS_READ needs crm:write, so a row
+ * that forgets .access fails closed. */
+enum route_access {
+	ACCESS_UNSET = 0,
+	ACCESS_READ,  /* a token with crm:read or crm:write */
+	ACCESS_WRITE, /* a token with crm:write */
+};
+
+/* The query a route accepts. */
+enum route_query {
+	QUERY_NONE = 0, /* none: any parameter is a 400 */
+	QUERY_PAGING,   /* limit and cursor (call.paging) over the list in .list */
+};
+
+/* What a paged route lists, and so what its cursors are bound to. */
+enum list_filter {
+	FILTER_NONE = 0, /* the tenant's whole list */
+	FILTER_PATH,     /* the route's one path parameter (an owner id, a status) */
+	FILTER_CALLER,   /* the caller's own (sub); its cursors are bound to the caller too */
+};
+
+struct route_list {
+	enum list_kind kind;
+	enum list_filter filter;
+};
+
+/* The body a route takes: a JSON object, parsed into call.body. */
+enum route_body {
+	BODY_NONE = 0,    /* none is read (one sent is ignored) */
+	BODY_STATUS,      /* parse_status_body -> call.body.status */
+	BODY_NEXT_ACTION, /* parse_next_action_body -> call.body.next_action */
+	BODY__MAX
+};
+
+/* The parsed bodies; the member of the route's BODY_ kind is set. */
+struct call_body {
+	enum crm_status status;
+	struct next_action next_action; /* its text points into the request's JSON */
+};
+
+/* One call of a handler: who calls, the checked input the route declared,
+ * and the response to fill.  Everything lives as long as the request. */
+struct call {
+	struct app *app;
+	struct response *resp;
+	const struct principal *who;
+	const struct route *route;
+	const char *id;         /* {id} */
+	const char *owner_id;   /* {ownerId} */
+	enum crm_status status; /* {status} */
+	char tag[TAG_BUF];      /* {tag}, normalised */
+	struct paging paging;   /* QUERY_PAGING */
+	struct call_body body;  /* BODY_ other than BODY_NONE */
+};
+
+typedef void (*handler_fn)(struct call *c);
+
+struct route {
+	const char *method;
+	const char *pattern; /* below base_path; "{name}" segments name an enum param_kind */
+	enum route_access access;
+	enum route_query query;
+	struct route_list list; /* QUERY_PAGING */
+	enum route_body body;
+	handler_fn handler;
+	const char *name; /* for the log line and the cursors' binding */
+};
+
+extern const struct route route_table[];
+extern const size_t route_count;
+
+/* A matched path's parameters: raw decoded segments, in path order. */
+#define ROUTE_MAX_ARGS 4
+struct route_args {
+	size_t n;
+	enum param_kind kind[ROUTE_MAX_ARGS];
+	const char *str[ROUTE_MAX_ARGS]; /* into the uri's storage, NUL-terminated */
+	size_t len[ROUTE_MAX_ARGS];
+};
+
+/* Pure: 1 when the decoded path u matches pattern, with its parameters in
+ * *out; 0 when it does not (an empty segment never fills a parameter, and a
+ * "{name}" that names no parameter kind never matches). */
+int route_match(const char *pattern, const struct uri *u, struct route_args *out);
+
+/* Appends r's path ("/crm/customers/...") with c's values for its
+ * parameters, each segment percent-encoded: the path a Link header names. */
+void route_path(const struct route *r, const struct call *c, struct strbuf *out);
+
+/* Pure: the kind named by name[0..len) (without the braces), or PARAM__MAX. */
+enum param_kind param_kind_named(const char *name, size_t len);
+/* The name of kind k as patterns and messages spell it ("ownerId"), or NULL. */
+const char *param_name(enum param_kind k);
+
+/* Pure: checks the decoded segment s[0..len) (NUL-terminated after len
+ * bytes) as a parameter of kind k and stores its typed value in c.  0, or
+ * the status to answer (400; 500 out of memory) with a client-facing
+ * message in err.  c->id and c->owner_id point to s afterwards. */
+int param_parse(enum param_kind k, const char *s, size_t len, struct call *c, char *err,
+                size_t errlen);
+
+/* The value param_parse stored for kind k in c, as text: the id, the
+ * status's name, the normalised tag; NULL for an id or tag not stored. */
+const char *param_text(enum param_kind k, const struct call *c);
+
+/* Pure: parses a JSON object body as kind into *out.  0, or -1 with a
+ * client-facing message in err (BODY_NONE: there is no body to parse). */
+int body_parse(enum route_body kind, const json_t *body, struct call_body *out, char *err,
+               size_t errlen);
 
 /* ---- helpers shared by endpoints (reply.c) ---------------------------- */
 
 /* Maps a model result to an error response (404 text given by caller). */
-void reply_db_error(struct ctx *c, enum db_rc rc, const char *not_found);
+void reply_db_error(struct call *c, enum db_rc rc, const char *not_found);
 
 /* ---- endpoints ---------------------------------------------------------- */
 
-void customers_by_owner(struct ctx *c);
-void customers_by_status(struct ctx *c);
-void customers_my(struct ctx *c);
-void customers_overdue(struct ctx *c);
-void customer_get(struct ctx *c);
-void customer_set_status(struct ctx *c);
-void customer_set_next_action(struct ctx *c);
-void customer_set_owner(struct ctx *c);
-void customer_clear_owner(struct ctx *c);
-void customer_add_tag(struct ctx *c);
-void customer_remove_tag(struct ctx *c);
+void customers_list(struct call *c);
+void customer_get(struct call *c);
+void customer_set_status(struct call *c);
+void customer_set_next_action(struct call *c);
+void customer_set_owner(struct call *c);
+void customer_clear_owner(struct call *c);
+void customer_add_tag(struct call *c);
+void customer_remove_tag(struct call *c);
 
 #endif

@@ -1,7 +1,7 @@
 /* reply: maps model results to the API's error responses. */
 #include "handlers/handlers.h"
 
-void reply_db_error(struct ctx *c, enum db_rc rc, const char *not_found)
+void reply_db_error(struct call *c, enum db_rc rc, const char *not_found)
 {
 	switch (rc) {
 	case DB_NOT_FOUND: resp_error(c->resp, 404, not_found); break;

@@ -1,53 +1,155 @@
-/* routes: the one route table, and matching a decoded path against a pattern. */
+/* routes: the one route table — what each route takes — and matching a decoded path against it. */
 #include <string.h>
 
 #include "handlers/handlers.h"
+#include "lib/pct.h"
 
-/* Literal routes come before the parameter routes they would otherwise shadow. */
+/*
+ * Literal routes come before the parameter routes they would otherwise
+ * shadow.  A row says who may call (.access), what query (.query, .list)
+ * and body (.body) it takes; its pattern's "{name}" segments say the kind
+ * of each path parameter (enum param_kind).  The dispatcher checks all of
+ * it before .handler runs.
+ */
 const struct route route_table[] = {
-        {"GET", "crm/customers/my", customers_my, ROUTE_PAGED, "customers.my"},
-        {"GET", "crm/customers/overdue-actions", customers_overdue, ROUTE_PAGED,
-         "customers.overdue"},
-        {"GET", "crm/customers/by-owner/{ownerId}", customers_by_owner, ROUTE_PAGED,
-         "customers.by_owner"},
-        {"GET", "crm/customers/by-status/{status}", customers_by_status, ROUTE_PAGED,
-         "customers.by_status"},
-        {"GET", "crm/customers/{id}", customer_get, 0, "customers.get"},
-        {"PATCH", "crm/customers/{id}/crm-status", customer_set_status, ROUTE_WRITE | ROUTE_BODY,
-         "customers.set_status"},
-        {"PATCH", "crm/customers/{id}/next-action", customer_set_next_action,
-         ROUTE_WRITE | ROUTE_BODY, "customers.set_next_action"},
-        {"PATCH", "crm/customers/{id}/owner/{ownerId}", customer_set_owner, ROUTE_WRITE,
-         "customers.set_owner"},
-        {"DELETE", "crm/customers/{id}/owner", customer_clear_owner, ROUTE_WRITE,
-         "customers.clear_owner"},
-        {"POST", "crm/customers/{id}/tags/{tag}", customer_add_tag, ROUTE_WRITE,
-         "customers.add_tag"},
-        {"DELETE", "crm/customers/{id}/tags/{tag}", customer_remove_tag, ROUTE_WRITE,
-         "customers.remove_tag"},
+        {.method = "GET",
+         .pattern = "crm/customers/my",
+         .access = ACCESS_READ,
+         .query = QUERY_PAGING,
+         .list = {LIST_BY_OWNER, FILTER_CALLER},
+         .handler = customers_list,
+         .name = "customers.my"},
+        {.method = "GET",
+         .pattern = "crm/customers/overdue-actions",
+         .access = ACCESS_READ,
+         .query = QUERY_PAGING,
+         .list = {LIST_OVERDUE, FILTER_NONE},
+         .handler = customers_list,
+         .name = "customers.overdue"},
+        {.method = "GET",
+         .pattern = "crm/customers/by-owner/{ownerId}",
+         .access = ACCESS_READ,
+         .query = QUERY_PAGING,
+         .list = {LIST_BY_OWNER, FILTER_PATH},
+         .handler = customers_list,
+         .name = "customers.by_owner"},
+        {.method = "GET",
+         .pattern = "crm/customers/by-status/{status}",
+         .access = ACCESS_READ,
+         .query = QUERY_PAGING,
+         .list = {LIST_BY_STATUS, FILTER_PATH},
+         .handler = customers_list,
+         .name = "customers.by_status"},
+        {.method = "GET",
+         .pattern = "crm/customers/{id}",
+         .access = ACCESS_READ,
+         .handler = customer_get,
+         .name = "customers.get"},
+        {.method = "PATCH",
+         .pattern = "crm/customers/{id}/crm-status",
+         .access = ACCESS_WRITE,
+         .body = BODY_STATUS,
+         .handler = customer_set_status,
+         .name = "customers.set_status"},
+        {.method = "PATCH",
+         .pattern = "crm/customers/{id}/next-action",
+         .access = ACCESS_WRITE,
+         .body = BODY_NEXT_ACTION,
+         .handler = customer_set_next_action,
+         .name = "customers.set_next_action"},
+        {.method = "PATCH",
+         .pattern = "crm/customers/{id}/owner/{ownerId}",
+         .access = ACCESS_WRITE,
+         .handler = customer_set_owner,
+         .name = "customers.set_owner"},
+        {.method = "DELETE",
+         .pattern = "crm/customers/{id}/owner",
+         .access = ACCESS_WRITE,
+         .handler = customer_clear_owner,
+         .name = "customers.clear_owner"},
+        {.method = "POST",
+         .pattern = "crm/customers/{id}/tags/{tag}",
+         .access = ACCESS_WRITE,
+         .handler = customer_add_tag,
+         .name = "customers.add_tag"},
+        {.method = "DELETE",
+         .pattern = "crm/customers/{id}/tags/{tag}",
+         .access = ACCESS_WRITE,
+         .handler = customer_remove_tag,
+         .name = "customers.remove_tag"},
 };
 const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);
 
-int route_match(const char *pattern, const struct uri *u, struct ctx *c)
+/* The length of the pattern segment at p (up to '/' or the end). */
+static size_t segment_len(const char *p)
 {
-	size_t i = 0, nargs = 0;
+	const char *slash = strchr(p, '/');
+	return slash ? (size_t)(slash - p) : strlen(p);
+}
+
+/* The kind a pattern segment p[0..n) names when it is "{name}", else PARAM__MAX. */
+static enum param_kind placeholder(const char *p, size_t n)
+{
+	if (n < 2 || p[0] != '{' || p[n - 1] != '}')
+		return PARAM__MAX;
+	return param_kind_named(p + 1, n - 2);
+}
+
+int route_match(const char *pattern, const struct uri *u, struct route_args *out)
+{
+	struct route_args a;
+	size_t i = 0;
 	const char *p = pattern;
+	memset(&a, 0, sizeof(a));
 	while (*p != '\0') {
-		const char *slash = strchr(p, '/');
-		size_t plen = slash ? (size_t)(slash - p) : strlen(p);
+		size_t plen = segment_len(p);
 		if (i >= u->nseg)
 			return 0;
 		const struct uri_segment *s = &u->seg[i++];
 		if (p[0] == '{') {
+			enum param_kind k = placeholder(p, plen);
 			/* "customers/" or "tags/" name no resource: no route (404) */
-			if (s->len == 0 || nargs == ROUTE_MAX_ARGS)
+			if (k == PARAM__MAX || s->len == 0 || a.n == ROUTE_MAX_ARGS)
 				return 0;
-			c->arg[nargs] = s->str;
-			c->arg_len[nargs++] = s->len;
+			a.kind[a.n] = k;
+			a.str[a.n] = s->str;
+			a.len[a.n++] = s->len;
 		} else if (s->len != plen || memcmp(s->str, p, plen) != 0) {
 			return 0;
 		}
-		p += plen + (slash ? 1 : 0);
+		p += plen + (p[plen] == '/' ? 1 : 0);
 	}
-	return i == u->nseg;
+	if (i != u->nseg)
+		return 0;
+	*out = a;
+	return 1;
+}
+
+/* Appends s[0..len) percent-encoded, in pieces that fit enc. */
+static void append_encoded(struct strbuf *out, const char *s, size_t len)
+{
+	char enc[3 * 64 + 1];
+	while (len > 0) {
+		size_t n = len < 64 ? len : 64;
+		pct_encode(s, n, enc);
+		strbuf_append_str(out, enc);
+		s += n;
+		len -= n;
+	}
+}
+
+void route_path(const struct route *r, const struct call *c, struct strbuf *out)
+{
+	const char *p = r->pattern;
+	while (*p != '\0') {
+		size_t plen = segment_len(p);
+		enum param_kind k = placeholder(p, plen);
+		const char *value = k == PARAM__MAX ? NULL : param_text(k, c);
+		strbuf_append_char(out, '/');
+		if (value != NULL)
+			append_encoded(out, value, strlen(value));
+		else
+			append_encoded(out, p, plen);
+		p += plen + (p[plen] == '/' ? 1 : 0);
+	}
 }

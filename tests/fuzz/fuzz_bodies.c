@@ -1,4 +1,4 @@
-/* fuzz_bodies: request bodies as JSON through each body parser, and tag segments through the tag rule. */
+/* fuzz_bodies: request bodies as JSON through each route body kind's parser, and tag segments through the tag rule. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[300];
 	json_t *body = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
 	if (body != NULL) {
-		enum crm_status s;
-		struct next_action na;
-		parse_status_body(body, &s, err, sizeof(err));
-		parse_next_action_body(body, &na, err, sizeof(err));
+		struct call_body b;
+		for (int k = 0; k < BODY__MAX; k++)
+			body_parse((enum route_body)k, body, &b, err, sizeof(err));
 		json_decref(body);
 	}
 	/* the segment is read, never written; a tag the rule accepts is a fixed point of it */

@@ -6,7 +6,7 @@
 #include "handlers/handlers.h"
 
 static struct uri u;
-static struct ctx c;
+static struct route_args c;
 
 static void path(const char *raw)
 {
@@ -48,15 +48,15 @@ Test(route, captures_the_status_parameter)
 {
 	path("/api/v1/crm/customers/by-status/LEAD");
 	cr_assert_str_eq(first_match("GET")->name, "customers.by_status");
-	cr_assert_eq(c.arg_len[0], 4);
-	cr_assert_str_eq(c.arg[0], "LEAD");
+	cr_assert_eq(c.len[0], 4);
+	cr_assert_str_eq(c.str[0], "LEAD");
 }
 
 Test(route, captures_the_customer_id)
 {
 	path("/api/v1/crm/customers/abc-123");
 	cr_assert_str_eq(first_match("GET")->name, "customers.get");
-	cr_assert_str_eq(c.arg[0], "abc-123");
+	cr_assert_str_eq(c.str[0], "abc-123");
 }
 
 Test(route, an_empty_segment_matches_no_parameter)
