@@ -306,9 +306,10 @@ Test(demo, refuses_malformed_tokens)
 
 Test(demo, refuses_a_result_longer_than_the_buffer)
 {
-	char out[20], err[200] = "";
-	cr_assert_eq(demo_resolve_text("{today 09:30}", A_DAY, out, sizeof(out), err, sizeof(err)),
-	             -1);
+	char out[21], err[200] = ""; /* "2026-03-15T09:30:00Z" and its NUL */
+	cr_assert_eq(demo_resolve_text("{today 09:30}", A_DAY, out, 20, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "longer than 20 bytes") != NULL, "%s", err);
-	cr_assert_eq(demo_resolve_text("{today 09:30}", A_DAY, out, 21, err, sizeof(err)), 20);
+	cr_assert_eq(demo_resolve_text("{today 09:30}", A_DAY, out, sizeof(out), err, sizeof(err)),
+	             20);
+	cr_assert_str_eq(out, "2026-03-15T09:30:00Z");
 }
