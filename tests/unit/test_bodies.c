@@ -259,3 +259,42 @@ Test(bodies, next_action_keeps_text_of_any_script_as_given)
 	                 " \xD0\x9F\xD0\xB5\xD1\x80\xD0\xB5\xD0\xB7\xD0\xB2\xD0\xBE\xD0\xBD"
 	                 "\xD0\xB8\xD1\x82\xD1\x8C \xE2\x80\x8D");
 }
+
+/* ---- body_parse: a route's body kind into the typed body ----------------------------- */
+
+Test(bodies, body_parse_fills_the_member_of_each_body_kind)
+{
+	struct call_body b;
+	memset(&b, 0, sizeof(b));
+	cr_assert_eq(
+	        body_parse(BODY_STATUS, load("{\"crmStatus\":\"ACTIVE\"}"), &b, err, sizeof(err)),
+	        0, "%s", err);
+	cr_assert_eq(b.status, CRM_STATUS_ACTIVE);
+	cr_assert_eq(body_parse(BODY_NEXT_ACTION,
+	                        load("{\"nextAction\":\"Call\","
+	                             "\"nextActionDueDate\":\"2026-12-01T09:00:00Z\"}"),
+	                        &b, err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_str_eq(b.next_action.text, "Call");
+	cr_assert(b.next_action.has_due);
+}
+
+Test(bodies, body_parse_refuses_what_the_kind_does_not_declare)
+{
+	struct call_body b;
+	cr_assert_eq(
+	        body_parse(BODY_STATUS, load("{\"nextAction\":\"Call\"}"), &b, err, sizeof(err)),
+	        -1);
+	cr_assert(strstr(err, "'nextAction'") != NULL, "%s", err);
+	cr_assert_eq(body_parse(BODY_NEXT_ACTION, load("{\"crmStatus\":\"LEAD\"}"), &b, err,
+	                        sizeof(err)),
+	             -1);
+	cr_assert(strstr(err, "'crmStatus'") != NULL, "%s", err);
+}
+
+Test(bodies, body_parse_has_nothing_to_parse_without_a_body_kind)
+{
+	struct call_body b;
+	cr_assert_eq(body_parse(BODY_NONE, load("{}"), &b, err, sizeof(err)), -1);
+	cr_assert_eq(body_parse(BODY__MAX, load("{}"), &b, err, sizeof(err)), -1);
+}

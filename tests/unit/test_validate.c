@@ -60,6 +60,7 @@ static void teardown(void)
 	uri_free(&u);
 }
 
+/* cppcheck-suppress unknownMacro */
 TestSuite(validate, .fini = teardown);
 
 Test(validate, accepts_ids_of_letters_digits_dash_underscore)
