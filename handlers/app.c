@@ -320,7 +320,11 @@ void app_handle(void *state, struct request *req, struct response *resp)
 	c.req = req;
 	c.resp = resp;
 	resp->status = 500; /* only the success path changes it */
-	dispatch(&c);
+	/* logged by the pool; uri and body are not what the client sent */
+	if (req->out_of_memory)
+		resp_error(resp, 500, "The server ran out of memory; try again.");
+	else
+		dispatch(&c);
 	json_decref(c.body);
 	if (resp->status == 500 && resp->body.len == 0)
 		resp_error(resp, 500, "Internal error; it has been logged.");
