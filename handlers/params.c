@@ -5,15 +5,15 @@
 #include "handlers/handlers.h"
 #include "lib/ids.h"
 
+/* What both id kinds must be, after the parameter's name in their message. */
+#define ID_RULE "must be 1.." LIMIT_STR(LIMIT_ID_CHARS) " characters of A-Z, a-z, 0-9, '_' or '-'."
+
 /* An id in the id alphabet, named `name` in the message; *dst points to s. */
 static int parse_id(const char *name, const char **dst, const char *s, size_t len, char *err,
                     size_t errlen)
 {
 	if (!id_valid(s, len)) {
-		snprintf(err, errlen,
-		         "%s must be 1.." LIMIT_STR(LIMIT_ID_CHARS) " characters of A-Z, a-z, 0-9, "
-		                                                    "'_' or '-'.",
-		         name);
+		snprintf(err, errlen, "%s " ID_RULE, name);
 		return 400;
 	}
 	*dst = s;

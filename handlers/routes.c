@@ -125,12 +125,13 @@ int route_match(const char *pattern, const struct uri *u, struct route_args *out
 	return 1;
 }
 
-/* Appends s[0..len) percent-encoded, in pieces that fit enc. */
+/* Appends s[0..len) percent-encoded, ENCODE_STEP bytes at a time. */
+#define ENCODE_STEP 64
 static void append_encoded(struct strbuf *out, const char *s, size_t len)
 {
-	char enc[3 * 64 + 1];
+	char enc[3 * ENCODE_STEP + 1];
 	while (len > 0) {
-		size_t n = len < 64 ? len : 64;
+		size_t n = len < ENCODE_STEP ? len : ENCODE_STEP;
 		pct_encode(s, n, enc);
 		strbuf_append_str(out, enc);
 		s += n;
