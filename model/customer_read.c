@@ -22,13 +22,20 @@ struct list_ctx {
 	struct page_key last;
 };
 
+void customer_write_list(struct strbuf *out, const struct db_row *row)
+{
+	append_open_object(out, row->val[COL_LIST_DOC], row->len[COL_LIST_DOC]);
+	strbuf_append(out, row->val[COL_LIST_EXTRA], row->len[COL_LIST_EXTRA]);
+	strbuf_append_char(out, '}');
+}
+
 static enum db_rc list_row(void *arg, const struct db_row *row)
 {
 	struct list_ctx *c = arg;
 	if (c->more)
 		return DB_OK; /* the page is complete; the rest of the rows are not needed */
 	/* the row as it will be written: a comma, the document and its list fragment */
-	size_t row_bytes = 1 + row->len[0] + row->len[1];
+	size_t row_bytes = 1 + row->len[COL_LIST_DOC] + row->len[COL_LIST_EXTRA];
 	if (c->count == c->q->limit ||
 	    (c->count > 0 && c->out->len + row_bytes + 1 > c->start + c->q->max_bytes)) {
 		c->more = 1; /* a row beyond the page only says another page exists */
@@ -36,18 +43,18 @@ static enum db_rc list_row(void *arg, const struct db_row *row)
 	}
 	if (c->count++ > 0)
 		strbuf_append_char(c->out, ',');
-	append_open_object(c->out, row->val[0], row->len[0]);
-	strbuf_append(c->out, row->val[1], row->len[1]);
-	strbuf_append_char(c->out, '}');
+	customer_write_list(c->out, row);
+	const char *key = row->val[COL_LIST_KEY];
+	size_t key_len = row->len[COL_LIST_KEY], id_len = row->len[COL_LIST_ID];
 	if (c->q->kind == LIST_OVERDUE) {
-		c->last.due = strtoll(row->val[2], NULL, 10);
+		c->last.due = strtoll(key, NULL, 10);
 	} else {
-		size_t n = row->len[2] < PAGE_NAME_MAX ? row->len[2] : PAGE_NAME_MAX;
-		memcpy(c->last.name, row->val[2], n);
+		size_t n = key_len < PAGE_NAME_MAX ? key_len : PAGE_NAME_MAX;
+		memcpy(c->last.name, key, n);
 		c->last.name[n] = '\0';
 	}
-	size_t idn = row->len[3] < sizeof(c->last.id) - 1 ? row->len[3] : sizeof(c->last.id) - 1;
-	memcpy(c->last.id, row->val[3], idn);
+	size_t idn = id_len < sizeof(c->last.id) - 1 ? id_len : sizeof(c->last.id) - 1;
+	memcpy(c->last.id, row->val[COL_LIST_ID], idn);
 	c->last.id[idn] = '\0';
 	return DB_OK;
 }
@@ -96,34 +103,57 @@ struct enriched_ctx {
 	int complete; /* the row held its opportunities-and-activities fragment */
 };
 
+/* The owner's members (OWNER_MEMBERS) in the order they are written. */
+static const struct {
+	const char *member;
+	enum enriched_col col;
+} owner_members[] = {
+#define OWNER_MEMBER(member, col) {member, col},
+        OWNER_MEMBERS(OWNER_MEMBER)
+#undef OWNER_MEMBER
+};
+
+static void append_member_name(struct strbuf *out, char before, const char *member)
+{
+	strbuf_append_char(out, before);
+	strbuf_append_json_string(out, member, strlen(member));
+	strbuf_append_char(out, ':');
+}
+
 static void append_owner(struct strbuf *out, const struct db_row *row)
 {
-	strbuf_append_str(out, ",\"owner\":");
-	if (row->is_null[1]) {
+	append_member_name(out, ',', ENRICHED_OWNER);
+	if (row->is_null[COL_OWNER_ID]) {
 		strbuf_append_str(out, "null");
 		return;
 	}
-	strbuf_append_str(out, "{\"displayName\":");
-	if (row->is_null[3])
-		strbuf_append_str(out, "null");
-	else
-		strbuf_append_json_string(out, row->val[3], row->len[3]);
-	strbuf_append_str(out, ",\"id\":");
-	strbuf_append_json_string(out, row->val[1], row->len[1]);
-	strbuf_append_str(out, ",\"username\":");
-	strbuf_append_json_string(out, row->val[2], row->len[2]);
+	for (size_t i = 0; i < sizeof(owner_members) / sizeof(owner_members[0]); i++) {
+		enum enriched_col col = owner_members[i].col;
+		append_member_name(out, i == 0 ? '{' : ',', owner_members[i].member);
+		if (row->is_null[col])
+			strbuf_append_str(out, "null");
+		else
+			strbuf_append_json_string(out, row->val[col], row->len[col]);
+	}
 	strbuf_append_char(out, '}');
+}
+
+int customer_write_enriched(struct strbuf *out, const struct db_row *row)
+{
+	if (row->is_null[COL_ENRICHED_EXTRA])
+		return -1;
+	append_open_object(out, row->val[COL_ENRICHED_DOC], row->len[COL_ENRICHED_DOC]);
+	append_owner(out, row);
+	strbuf_append(out, row->val[COL_ENRICHED_EXTRA], row->len[COL_ENRICHED_EXTRA]);
+	strbuf_append_char(out, '}');
+	return 0;
 }
 
 static enum db_rc customer_row(void *arg, const struct db_row *row)
 {
 	struct enriched_ctx *c = arg;
 	c->found = 1;
-	c->complete = !row->is_null[4];
-	append_open_object(c->out, row->val[0], row->len[0]);
-	append_owner(c->out, row);
-	strbuf_append(c->out, row->val[4], row->len[4]);
-	strbuf_append_char(c->out, '}');
+	c->complete = customer_write_enriched(c->out, row) == 0;
 	return DB_OK;
 }
 

@@ -18,7 +18,7 @@ static enum db_rc locked_row(void *arg, const struct db_row *row)
 {
 	struct locked *l = arg;
 	l->found = 1;
-	l->doc = json_loadb(row->val[0], row->len[0], 0, NULL);
+	l->doc = json_loadb(row->val[COL_LOCK_DOC], row->len[COL_LOCK_DOC], 0, NULL);
 	return l->doc ? DB_OK : DB_ERROR;
 }
 

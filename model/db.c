@@ -13,7 +13,6 @@
 #include "model/model.h"
 #include "model/stmt.h"
 
-#define MAX_COLS             8
 #define MAX_PARAMS           12
 #define COL_INITIAL          16384
 #define RECONNECT_BACKOFF_US 100000 /* fail fast between attempts while the server is down */
@@ -28,11 +27,11 @@ struct db {
 	crm_time_t last_attempt;
 	char error[256];
 	/* result buffers, reused by every statement of this connection */
-	char *col[MAX_COLS];
-	unsigned long cap[MAX_COLS];
-	unsigned long len[MAX_COLS];
-	char null[MAX_COLS];
-	char trunc[MAX_COLS];
+	char *col[DB_MAX_COLS];
+	unsigned long cap[DB_MAX_COLS];
+	unsigned long len[DB_MAX_COLS];
+	char null[DB_MAX_COLS];
+	char trunc[DB_MAX_COLS];
 };
 
 const char *db_strerror(enum db_rc rc)
@@ -66,7 +65,7 @@ struct db *db_open(const struct config *cfg, int admin)
 		return NULL;
 	db->cfg = cfg;
 	db->admin = admin;
-	for (int i = 0; i < MAX_COLS; i++) {
+	for (int i = 0; i < DB_MAX_COLS; i++) {
 		db->col[i] = malloc(COL_INITIAL);
 		db->cap[i] = COL_INITIAL;
 		if (db->col[i] == NULL) {
@@ -95,7 +94,7 @@ void db_close(struct db *db)
 	if (db == NULL)
 		return;
 	disconnect(db);
-	for (int i = 0; i < MAX_COLS; i++)
+	for (int i = 0; i < DB_MAX_COLS; i++)
 		free(db->col[i]);
 	free(db);
 	mysql_thread_end();
@@ -260,6 +259,42 @@ static enum db_rc classify(struct db *db, unsigned int err, const char *msg)
 	}
 }
 
+/*
+ * 0 when the columns st selects are def->cols, in order: each named as
+ * selected ("column", or "alias.column" of a join).  Else -1 with the first
+ * difference in db->error.
+ */
+static int check_columns(struct db *db, enum stmt id, MYSQL_STMT *st)
+{
+	const struct stmt_def *def = &stmt_table[id];
+	if (def->ncols == 0)
+		return 0;
+	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
+	MYSQL_FIELD *fields = meta ? mysql_fetch_fields(meta) : NULL;
+	int rc = fields ? 0 : -1;
+	for (unsigned i = 0; rc == 0 && i < def->ncols; i++) {
+		const char *want = def->cols[i], *dot = strchr(want, '.');
+		const char *name = dot ? dot + 1 : want;
+		const char *got_table = fields[i].table ? fields[i].table : "";
+		const char *got_name = fields[i].name ? fields[i].name : "";
+		int same = strcmp(got_name, name) == 0;
+		if (dot != NULL)
+			same = same && strlen(got_table) == (size_t)(dot - want) &&
+			       strncmp(got_table, want, (size_t)(dot - want)) == 0;
+		if (!same) {
+			snprintf(db->error, sizeof(db->error),
+			         "statement %d: column %u is %s.%s; stmt.h says %s", (int)id, i,
+			         got_table, got_name, want);
+			rc = -1;
+		}
+	}
+	if (fields == NULL)
+		snprintf(db->error, sizeof(db->error), "statement %d: no column metadata", (int)id);
+	mysql_free_result(meta);
+	return rc;
+}
+
+/* Prepares statement id once per connection, refusing one that is not what stmt_table says. */
 static enum db_rc prepare(struct db *db, enum stmt id, MYSQL_STMT **out)
 {
 	const struct stmt_def *def = &stmt_table[id];
@@ -276,11 +311,15 @@ static enum db_rc prepare(struct db *db, enum stmt id, MYSQL_STMT **out)
 		return rc;
 	}
 	if (mysql_stmt_param_count(st) != def->nparams ||
-	    mysql_stmt_field_count(st) != def->ncols) {
+	    mysql_stmt_field_count(st) != def->ncols || def->ncols > DB_MAX_COLS) {
 		snprintf(db->error, sizeof(db->error),
 		         "statement %d: %lu params, %u columns; table says %u, %u", (int)id,
 		         mysql_stmt_param_count(st), mysql_stmt_field_count(st), def->nparams,
 		         def->ncols);
+		mysql_stmt_close(st);
+		return DB_ERROR;
+	}
+	if (check_columns(db, id, st) != 0) {
 		mysql_stmt_close(st);
 		return DB_ERROR;
 	}
@@ -343,7 +382,7 @@ static enum db_rc refetch_truncated(struct db *db, MYSQL_STMT *st, MYSQL_BIND *b
 
 static enum db_rc fetch_rows(struct db *db, MYSQL_STMT *st, unsigned n, db_row_fn fn, void *arg)
 {
-	MYSQL_BIND b[MAX_COLS];
+	MYSQL_BIND b[DB_MAX_COLS];
 	bind_results(db, b, n);
 	if (mysql_stmt_bind_result(st, b) != 0)
 		return classify(db, mysql_stmt_errno(st), mysql_stmt_error(st));

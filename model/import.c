@@ -30,29 +30,40 @@ static struct db_param time_param(const json_t *o, const char *key)
 	return is_null ? dbp_null() : dbp_int(t);
 }
 
-/* Splits a canonical customer into `doc` (shared members) and `list_extra`. */
-static int customer_docs(const json_t *item, char **doc, char **extra)
+static const char *const list_members[] = {
+#define LIST_MEMBER(member) member,
+        LIST_MEMBERS(LIST_MEMBER)
+#undef LIST_MEMBER
+};
+
+int customer_split(const json_t *item, char **doc, char **list_extra)
 {
-	json_t *core = json_copy((json_t *)item);
-	json_t *ext = json_pack("{s:O,s:O}", "preferredLanguage",
-	                        json_object_get(item, "preferredLanguage"), "visits",
-	                        json_object_get(item, "visits"));
-	*doc = *extra = NULL;
-	if (core != NULL && ext != NULL) {
-		json_object_del(core, "preferredLanguage");
-		json_object_del(core, "visits");
+	json_t *core = json_copy((json_t *)item), *ext = json_object();
+	int rc = core && ext ? 0 : -1;
+	*doc = *list_extra = NULL;
+	for (size_t i = 0; rc == 0 && i < sizeof(list_members) / sizeof(list_members[0]); i++) {
+		json_t *v = json_object_get(item, list_members[i]);
+		if (v == NULL || json_object_set(ext, list_members[i], v) != 0)
+			rc = -1;
+		json_object_del(core, list_members[i]);
+	}
+	if (rc == 0) {
 		*doc = json_dumps(core, DOC_DUMP_FLAGS);
-		char *e = json_dumps(ext, DOC_DUMP_FLAGS);
-		/* "{...}" becomes ",..." so it can follow the doc's last member */
-		if (e != NULL) {
-			e[0] = ',';
-			e[strlen(e) - 1] = '\0';
-		}
-		*extra = e;
+		*list_extra = json_dumps(ext, DOC_DUMP_FLAGS);
+	}
+	/* "{...}" becomes ",..." so it can follow the document's last member */
+	if (*list_extra != NULL) {
+		(*list_extra)[0] = ',';
+		(*list_extra)[strlen(*list_extra) - 1] = '\0';
 	}
 	json_decref(core);
 	json_decref(ext);
-	return *doc && *extra ? 0 : -1;
+	if (*doc != NULL && *list_extra != NULL)
+		return 0;
+	free(*doc);
+	free(*list_extra);
+	*doc = *list_extra = NULL;
+	return -1;
 }
 
 static enum db_rc import_customer(struct db *db, const json_t *item, const char *tenant, char *err,
@@ -65,11 +76,8 @@ static enum db_rc import_customer(struct db *db, const json_t *item, const char 
 		return DB_INVALID;
 	}
 	char *doc = NULL, *extra = NULL;
-	if (customer_docs(item, &doc, &extra) != 0) {
-		free(doc);
-		free(extra);
+	if (customer_split(item, &doc, &extra) != 0)
 		return DB_ERROR;
-	}
 	struct customer_keys k;
 	customer_keys(item, &k);
 	struct db_param p[8] = {

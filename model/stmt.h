@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <mysql.h>
 
+#include "lib/limits.h"
 #include "model/model.h"
 
 enum stmt {
@@ -25,11 +26,122 @@ enum stmt {
 	STMT__MAX
 };
 
+/*
+ * A statement: its SQL, how many parameters it takes, and the columns of its
+ * rows (NULL and 0 for statements without rows), as written in its SELECT
+ * list.  prepare() (db.c) refuses a statement whose parameter count, column
+ * count or column names differ from these, so a SELECT list and the enum the
+ * code reads its rows by cannot drift apart unnoticed.
+ */
 struct stmt_def {
 	const char *sql;
 	unsigned nparams;
 	unsigned ncols;
+	const char *const *cols; /* "alias.column" or "column" as selected */
 };
+
+/* The most columns a statement may select (db.c keeps one buffer each). */
+#define DB_MAX_COLS 8
+
+/* ---- the columns of each SELECT, written once ------------------------------
+ *
+ * <STATEMENT>_COLS(FIRST, NEXT) lists a statement's columns in the order selected,
+ * the first as FIRST(col, sql) and the others as NEXT(col, sql).  From one
+ * list come the SELECT list (stmt.c), the names prepare() checks
+ * (stmt_def.cols) and an enum of column indexes, COL_<col>, by which the
+ * code reads row->val[] and row->len[].
+ */
+#define COLUMN_ENUM(col, sql) COL_##col,
+
+/* STMT_CUSTOMER_GET_ENRICHED: the document, its owner from the users join
+ * (all NULL when there is none), and the enriched fragment. */
+#define ENRICHED_COLS(FIRST, NEXT)                                                                 \
+	FIRST(ENRICHED_DOC, "c.doc")                                                               \
+	NEXT(OWNER_DISPLAY_NAME, "u.display_name")                                                 \
+	NEXT(OWNER_ID, "u.id")                                                                     \
+	NEXT(OWNER_USERNAME, "u.username")                                                         \
+	NEXT(ENRICHED_EXTRA, "c.enriched_extra")
+enum enriched_col { ENRICHED_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_ENRICHED__MAX };
+
+/* The list statements: the document, the list fragment, and the page key
+ * (key: sort_name, or overdue_key for the overdue list, then id). */
+#define LIST_COLS(FIRST, NEXT, key)                                                                \
+	FIRST(LIST_DOC, "doc")                                                                     \
+	NEXT(LIST_EXTRA, "list_extra")                                                             \
+	NEXT(LIST_KEY, key)                                                                        \
+	NEXT(LIST_ID, "id")
+enum list_col { LIST_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_LIST__MAX };
+
+/* STMT_CUSTOMER_LOCK: the document a change edits. */
+#define LOCK_COLS(FIRST, NEXT) FIRST(LOCK_DOC, "doc")
+enum lock_col { LOCK_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_LOCK__MAX };
+
+/* STMT_USER_GET_ACTIVE: a row says the user exists and is active. */
+#define USER_COLS(FIRST, NEXT) FIRST(USER_ID, "id")
+enum user_col { USER_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_USER__MAX };
+
+/* ---- the customer's two shapes, described once -----------------------------
+ *
+ * Both shapes are the stored document (customers.doc: every member the two
+ * share, in the seed's alphabetical order) followed by members of their own,
+ * in this order:
+ *
+ *   list      doc, LIST_MEMBERS      (the ready fragment customers.list_extra)
+ *   enriched  doc, "owner"           (OWNER_MEMBERS, from the users join)
+ *                , ENRICHED_MEMBERS  (the ready fragment customers.enriched_extra)
+ *
+ * The import's split of a customer (customer_split), the SQL that builds and
+ * initialises enriched_extra, the writers (customer_write_list,
+ * customer_write_enriched) and the unit tests all come from these lists.
+ * A change here changes what is stored: rows stored before it need a
+ * migration that rebuilds them (ENRICHED_REFRESH_SQL) or a new import.
+ */
+
+/* LIST_MEMBERS(M): M(member) for each member of the list shape after the document. */
+#define LIST_MEMBERS(M) M("preferredLanguage") M("visits")
+
+/* The enriched shape's owner: an object of OWNER_MEMBERS, or null when
+ * COL_OWNER_ID is NULL (no user of the customer's ownerId). */
+#define ENRICHED_OWNER "owner"
+/* OWNER_MEMBERS(M): M(member, column) of the owner, in the order written;
+ * a NULL column is written as null. */
+#define OWNER_MEMBERS(M)                                                                           \
+	M("displayName", COL_OWNER_DISPLAY_NAME)                                                   \
+	M("id", COL_OWNER_ID)                                                                      \
+	M("username", COL_OWNER_USERNAME)
+
+/*
+ * ENRICHED_MEMBERS(M): M(member, sql) for each array after the owner; sql
+ * selects its elements (stored JSON documents) joined with ',', for the
+ * customer c: all its opportunities, newest created first, and its
+ * LIMIT_RECENT_ACTIVITIES most recent activities (scheduledAt, else created).
+ */
+#define ENRICHED_MEMBERS(M)                                                                        \
+	M("opportunities", OPPORTUNITIES_SQL)                                                      \
+	M("recentActivities", RECENT_ACTIVITIES_SQL)
+#define OPPORTUNITIES_SQL                                                                          \
+	"SELECT GROUP_CONCAT(o.doc ORDER BY o.created_key DESC, o.id DESC SEPARATOR ',')"          \
+	" FROM opportunities o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id"
+#define RECENT_ACTIVITIES_SQL                                                                      \
+	"SELECT GROUP_CONCAT(a.doc ORDER BY a.recent_key DESC, a.id DESC SEPARATOR ','"            \
+	" LIMIT " RECENT_ACTIVITIES_LIMIT ") FROM activities a"                                    \
+	" WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id"
+#define RECENT_ACTIVITIES_LIMIT LIMIT_STR(LIMIT_RECENT_ACTIVITIES)
+
+/* One member of enriched_extra, as SQL: ,"member":[ elements ] */
+#define ENRICHED_REFRESH_PART(member, sql) ", ',\"" member "\":[', COALESCE((" sql "), ''), ']'"
+/* One member of an empty enriched_extra, inside an SQL string: ,"member":[] */
+#define ENRICHED_EMPTY_PART(member, sql) ",\"" member "\":[]"
+
+/*
+ * Rebuilds customers.enriched_extra, the JSON fragment of ENRICHED_MEMBERS;
+ * the WHERE clause is appended by its users.
+ */
+#define ENRICHED_REFRESH_SQL                                                                       \
+	"UPDATE customers c SET c.enriched_extra = CONCAT(''" ENRICHED_REFRESH_PARTS ")"
+#define ENRICHED_REFRESH_PARTS ENRICHED_MEMBERS(ENRICHED_REFRESH_PART)
+/* enriched_extra of a customer without opportunities and activities, as an SQL string. */
+#define ENRICHED_EMPTY_SQL "'" ENRICHED_MEMBERS(ENRICHED_EMPTY_PART) "'"
 
 extern const struct stmt_def stmt_table[STMT__MAX];
 
@@ -93,6 +205,24 @@ struct customer_keys {
 };
 void customer_keys(const json_t *doc, struct customer_keys *k);
 
+/*
+ * Splits a canonical customer (shape.h) into what is stored: *doc, its JSON
+ * without LIST_MEMBERS, and *list_extra, the fragment of LIST_MEMBERS
+ * (',"preferredLanguage":...,"visits":[...]') that follows the document in
+ * the list shape.  0, or -1 (both NULL) when memory ran out or a member is
+ * missing; the caller free()s both.
+ */
+int customer_split(const json_t *item, char **doc, char **list_extra);
+
+/* Appends one customer in the list shape, from a row of a list statement
+ * (enum list_col). */
+void customer_write_list(struct strbuf *out, const struct db_row *row);
+
+/* Appends the enriched customer, from a row of STMT_CUSTOMER_GET_ENRICHED
+ * (enum enriched_col): 0, or -1 with nothing appended when the row has no
+ * enriched_extra (a customer this program's import did not store). */
+int customer_write_enriched(struct strbuf *out, const struct db_row *row);
+
 /* How often a transaction that hit a deadlock or lock wait is retried. */
 int db_retries(const struct db *db);
 
@@ -101,21 +231,6 @@ size_t db_max_doc_bytes(const struct db *db);
 
 /* Records a model-level failure for db_last_error(). */
 void db_note_error(struct db *db, const char *what);
-
-/*
- * The enriched customer's opportunities (newest created first) and its 10
- * most recent activities, as the JSON fragment stored in
- * customers.enriched_extra; the WHERE clause is appended by its users.
- */
-#define ENRICHED_REFRESH_SQL                                                                       \
-	"UPDATE customers c SET c.enriched_extra = CONCAT(',\"opportunities\":[',"                 \
-	" COALESCE((SELECT GROUP_CONCAT(o.doc ORDER BY o.created_key DESC, o.id DESC"              \
-	" SEPARATOR ',') FROM opportunities o"                                                     \
-	" WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id), ''),"                         \
-	" '],\"recentActivities\":[',"                                                             \
-	" COALESCE((SELECT GROUP_CONCAT(a.doc ORDER BY a.recent_key DESC, a.id DESC"               \
-	" SEPARATOR ',' LIMIT 10) FROM activities a"                                               \
-	" WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id), ''), ']')"
 
 /* The raw connection, connected; for migrate.c, which runs DDL text. */
 MYSQL *db_conn(struct db *db);
