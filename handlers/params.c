@@ -6,7 +6,7 @@
 #include "lib/ids.h"
 
 /* What both id kinds must be, after the parameter's name in their message. */
-#define ID_RULE "must be 1.." LIMIT_STR(LIMIT_ID_CHARS) " characters of A-Z, a-z, 0-9, '_' or '-'."
+#define ID_RULE "must be 1.." LIMIT_ID_CHARS_TEXT " characters of A-Z, a-z, 0-9, '_' or '-'."
 
 /* An id in the id alphabet, named `name` in the message; *dst points to s. */
 static int parse_id(const char *name, const char **dst, const char *s, size_t len, char *err,
