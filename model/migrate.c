@@ -76,9 +76,8 @@ static const char *const v1_sql[] = {
  */
 static const char *const v2_sql[] = {
         "ALTER TABLE customers ADD COLUMN IF NOT EXISTS enriched_extra LONGTEXT NULL"
-        " COMMENT 'opportunities and " LIMIT_STR(
-                LIMIT_RECENT_ACTIVITIES) " recent activities of"
-                                         " the enriched shape, as JSON'",
+        " COMMENT 'opportunities and " LIMIT_RECENT_ACTIVITIES_TEXT " recent activities of"
+        " the enriched shape, as JSON'",
         ENRICHED_REFRESH_SQL,
         NULL,
 };

@@ -124,9 +124,8 @@ enum user_col { USER_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_USER__MAX };
 	" FROM opportunities o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id"
 #define RECENT_ACTIVITIES_SQL                                                                      \
 	"SELECT GROUP_CONCAT(a.doc ORDER BY a.recent_key DESC, a.id DESC SEPARATOR ','"            \
-	" LIMIT " RECENT_ACTIVITIES_LIMIT ") FROM activities a"                                    \
+	" LIMIT " LIMIT_RECENT_ACTIVITIES_TEXT ") FROM activities a"                               \
 	" WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id"
-#define RECENT_ACTIVITIES_LIMIT LIMIT_STR(LIMIT_RECENT_ACTIVITIES)
 
 /* One member of enriched_extra, as SQL: ,"member":[ elements ] */
 #define ENRICHED_REFRESH_PART(member, sql) ", ',\"" member "\":[', COALESCE((" sql "), ''), ']'"

@@ -246,9 +246,8 @@ Test(customer_shapes, the_refresh_builds_each_enriched_member)
 		snprintf(part, sizeof(part), "',\"%s\":[', COALESCE((SELECT ", enriched_members[i]);
 		cr_assert_not_null(strstr(sql, part), "%s: %s", enriched_members[i], sql);
 	}
-	cr_assert_not_null(
-	        strstr(sql, " LIMIT " LIMIT_STR(LIMIT_RECENT_ACTIVITIES) ") FROM activities"), "%s",
-	        sql);
+	cr_assert_not_null(strstr(sql, " LIMIT " LIMIT_RECENT_ACTIVITIES_TEXT ") FROM activities"),
+	                   "%s", sql);
 }
 
 Test(customer_shapes, every_select_lists_the_columns_its_table_entry_names)

@@ -10,7 +10,7 @@
 #include "tools/crmctl/crmctl.h"
 #include "tools/crmctl/demo_data.h"
 
-#define ID_LENGTHS "1.." LIMIT_STR(LIMIT_ID_CHARS)
+#define ID_LENGTHS "1.." LIMIT_ID_CHARS_TEXT
 
 static struct db *open_admin(const struct config *cfg)
 {
