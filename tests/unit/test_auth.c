@@ -10,6 +10,7 @@
 
 #include "handlers/handlers.h"
 #include "lib/b64url.h"
+#include "lib/limits.h"
 
 #define SECRET       "0123456789abcdef0123456789abcdef-test"
 #define OTHER_SECRET "another-secret-another-secret-0000"
@@ -420,9 +421,10 @@ Test(auth, rejects_ids_with_white_space_or_control_characters)
 
 Test(auth, rejects_an_id_padded_with_spaces_to_64_characters)
 {
-	char v[80];
-	snprintf(v, sizeof(v), "\"hollandtech%53s\"", ""); /* 11 + 53 = 64 characters */
-	cr_assert_eq(strlen(v), 66);
+	char v[LIMIT_ID_CHARS + 16];
+	/* 11 + the spaces = LIMIT_ID_CHARS characters */
+	snprintf(v, sizeof(v), "\"hollandtech%*s\"", LIMIT_ID_CHARS - 11, "");
+	cr_assert_eq(strlen(v), LIMIT_ID_CHARS + 2);
 	cr_assert_eq(id_claims(v, 1), AUTH_ERR_TENANT);
 	cr_assert_eq(id_claims(v, 0), AUTH_ERR_SUB);
 }
@@ -430,36 +432,39 @@ Test(auth, rejects_an_id_padded_with_spaces_to_64_characters)
 Test(auth, accepts_64_characters_and_refuses_65)
 {
 	char v[600];
-	char ascii64[65];
-	memset(ascii64, 'a', 64);
-	ascii64[64] = '\0';
-	snprintf(v, sizeof(v), "\"%s\"", ascii64);
+	char longest[LIMIT_ID_CHARS + 1];
+	memset(longest, 'a', LIMIT_ID_CHARS);
+	longest[LIMIT_ID_CHARS] = '\0';
+	snprintf(v, sizeof(v), "\"%s\"", longest);
 	cr_assert_eq(id_claims(v, 1), AUTH_OK);
 	cr_assert_eq(id_claims(v, 0), AUTH_OK);
-	snprintf(v, sizeof(v), "\"%sa\"", ascii64);
+	snprintf(v, sizeof(v), "\"%sa\"", longest);
 	cr_assert_eq(id_claims(v, 1), AUTH_ERR_TENANT);
 	cr_assert_eq(id_claims(v, 0), AUTH_ERR_SUB);
 }
 
 Test(auth, accepts_64_multibyte_characters_byte_for_byte)
 {
-	/* é (2 bytes), € (3) and U+1D538 (4): 64 of each fit; 65 do not */
+	/* é (2 bytes), € (3) and U+1D538 (4): LIMIT_ID_CHARS of each fit; one more does not */
 	static const char *const chars[] = {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9D\x94\xB8"};
 	for (size_t c = 0; c < 3; c++) {
-		char id[4 * 65 + 1] = "", v[1024];
-		for (int i = 0; i < 64; i++)
+		char id[4 * (LIMIT_ID_CHARS + 1) + 1] = "", v[1024];
+		for (int i = 0; i < LIMIT_ID_CHARS; i++)
 			strcat(id, chars[c]);
 		snprintf(v, sizeof(v), "{\"sub\":\"%s\",\"tenantId\":\"%s\",\"exp\":1003600}", id,
 		         id);
 		struct principal p;
-		cr_assert_eq(claims_p(v, &p), AUTH_OK, "64 x %zu-byte characters", c + 2);
+		cr_assert_eq(claims_p(v, &p), AUTH_OK, "%d x %zu-byte characters", LIMIT_ID_CHARS,
+		             c + 2);
 		cr_assert_str_eq(p.tenant, id);
 		cr_assert_str_eq(p.sub, id);
-		cr_assert_eq(strlen(p.tenant), 64 * (c + 2));
+		cr_assert_eq(strlen(p.tenant), LIMIT_ID_CHARS * (c + 2));
 		strcat(id, chars[c]);
 		snprintf(v, sizeof(v), "\"%s\"", id);
-		cr_assert_eq(id_claims(v, 1), AUTH_ERR_TENANT, "65 x %zu-byte characters", c + 2);
-		cr_assert_eq(id_claims(v, 0), AUTH_ERR_SUB, "65 x %zu-byte characters", c + 2);
+		cr_assert_eq(id_claims(v, 1), AUTH_ERR_TENANT, "%d x %zu-byte characters",
+		             LIMIT_ID_CHARS + 1, c + 2);
+		cr_assert_eq(id_claims(v, 0), AUTH_ERR_SUB, "%d x %zu-byte characters",
+		             LIMIT_ID_CHARS + 1, c + 2);
 	}
 }
 

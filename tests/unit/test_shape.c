@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "lib/limits.h"
 #include "model/shape.h"
 
 #define TENANT "acme"
@@ -89,6 +90,20 @@ static const char seed_activity[] = "{\"attendees\":[\"string\"],\"completed\":t
                                     "15:22Z\",\"updatedBy\":\"string\"}";
 
 static char err[400];
+
+/* A JSON item {"id":"c1",<member>:"<unit times times>"<rest>}, the value and rest in an
+ * array for "tags"; in a buffer that lives until the next call. */
+static const char *item_with(const char *member, const char *unit, int times, const char *rest)
+{
+	static char text[8192];
+	size_t n = (size_t)snprintf(text, sizeof text, "{\"id\":\"c1\",\"%s\":", member);
+	n += (size_t)snprintf(text + n, sizeof text - n, "%s\"", strcmp(member, "tags") ? "" : "[");
+	for (int i = 0; i < times; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "%s", unit);
+	snprintf(text + n, sizeof text - n, "\"%s%s}", rest, strcmp(member, "tags") ? "" : "]");
+	cr_assert_lt(strlen(text) + 1, sizeof text, "item_with: the buffer is too small");
+	return text;
+}
 
 static json_t *load(const char *text)
 {
@@ -310,22 +325,23 @@ Test(shape, accepts_the_largest_tag_list_and_texts)
 {
 	char text[8192];
 	size_t n = (size_t)snprintf(text, sizeof text, "{\"id\":\"c1\",\"tags\":[");
-	for (int i = 0; i < 100; i++)
+	for (int i = 0; i < LIMIT_TAGS; i++)
 		n += (size_t)snprintf(text + n, sizeof text - n, "%s\"t%d\"", i ? "," : "", i);
 	n += (size_t)snprintf(text + n, sizeof text - n, "],\"nextAction\":\"");
-	for (int i = 0; i < 500; i++)
+	for (int i = 0; i < LIMIT_TEXT_CHARS; i++)
 		n += (size_t)snprintf(text + n, sizeof text - n, "\xC3\xA9");
 	snprintf(text + n, sizeof text - n, "\"}");
 	assert_accepted(SHAPE_CUSTOMER, text);
-	assert_accepted(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":["
-	                                "\"12345678901234567890123456789012345678901234567890\"]}");
+	assert_accepted(SHAPE_CUSTOMER, item_with("tags", "1", LIMIT_TAG_CHARS, ""));
 }
 
 Test(shape, accepts_an_id_of_64_characters)
 {
-	assert_accepted(
-	        SHAPE_CUSTOMER,
-	        "{\"id\":\"0123456789012345678901234567890123456789012345678901234567890_-A\"}");
+	char text[LIMIT_ID_CHARS + 16] = "{\"id\":\"";
+	for (int i = 0; i < LIMIT_ID_CHARS - 3; i++)
+		strcat(text, "0");
+	strcat(text, "_-A\"}");
+	assert_accepted(SHAPE_CUSTOMER, text);
 }
 
 Test(shape, user_keeps_display_name_id_and_username)
@@ -373,17 +389,22 @@ Test(shape, input_is_left_untouched)
 Test(shape, rejects_a_missing_id)
 {
 	assert_rejected(SHAPE_CUSTOMER, "{\"name\":\"x\"}",
-	                "id: required: an id of 1..64 characters [A-Za-z0-9_-]");
+	                "id: required: an id of 1.." LIMIT_ID_CHARS_TEXT
+	                " characters [A-Za-z0-9_-]");
 	assert_rejected(SHAPE_USER, "{\"id\":null,\"username\":\"u\"}",
-	                "id: required: an id of 1..64 characters [A-Za-z0-9_-]");
+	                "id: required: an id of 1.." LIMIT_ID_CHARS_TEXT
+	                " characters [A-Za-z0-9_-]");
 }
 
 Test(shape, rejects_an_id_of_65_characters)
 {
-	assert_rejected(
-	        SHAPE_CUSTOMER,
-	        "{\"id\":\"0123456789012345678901234567890123456789012345678901234567890123X\"}",
-	        "id: expected an id of 1..64 characters [A-Za-z0-9_-]");
+	char text[LIMIT_ID_CHARS + 16] = "{\"id\":\"";
+	for (int i = 0; i < LIMIT_ID_CHARS; i++)
+		strcat(text, "0");
+	strcat(text, "X\"}");
+	assert_rejected(SHAPE_CUSTOMER, text,
+	                "id: expected an id of 1.." LIMIT_ID_CHARS_TEXT
+	                " characters [A-Za-z0-9_-]");
 }
 
 Test(shape, rejects_ids_with_characters_outside_the_path_alphabet)
@@ -564,16 +585,14 @@ Test(shape, rejects_duplicate_tags_ignoring_case)
 
 Test(shape, rejects_a_tag_of_51_characters)
 {
-	assert_rejected(SHAPE_CUSTOMER,
-	                "{\"id\":\"c1\",\"tags\":["
-	                "\"123456789012345678901234567890123456789012345678901\"]}",
-	                "tags[0]: expected 1 to 50 characters");
+	assert_rejected(SHAPE_CUSTOMER, item_with("tags", "1", LIMIT_TAG_CHARS + 1, ""),
+	                "tags[0]: expected 1 to " LIMIT_TAG_CHARS_TEXT " characters");
 }
 
 Test(shape, rejects_empty_and_control_character_tags)
 {
 	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"\"]}",
-	                   "tags[0]: expected 1 to 50");
+	                   "tags[0]: expected 1 to " LIMIT_TAG_CHARS_TEXT);
 	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"a\\nb\"]}",
 	                   "tags[0]: must not contain control characters");
 	assert_rejected_at(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"tags\":[\"ok\",\"a\\u0085b\"]}",
@@ -594,10 +613,10 @@ Test(shape, rejects_more_than_100_tags)
 {
 	char text[4096];
 	size_t n = (size_t)snprintf(text, sizeof text, "{\"id\":\"c1\",\"tags\":[");
-	for (int i = 0; i < 101; i++)
+	for (int i = 0; i < LIMIT_TAGS + 1; i++)
 		n += (size_t)snprintf(text + n, sizeof text - n, "%s\"t%d\"", i ? "," : "", i);
 	snprintf(text + n, sizeof text - n, "]}");
-	assert_rejected(SHAPE_CUSTOMER, text, "tags: at most 100 tags");
+	assert_rejected(SHAPE_CUSTOMER, text, "tags: at most " LIMIT_TAGS_TEXT " tags");
 }
 
 Test(shape, rejects_non_string_array_elements)
@@ -622,14 +641,12 @@ Test(shape, rejects_null_or_scalar_object_elements)
 
 Test(shape, rejects_an_empty_or_overlong_next_action)
 {
-	char text[2048];
 	assert_rejected(SHAPE_CUSTOMER, "{\"id\":\"c1\",\"nextAction\":\"\"}",
-	                "nextAction: expected 1 to 500 characters, not blank, or null");
-	size_t n = (size_t)snprintf(text, sizeof text, "{\"id\":\"c1\",\"nextAction\":\"");
-	memset(text + n, 'x', 501);
-	snprintf(text + n + 501, sizeof text - n - 501, "\"}");
-	assert_rejected(SHAPE_CUSTOMER, text,
-	                "nextAction: expected 1 to 500 characters, not blank, or null");
+	                "nextAction: expected 1 to " LIMIT_TEXT_CHARS_TEXT " characters, not "
+	                "blank, or null");
+	assert_rejected(SHAPE_CUSTOMER, item_with("nextAction", "x", LIMIT_TEXT_CHARS + 1, ""),
+	                "nextAction: expected 1 to " LIMIT_TEXT_CHARS_TEXT " characters, not "
+	                "blank, or null");
 }
 
 Test(shape, rejects_a_tenant_id_of_another_tenant)
@@ -661,9 +678,11 @@ Test(shape, rejects_an_object_as_array)
 Test(shape, rejects_children_without_a_valid_customer_id)
 {
 	assert_rejected(SHAPE_OPPORTUNITY, "{\"id\":\"o1\"}",
-	                "customerId: required: an id of 1..64 characters [A-Za-z0-9_-]");
+	                "customerId: required: an id of 1.." LIMIT_ID_CHARS_TEXT " characters "
+	                "[A-Za-z0-9_-]");
 	assert_rejected(SHAPE_ACTIVITY, "{\"id\":\"a1\",\"customerId\":\"../c1\"}",
-	                "customerId: expected an id of 1..64 characters [A-Za-z0-9_-]");
+	                "customerId: expected an id of 1.." LIMIT_ID_CHARS_TEXT " characters "
+	                "[A-Za-z0-9_-]");
 }
 
 Test(shape, rejects_an_item_that_is_not_an_object)
@@ -741,8 +760,10 @@ Test(shape, rejects_tags_with_unicode_white_space_around_or_only)
 	assert_tags_rejected("\"\\u00a0vip\"", "tags[0]: must not begin or end with white space");
 	assert_tags_rejected("\"vip\\u3000\"", "tags[0]: must not begin or end with white space");
 	assert_tags_rejected("\"vip\\u2028\"", "tags[0]: must not begin or end with white space");
-	assert_tags_rejected("\"\\u00a0\"", "tags[0]: expected 1 to 50 characters");
-	assert_tags_rejected("\"\\u3000\\u3000\"", "tags[0]: expected 1 to 50 characters");
+	assert_tags_rejected("\"\\u00a0\"",
+	                     "tags[0]: expected 1 to " LIMIT_TAG_CHARS_TEXT " characters");
+	assert_tags_rejected("\"\\u3000\\u3000\"",
+	                     "tags[0]: expected 1 to " LIMIT_TAG_CHARS_TEXT " characters");
 }
 
 Test(shape, rejects_duplicate_tags_in_every_script)
@@ -767,23 +788,17 @@ Test(shape, rejects_duplicate_tags_in_every_script)
 
 Test(shape, keeps_a_decomposed_tag_as_given_and_counts_it_in_nfc)
 {
-	char text[1024];
-	size_t n = (size_t)snprintf(text, sizeof text, "{\"id\":\"c1\",\"tags\":[\"");
-	for (int i = 0; i < 50; i++)
-		n += (size_t)snprintf(text + n, sizeof text - n, "e\\u0301");
-	snprintf(text + n, sizeof text - n, "\",\"AB\",\"\\uff21\\uff22\"]}");
-	json_t *out = canon(SHAPE_CUSTOMER, text);
+	json_t *out = canon(SHAPE_CUSTOMER, item_with("tags", "e\\u0301", LIMIT_TAG_CHARS,
+	                                              ",\"AB\",\"\\uff21\\uff22\""));
 	cr_assert_not_null(out, "%s", err);
 	json_t *tags = json_object_get(out, "tags");
 	cr_assert_eq(json_array_size(tags), 3);
-	cr_assert_eq(json_string_length(json_array_get(tags, 0)), 150, "stored as given");
+	cr_assert_eq(json_string_length(json_array_get(tags, 0)), 3 * LIMIT_TAG_CHARS,
+	             "stored as given");
 	cr_assert_eq(strncmp(json_string_value(json_array_get(tags, 0)), "e\xCC\x81", 3), 0);
 	json_decref(out);
-	n = (size_t)snprintf(text, sizeof text, "{\"id\":\"c1\",\"tags\":[\"");
-	for (int i = 0; i < 51; i++)
-		n += (size_t)snprintf(text + n, sizeof text - n, "e\\u0301");
-	snprintf(text + n, sizeof text - n, "\"]}");
-	assert_rejected(SHAPE_CUSTOMER, text, "tags[0]: expected 1 to 50 characters");
+	assert_rejected(SHAPE_CUSTOMER, item_with("tags", "e\\u0301", LIMIT_TAG_CHARS + 1, ""),
+	                "tags[0]: expected 1 to " LIMIT_TAG_CHARS_TEXT " characters");
 }
 
 Test(shape, rejects_a_next_action_with_escapes_line_breaks_or_blank)
@@ -797,9 +812,11 @@ Test(shape, rejects_a_next_action_with_escapes_line_breaks_or_blank)
 	assert_field_rejected("nextAction", "\"Call\\u2028back\"",
 	                      "nextAction: must not contain line or paragraph separators");
 	assert_field_rejected("nextAction", "\"   \"",
-	                      "nextAction: expected 1 to 500 characters, not blank, or null");
+	                      "nextAction: expected 1 to " LIMIT_TEXT_CHARS_TEXT " characters, "
+	                      "not blank, or null");
 	assert_field_rejected("nextAction", "\"\\u00a0\\u200b\"",
-	                      "nextAction: expected 1 to 500 characters, not blank, or null");
+	                      "nextAction: expected 1 to " LIMIT_TEXT_CHARS_TEXT " characters, "
+	                      "not blank, or null");
 }
 
 Test(shape, rejects_a_customer_name_with_control_characters_or_blank)

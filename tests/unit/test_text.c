@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 
+#include "lib/limits.h"
 #include "lib/utf8.h"
 
 static char out[UTF8_TAG_BUF];
@@ -90,15 +91,16 @@ Test(text, tag_trims_unicode_white_space_at_both_ends)
 
 Test(text, tag_counts_50_characters_after_nfc_and_trimming)
 {
-	char *fifty = repeat("e\xCC\x81", 50); /* 100 code points, 50 in NFC */
-	char *want = repeat("\xC3\xA9", 50);
-	assert_tag(fifty, want);
-	free(fifty);
+	/* twice as many code points, LIMIT_TAG_CHARS in NFC */
+	char *longest = repeat("e\xCC\x81", LIMIT_TAG_CHARS);
+	char *want = repeat("\xC3\xA9", LIMIT_TAG_CHARS);
+	assert_tag(longest, want);
+	free(longest);
 	free(want);
 	/* white space around does not count, however much of it */
 	char *spaced = repeat(" ", 300);
-	memset(spaced + 100, 'x', 50);
-	char *xs = repeat("x", 50);
+	memset(spaced + 100, 'x', LIMIT_TAG_CHARS);
+	char *xs = repeat("x", LIMIT_TAG_CHARS);
 	assert_tag(spaced, xs);
 	free(xs);
 	free(spaced);
@@ -106,7 +108,7 @@ Test(text, tag_counts_50_characters_after_nfc_and_trimming)
 
 Test(text, tag_of_50_four_byte_characters_fits_the_buffer)
 {
-	char *s = repeat("\xF0\x9F\x98\x80", 50);
+	char *s = repeat("\xF0\x9F\x98\x80", LIMIT_TAG_CHARS);
 	assert_tag(s, s);
 	cr_assert_eq(strlen(out), UTF8_TAG_BUF - 1);
 	free(s);
@@ -116,14 +118,14 @@ Test(text, tag_of_50_four_byte_characters_fits_the_buffer)
 
 Test(text, tag_refuses_51_characters_counted_after_nfc)
 {
-	char *s = repeat("e\xCC\x81", 51);
-	assert_tag_refused(s, UTF8_TEXT_TOO_LONG, "51 decomposed é");
+	char *s = repeat("e\xCC\x81", LIMIT_TAG_CHARS + 1);
+	assert_tag_refused(s, UTF8_TEXT_TOO_LONG, "one decomposed é too many");
 	free(s);
-	s = repeat("x", 51);
-	assert_tag_refused(s, UTF8_TEXT_TOO_LONG, "51 x");
+	s = repeat("x", LIMIT_TAG_CHARS + 1);
+	assert_tag_refused(s, UTF8_TEXT_TOO_LONG, "one x too many");
 	free(s);
-	s = repeat("\xD0\xAF", 51);
-	assert_tag_refused(s, UTF8_TEXT_TOO_LONG, "51 Cyrillic letters");
+	s = repeat("\xD0\xAF", LIMIT_TAG_CHARS + 1);
+	assert_tag_refused(s, UTF8_TEXT_TOO_LONG, "one Cyrillic letter too many");
 	free(s);
 }
 
@@ -251,10 +253,10 @@ Test(text, line_accepts_text_of_every_script_with_spaces_and_joiners)
 
 Test(text, line_counts_500_characters_not_bytes)
 {
-	char *s = repeat("\xC3\xA9", 500);
+	char *s = repeat("\xC3\xA9", LIMIT_TEXT_CHARS);
 	cr_assert_eq(line(s), UTF8_TEXT_OK);
 	free(s);
-	s = repeat("\xC3\xA9", 501);
+	s = repeat("\xC3\xA9", LIMIT_TEXT_CHARS + 1);
 	cr_assert_eq(line(s), UTF8_TEXT_TOO_LONG);
 	cr_assert_eq(utf8_line_check(s, strlen(s), 0), UTF8_TEXT_OK, "0 means no limit");
 	free(s);
