@@ -19,6 +19,7 @@
 #include <jwt.h>
 #include <mysql.h>
 
+#include "lib/limits.h"
 #include "tests/http/client.h"
 
 /*
@@ -338,7 +339,8 @@ const char *fresh_tenant(const char *prefix, char *out, size_t cap)
 	int n = snprintf(out, cap, "t-%.20s-%ld-%lx%05lx-%u", prefix, (long)getpid(),
 	                 (unsigned long)ts.tv_sec, (unsigned long)(ts.tv_nsec / 10000) & 0xfffffUL,
 	                 counter++);
-	cr_assert(n > 0 && (size_t)n < cap && n <= 64, "fresh_tenant: buffer too small or id > 64");
+	cr_assert(n > 0 && (size_t)n < cap && n <= LIMIT_ID_CHARS,
+	          "fresh_tenant: buffer too small or id longer than LIMIT_ID_CHARS");
 	for (char *p = out; *p; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))

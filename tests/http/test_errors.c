@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "lib/limits.h"
 #include "tests/http/client.h"
 #include "tests/http/test_read_helpers.h"
 
@@ -51,17 +52,17 @@ Test(errors, customer_id_longer_than_64_is_400)
 	fresh_tenant("err-long", tenant, sizeof(tenant));
 	fixture(tenant);
 	char *token = rh_token("u-1", tenant);
-	char id65[66], id64[65], path[256];
-	memset(id65, 'a', 65);
-	id65[65] = '\0';
-	memset(id64, 'a', 64);
-	id64[64] = '\0';
-	snprintf(path, sizeof(path), "/crm/customers/%s", id65);
+	char too_long[LIMIT_ID_CHARS + 2], longest[LIMIT_ID_CHARS + 1], path[256];
+	memset(too_long, 'a', LIMIT_ID_CHARS + 1);
+	too_long[LIMIT_ID_CHARS + 1] = '\0';
+	memset(longest, 'a', LIMIT_ID_CHARS);
+	longest[LIMIT_ID_CHARS] = '\0';
+	snprintf(path, sizeof(path), "/crm/customers/%s", too_long);
 	expect_get(token, path, 400, "id");
-	snprintf(path, sizeof(path), "/crm/customers/by-owner/%s", id65);
+	snprintf(path, sizeof(path), "/crm/customers/by-owner/%s", too_long);
 	expect_get(token, path, 400, NULL);
-	/* 64 is still an id: unknown, so 404 */
-	snprintf(path, sizeof(path), "/crm/customers/%s", id64);
+	/* LIMIT_ID_CHARS is still an id: unknown, so 404 */
+	snprintf(path, sizeof(path), "/crm/customers/%s", longest);
 	expect_get(token, path, 404, NULL);
 	free(token);
 }

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "lib/limits.h"
 #include "tests/http/client.h"
 #include "tests/http/test_hostile_helpers.h"
 
@@ -176,15 +177,16 @@ Test(claims, a_tenant_id_padded_with_spaces_is_refused_on_every_endpoint)
 	struct hx_fx fx;
 	claims_begin(&fx, "hc-tenant");
 	size_t len = strlen(fx.tenant);
-	cr_assert(len < 64, "the tenant id leaves no room for padding");
+	cr_assert(len < LIMIT_ID_CHARS, "the tenant id leaves no room for padding");
 	char *trailing = hx_fmt("\"%s \"", fx.tenant);
-	char *padded = hx_fmt("\"%s%*s\"", fx.tenant, (int)(64 - len), "");
+	char *padded = hx_fmt("\"%s%*s\"", fx.tenant, (int)(LIMIT_ID_CHARS - len), "");
 	char *leading = hx_fmt("\" %s\"", fx.tenant);
 	char *nbsp = hx_fmt("\"%s\\u00a0\"", fx.tenant);
 	char *tab = hx_fmt("\"%s\\t\"", fx.tenant);
 	const char *const tenants[] = {trailing, padded, leading, nbsp, tab};
 	const char *const names[] = {
-	        "tenantId plus a trailing space", "tenantId padded to 64 characters with spaces",
+	        "tenantId plus a trailing space",
+	        "tenantId padded to " LIMIT_ID_CHARS_TEXT " characters with spaces",
 	        "tenantId after a leading space", "tenantId plus NBSP", "tenantId plus a tab"};
 	for (size_t t = 0; t < sizeof(tenants) / sizeof(tenants[0]); t++) {
 		char *token = ids_token("\"" OWNER "\"", tenants[t]);
@@ -211,10 +213,11 @@ Test(claims, a_sub_with_a_trailing_space_is_refused_on_every_endpoint)
 	struct hx_fx fx;
 	claims_begin(&fx, "hc-sub");
 	char *tenant = hx_fmt("\"%s\"", fx.tenant);
-	char *padded = hx_fmt("\"%s%*s\"", OWNER, (int)(64 - strlen(OWNER)), "");
+	char *padded = hx_fmt("\"%s%*s\"", OWNER, (int)(LIMIT_ID_CHARS - strlen(OWNER)), "");
 	const char *const subs[] = {"\"" OWNER " \"", padded, "\"" HX_ACTOR " \"",
 	                            "\"" OWNER "\\u2028\""};
-	const char *const names[] = {"sub plus a trailing space", "sub padded to 64 with spaces",
+	const char *const names[] = {"sub plus a trailing space",
+	                             "sub padded to " LIMIT_ID_CHARS_TEXT " with spaces",
 	                             "another user's sub plus a space", "sub plus U+2028"};
 	for (size_t s = 0; s < sizeof(subs) / sizeof(subs[0]); s++) {
 		char *token = ids_token(subs[s], tenant);

@@ -12,9 +12,11 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "lib/limits.h"
 #include "tests/http/client.h"
 
-#define BIG_CUSTOMERS  1000 /* each about 4.6 KB in the list shape: ~4.6 MB for limit=1000 */
+/* a page of the largest limit: each about 4.6 KB in the list shape, ~4.6 MB in all */
+#define BIG_CUSTOMERS  LIMIT_PAGE_MAX
 #define BIG_PAD_EVENTS 10
 #define ANSWER_SECONDS 5L /* a plain GET takes milliseconds; a blocked pool takes 60 s */
 #define WRITER         "u-limits"
@@ -181,7 +183,8 @@ Test(slow_readers, http1_clients_that_never_read_hold_no_worker)
 	char *token = token_for("u-slow", tenant, "crm:read");
 	char request[4096];
 	snprintf(request, sizeof(request),
-	         "GET /api/v1/crm/customers/by-status/LEAD?limit=1000 HTTP/1.1\r\nHost: "
+	         "GET /api/v1/crm/customers/by-status/LEAD?limit=" LIMIT_PAGE_MAX_TEXT
+	         " HTTP/1.1\r\nHost: "
 	         "localhost\r\n"
 	         "Authorization: Bearer %s\r\n\r\n",
 	         token);
@@ -223,7 +226,8 @@ Test(slow_readers, http2_streams_that_never_read_hold_no_worker)
 	big_tenant(tenant, sizeof(tenant));
 	char *token = token_for("u-slow", tenant, "crm:read");
 	char url[512], auth[4096];
-	snprintf(url, sizeof(url), "%s/crm/customers/by-status/LEAD?limit=1000", https);
+	snprintf(url, sizeof(url), "%s/crm/customers/by-status/LEAD?limit=" LIMIT_PAGE_MAX_TEXT,
+	         https);
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 	struct curl_slist *hdrs = curl_slist_append(NULL, auth);
 	/* One HTTP/2 connection per stream, each with a small receive buffer: libcurl's own
@@ -280,7 +284,7 @@ Test(limits, a_large_page_is_cut_at_max_page_bytes_and_the_walk_stays_complete, 
 	big_tenant(tenant, sizeof(tenant));
 	char *token = token_for("u-walk", tenant, "crm:read");
 	size_t max_page = (size_t)conf_number("max_page_bytes", 4194304);
-	char *path = strdup("/crm/customers/by-status/LEAD?limit=1000");
+	char *path = strdup("/crm/customers/by-status/LEAD?limit=" LIMIT_PAGE_MAX_TEXT);
 	json_t *seen = json_object();
 	int pages = 0;
 	const char *prev = "";
@@ -396,9 +400,9 @@ Test(limits, a_change_that_would_pass_max_customer_bytes_is_a_409_and_changes_no
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	http_free(r);
 
-	/* 500 characters of 4 bytes, in the member and in its event: about 4 KB more */
-	char body[4096] = "{\"nextAction\":\"";
-	for (int i = 0; i < 500; i++)
+	/* the longest text, of 4-byte characters, in the member and in its event: ~4 KB more */
+	char body[4 * LIMIT_TEXT_CHARS + 64] = "{\"nextAction\":\"";
+	for (int i = 0; i < LIMIT_TEXT_CHARS; i++)
 		strcat(body, "\xF0\x9F\x93\x9E"); /* U+1F4DE */
 	strcat(body, "\"}");
 	char *before = stored_doc(tenant, "sized-1");

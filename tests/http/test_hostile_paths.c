@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "lib/limits.h"
 #include "tests/http/client.h"
 #include "tests/http/test_hostile_helpers.h"
 
@@ -105,28 +106,28 @@ Test(hostile_paths, rejects_ids_of_65_and_1000_characters_with_400)
 {
 	struct hx_fx fx;
 	hx_begin(&fx, "hxp-long", 0);
-	/* 64 characters is still an id: an unknown one, 404 */
-	char *id64 = hx_repeat("a", 64);
-	char *p64 = hx_fmt("/crm/customers/%s", id64);
-	expect_refused(&fx, "GET", p64, 404);
-	char *id65 = hx_repeat("a", 65), *id1000 = hx_repeat("a", 1000);
-	expect_id_refused_everywhere(&fx, id65, 400, 400);
+	/* LIMIT_ID_CHARS characters is still an id: an unknown one, 404 */
+	char *id_max = hx_repeat("a", LIMIT_ID_CHARS);
+	char *p_id_max = hx_fmt("/crm/customers/%s", id_max);
+	expect_refused(&fx, "GET", p_id_max, 404);
+	char *id_over = hx_repeat("a", LIMIT_ID_CHARS + 1), *id1000 = hx_repeat("a", 1000);
+	expect_id_refused_everywhere(&fx, id_over, 400, 400);
 	expect_id_refused_everywhere(&fx, id1000, 400, 400);
-	/* a tag of 51 and of 1,000 characters */
-	char *t51 = hx_repeat("t", 51), *t1000 = hx_repeat("t", 1000);
-	char *pt51 = hx_fmt("/crm/customers/" HX_FIXTURE_ID "/tags/%s", t51);
+	/* a tag of one character too many and of 1,000 characters */
+	char *tag_over = hx_repeat("t", LIMIT_TAG_CHARS + 1), *t1000 = hx_repeat("t", 1000);
+	char *p_tag_over = hx_fmt("/crm/customers/" HX_FIXTURE_ID "/tags/%s", tag_over);
 	char *pt1000 = hx_fmt("/crm/customers/" HX_FIXTURE_ID "/tags/%s", t1000);
-	expect_refused(&fx, "POST", pt51, 400);
+	expect_refused(&fx, "POST", p_tag_over, 400);
 	expect_refused(&fx, "POST", pt1000, 400);
 	expect_refused(&fx, "DELETE", pt1000, 400);
 	free(pt1000);
-	free(pt51);
+	free(p_tag_over);
 	free(t1000);
-	free(t51);
+	free(tag_over);
 	free(id1000);
-	free(id65);
-	free(p64);
-	free(id64);
+	free(id_over);
+	free(p_id_max);
+	free(id_max);
 	hx_end(&fx);
 }
 
@@ -362,8 +363,11 @@ Test(hostile_paths, rejects_limits_out_of_range_or_not_a_number_with_400)
 	struct hx_fx fx;
 	hx_begin(&fx, "hxp-limit", 0);
 	import_list_customers(&fx);
-	static const char *const bad[] = {
-	        "0",     "1001",   "99999999999999999999",
+	char below[16], above[16];
+	snprintf(below, sizeof(below), "%d", LIMIT_PAGE_MIN - 1);
+	snprintf(above, sizeof(above), "%d", LIMIT_PAGE_MAX + 1);
+	const char *const bad[] = {
+	        below,   above,    "99999999999999999999",
 	        "-1",    "1.5",    "1e3",
 	        "%201",  "+1",     "%2B1",
 	        "0x10",  "%D9%A1", "1%00",
@@ -382,9 +386,12 @@ Test(hostile_paths, rejects_limits_out_of_range_or_not_a_number_with_400)
 		free(p3);
 	}
 	/* the bounds themselves are fine */
-	struct http *r = expect_list(&fx, "/crm/customers/by-status/LEAD?limit=1000", 5);
+	struct http *r =
+	        expect_list(&fx, "/crm/customers/by-status/LEAD?limit=" LIMIT_PAGE_MAX_TEXT, 5);
 	char *link = http_header(r, "Link");
-	cr_assert_null(link, "limit=1000 over 5 customers needs no next page: %s", link);
+	cr_assert_null(link,
+	               "limit=" LIMIT_PAGE_MAX_TEXT " over 5 customers needs no next page: %s",
+	               link);
 	http_free(r);
 	r = expect_list(&fx, "/crm/customers/by-status/LEAD?limit=1", 1);
 	char *cursor = cursor_of(r, "limit=1");

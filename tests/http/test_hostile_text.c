@@ -7,8 +7,12 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "lib/limits.h"
 #include "tests/http/client.h"
 #include "tests/http/test_write_helpers.h"
+
+/* What a refused tag's message says about its length. */
+#define TAG_LENGTHS "1 to " LIMIT_TAG_CHARS_TEXT " characters"
 
 /* Tags in UTF-8, as the tests name them (the requests percent-encode them). */
 #define KLIENT_TITLE "\xD0\x9A\xD0\xBB\xD0\xB8\xD0\xB5\xD0\xBD\xD1\x82" /* Клиент */
@@ -244,7 +248,7 @@ Test(text_tags, rejects_a_line_or_paragraph_separator_inside)
 	char *tok = wh_token(tenant);
 	expect_utf8_tag_refused(tenant, tok, "al\xE2\x80\xA8pha", "separators", "U+2028 inside");
 	expect_utf8_tag_refused(tenant, tok, "al\xE2\x80\xA9pha", "separators", "U+2029 inside");
-	expect_utf8_tag_refused(tenant, tok, "\xE2\x80\xA8", "1 to 50 characters",
+	expect_utf8_tag_refused(tenant, tok, "\xE2\x80\xA8", TAG_LENGTHS,
 	                        "U+2028 alone is white space: nothing left");
 	free(tok);
 }
@@ -299,10 +303,10 @@ Test(text_tags, rejects_tags_of_only_unicode_white_space)
 	char tenant[64];
 	fixture(tenant, sizeof(tenant), "ht-blank", TAGS("alpha"));
 	char *tok = wh_token(tenant);
-	expect_utf8_tag_refused(tenant, tok, "\xC2\xA0", "1 to 50 characters", "NBSP");
-	expect_utf8_tag_refused(tenant, tok, "\xE3\x80\x80\xE3\x80\x80", "1 to 50 characters",
+	expect_utf8_tag_refused(tenant, tok, "\xC2\xA0", TAG_LENGTHS, "NBSP");
+	expect_utf8_tag_refused(tenant, tok, "\xE3\x80\x80\xE3\x80\x80", TAG_LENGTHS,
 	                        "ideographic spaces");
-	expect_utf8_tag_refused(tenant, tok, "\xE2\x80\x83\xE2\x80\xAF", "1 to 50 characters",
+	expect_utf8_tag_refused(tenant, tok, "\xE2\x80\x83\xE2\x80\xAF", TAG_LENGTHS,
 	                        "em space, narrow NBSP");
 	free(tok);
 }
@@ -312,11 +316,11 @@ Test(text_tags, rejects_51_characters_counted_after_nfc)
 	char tenant[64];
 	fixture(tenant, sizeof(tenant), "ht-51", TAGS("alpha"));
 	char *tok = wh_token(tenant);
-	char *tag = repeat("e\xCC\x81", 51);
-	expect_utf8_tag_refused(tenant, tok, tag, "1 to 50 characters", "51 decomposed e-acute");
+	char *tag = repeat("e\xCC\x81", LIMIT_TAG_CHARS + 1);
+	expect_utf8_tag_refused(tenant, tok, tag, TAG_LENGTHS, "one decomposed e-acute too many");
 	free(tag);
-	tag = repeat("\xD0\xAF", 51);
-	expect_utf8_tag_refused(tenant, tok, tag, "1 to 50 characters", "51 Cyrillic letters");
+	tag = repeat("\xD0\xAF", LIMIT_TAG_CHARS + 1);
+	expect_utf8_tag_refused(tenant, tok, tag, TAG_LENGTHS, "one Cyrillic letter too many");
 	free(tag);
 	free(tok);
 }
@@ -438,11 +442,12 @@ Test(text_tags, fifty_decomposed_characters_fit_and_are_stored_composed)
 	char tenant[64];
 	fixture(tenant, sizeof(tenant), "ht-50", json_array());
 	char *tok = wh_token(tenant);
-	char *nfd = repeat("e\xCC\x81", 50), *nfc = repeat("\xC3\xA9", 50);
-	char desc[256];
+	char *nfd = repeat("e\xCC\x81", LIMIT_TAG_CHARS),
+	     *nfc = repeat("\xC3\xA9", LIMIT_TAG_CHARS);
+	char desc[2 * LIMIT_TAG_CHARS + 32];
 	snprintf(desc, sizeof(desc), "Tag \"%s\" added", nfc);
 	expect_tag_change(tenant, tok, 1, nfd, json_pack("[s]", nfc), desc,
-	                  "50 decomposed e-acute");
+	                  LIMIT_TAG_CHARS_TEXT " decomposed e-acute");
 	free(nfd);
 	free(nfc);
 	free(tok);
@@ -668,8 +673,9 @@ Test(text_import, refuses_a_next_action_or_name_the_api_refuses)
 	                             "customers[0]: nextAction: must not contain control");
 	expect_member_import_refused(tenant, "nextAction", json_string("Call\r\nback"),
 	                             "customers[0]: nextAction: must not contain control");
-	expect_member_import_refused(tenant, "nextAction", json_string("\xC2\xA0"),
-	                             "customers[0]: nextAction: expected 1 to 500 characters");
+	expect_member_import_refused(
+	        tenant, "nextAction", json_string("\xC2\xA0"),
+	        "customers[0]: nextAction: expected 1 to " LIMIT_TEXT_CHARS_TEXT " characters");
 	expect_member_import_refused(tenant, "name", json_string("ACME\nBV"),
 	                             "customers[0]: name: must not contain control");
 	expect_member_import_refused(tenant, "name", json_string("  "),

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <jwt.h>
 
+#include "lib/limits.h"
 #include "tests/http/client.h"
 #include "tests/http/test_hostile_helpers.h"
 
@@ -409,7 +410,7 @@ Test(hostile_tokens, rejects_missing_or_non_string_sub_and_tenantId)
 	expect_200(HX_MAIN, t, "sub and tenantId strings");
 	free(t);
 	free(ok);
-	char *long_id = hx_repeat("u", 65);
+	char *long_id = hx_repeat("u", LIMIT_ID_CHARS + 1);
 	char *long_json = hx_fmt("\"%s\"", long_id);
 	const char *const bad_values[] = {
 	        NULL,

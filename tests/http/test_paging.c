@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "lib/limits.h"
 #include "tests/http/client.h"
 #include "tests/http/test_read_helpers.h"
 
@@ -47,14 +48,15 @@ static void paging_fixture(const char *tenant)
 	                            "pager", "displayName", "Page Walker", "customers", cs));
 }
 
-/* Walks path with limits 1, 2, 3 (and 7, 8, 1000) and expects the ids in order every time. */
+/* Walks path with limits 1, 2, 3 (and 7, 8, LIMIT_PAGE_MAX) and expects the ids in order every
+ * time. */
 static void expect_walks(const char *path, const char *expected)
 {
 	char tenant[80];
 	fresh_tenant("paging-walk", tenant, sizeof(tenant));
 	paging_fixture(tenant);
 	char *token = rh_token(PAGER, tenant);
-	static const int limits[] = {1, 2, 3, 7, 8, 1000};
+	static const int limits[] = {1, 2, 3, 7, 8, LIMIT_PAGE_MAX};
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		char ids[RH_IDS_MAX];
 		int pages = rh_walk(path, token, limits[i], ids, sizeof(ids));
@@ -152,22 +154,26 @@ Test(paging, limit_defaults_to_100)
 {
 	char tenant[80];
 	fresh_tenant("paging-default", tenant, sizeof(tenant));
-	bulk_fixture(tenant, 105);
+	bulk_fixture(tenant, LIMIT_PAGE_DEFAULT + 5);
 	char *token = rh_token("u-1", tenant);
 	struct http *r = http_get("/crm/customers/by-status/CHURNED", token);
 	rh_assert_ok_array(r, "by-status/CHURNED");
-	cr_assert_eq(json_array_size(r->json), 100, "without limit a page holds 100, got %zu",
+	cr_assert_eq(json_array_size(r->json), LIMIT_PAGE_DEFAULT,
+	             "without limit a page holds " LIMIT_PAGE_DEFAULT_TEXT ", got %zu",
 	             json_array_size(r->json));
+	char id[32];
 	cr_assert_str_eq(rh_str(json_array_get(r->json, 0), "id"), "b-0000");
-	cr_assert_str_eq(rh_str(json_array_get(r->json, 99), "id"), "b-0099");
+	snprintf(id, sizeof(id), "b-%04d", LIMIT_PAGE_DEFAULT - 1);
+	cr_assert_str_eq(rh_str(json_array_get(r->json, LIMIT_PAGE_DEFAULT - 1), "id"), id);
 	char *next = rh_next_path(r);
-	cr_assert_not_null(next, "105 customers with the default limit need a Link");
+	cr_assert_not_null(next, "5 customers more than the default limit need a Link");
 	http_free(r);
 
 	r = http_get(next, token);
 	rh_assert_ok_array(r, next);
 	cr_assert_eq(json_array_size(r->json), 5, "the second page holds the last 5: %s", r->body);
-	cr_assert_str_eq(rh_str(json_array_get(r->json, 0), "id"), "b-0100");
+	snprintf(id, sizeof(id), "b-%04d", LIMIT_PAGE_DEFAULT);
+	cr_assert_str_eq(rh_str(json_array_get(r->json, 0), "id"), id);
 	char *none = rh_next_path(r);
 	cr_assert_null(none, "the last page has a Link");
 	http_free(r);
@@ -182,8 +188,9 @@ Test(paging, limit_1000_is_accepted_and_returns_every_match)
 	bulk_fixture(tenant, 105);
 	char *token = rh_token("u-1", tenant);
 	char ids[RH_IDS_MAX];
-	int pages = rh_walk("/crm/customers/by-status/CHURNED", token, 1000, ids, sizeof(ids));
-	cr_assert_eq(pages, 1, "105 customers fit one page of 1000");
+	int pages = rh_walk("/crm/customers/by-status/CHURNED", token, LIMIT_PAGE_MAX, ids,
+	                    sizeof(ids));
+	cr_assert_eq(pages, 1, "105 customers fit one page of " LIMIT_PAGE_MAX_TEXT);
 	cr_assert_eq(strlen(ids), 105 * 6 + 104, "expected 105 ids: %s", ids);
 	free(token);
 }
@@ -231,16 +238,19 @@ Test(paging, limit_out_of_range_or_not_a_whole_number_is_400)
 	fresh_tenant("paging-limit", tenant, sizeof(tenant));
 	paging_fixture(tenant);
 	char *token = rh_token(PAGER, tenant);
-	static const char *const bad[] = {"limit=0",
-	                                  "limit=1001",
-	                                  "limit=abc",
-	                                  "limit=-1",
-	                                  "limit=1.5",
-	                                  "limit=1e2",
-	                                  "limit=99999999999999999999",
-	                                  "limit=%2B5",
-	                                  "limit=5%20",
-	                                  "limit=0x10"};
+	char below[32], above[32];
+	snprintf(below, sizeof(below), "limit=%d", LIMIT_PAGE_MIN - 1);
+	snprintf(above, sizeof(above), "limit=%d", LIMIT_PAGE_MAX + 1);
+	const char *const bad[] = {below,
+	                           above,
+	                           "limit=abc",
+	                           "limit=-1",
+	                           "limit=1.5",
+	                           "limit=1e2",
+	                           "limit=99999999999999999999",
+	                           "limit=%2B5",
+	                           "limit=5%20",
+	                           "limit=0x10"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_400_on_every_list(token, bad[i], "limit");
 	free(token);

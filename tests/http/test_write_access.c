@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "lib/limits.h"
 #include "tests/http/client.h"
 #include "tests/http/test_write_helpers.h"
 
@@ -236,9 +237,9 @@ Test(write_access, a_malformed_customer_id_gets_400_on_all_six)
 	fixture(tenant, "c1", "Bad Ids");
 	char *tok = wh_token(tenant);
 	char *row = wh_row(tenant, "c1");
-	char long_id[70];
-	memset(long_id, 'c', 65);
-	long_id[65] = '\0';
+	char long_id[LIMIT_ID_CHARS + 2];
+	memset(long_id, 'c', LIMIT_ID_CHARS + 1);
+	long_id[LIMIT_ID_CHARS + 1] = '\0';
 	for (size_t i = 0; i < NOPS; i++) {
 		for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
 			struct http *r = run_op(&ops[i], tok, bad[b]);
@@ -246,7 +247,7 @@ Test(write_access, a_malformed_customer_id_gets_400_on_all_six)
 			http_free(r);
 		}
 		struct http *r = run_op(&ops[i], tok, long_id);
-		wh_assert_error(r, 400, NULL, "65-character id");
+		wh_assert_error(r, 400, NULL, "an id one character too long");
 		http_free(r);
 	}
 	wh_assert_row_unchanged(tenant, "c1", row, "malformed ids");

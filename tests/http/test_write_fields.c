@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "lib/limits.h"
 #include "tests/http/client.h"
 #include "tests/http/test_write_helpers.h"
 
@@ -263,14 +264,14 @@ Test(write_next_action, accepts_500_two_byte_characters_and_counts_them_as_500)
 	char tenant[64];
 	one_customer(tenant, sizeof(tenant), "wna-500", NULL);
 	char *tok = wh_token(tenant);
-	char *text = repeat("\xc3\xa9", 500); /* é: 1000 bytes, 500 characters */
+	char *text = repeat("\xc3\xa9", LIMIT_TEXT_CHARS); /* é: two bytes, one character */
 	json_t *b = next_action_body(text, NULL);
 	char *body = json_dumps(b, JSON_COMPACT);
-	expect_next_action(tenant, tok, body, text, NULL, "500 x e-acute");
+	expect_next_action(tenant, tok, body, text, NULL, LIMIT_TEXT_CHARS_TEXT " x e-acute");
 	long chars = db_count("SELECT CHAR_LENGTH(JSON_UNQUOTE(JSON_EXTRACT(doc, '$.nextAction')))"
 	                      " FROM customers WHERE tenant_id = '%s' AND id = 'c1'",
 	                      tenant);
-	cr_assert_eq(chars, 500, "stored text has %ld characters", chars);
+	cr_assert_eq(chars, LIMIT_TEXT_CHARS, "stored text has %ld characters", chars);
 	free(body);
 	json_decref(b);
 	free(text);
@@ -282,10 +283,11 @@ Test(write_next_action, accepts_500_four_byte_characters)
 	char tenant[64];
 	one_customer(tenant, sizeof(tenant), "wna-emoji", NULL);
 	char *tok = wh_token(tenant);
-	char *text = repeat("\xf0\x9f\x93\x9e", 500); /* U+1F4DE: 2000 bytes */
+	char *text = repeat("\xf0\x9f\x93\x9e", LIMIT_TEXT_CHARS); /* U+1F4DE: four bytes */
 	json_t *b = next_action_body(text, "2026-12-01T10:00:00Z");
 	char *body = json_dumps(b, JSON_COMPACT);
-	expect_next_action(tenant, tok, body, text, "2026-12-01T10:00:00Z", "500 x emoji");
+	expect_next_action(tenant, tok, body, text, "2026-12-01T10:00:00Z",
+	                   LIMIT_TEXT_CHARS_TEXT " x emoji");
 	free(body);
 	json_decref(b);
 	free(text);
@@ -297,10 +299,10 @@ Test(write_next_action, accepts_500_ascii_characters)
 	char tenant[64];
 	one_customer(tenant, sizeof(tenant), "wna-500a", NULL);
 	char *tok = wh_token(tenant);
-	char *text = repeat("a", 500);
+	char *text = repeat("a", LIMIT_TEXT_CHARS);
 	json_t *b = next_action_body(text, NULL);
 	char *body = json_dumps(b, JSON_COMPACT);
-	expect_next_action(tenant, tok, body, text, NULL, "500 x a");
+	expect_next_action(tenant, tok, body, text, NULL, LIMIT_TEXT_CHARS_TEXT " x a");
 	free(body);
 	json_decref(b);
 	free(text);
@@ -314,10 +316,11 @@ Test(write_next_action, rejects_text_of_501_characters_with_400)
 	char *tok = wh_token(tenant);
 	static const char *const units[] = {"a", "\xc3\xa9"};
 	for (size_t u = 0; u < 2; u++) {
-		char *text = repeat(units[u], 501);
+		char *text = repeat(units[u], LIMIT_TEXT_CHARS + 1);
 		json_t *b = next_action_body(text, NULL);
 		char *body = json_dumps(b, JSON_COMPACT);
-		expect_next_action_rejected(tenant, tok, body, "nextAction", "501 characters");
+		expect_next_action_rejected(tenant, tok, body, "nextAction",
+		                            "one character more than " LIMIT_TEXT_CHARS_TEXT);
 		free(body);
 		json_decref(b);
 		free(text);
@@ -642,8 +645,9 @@ Test(write_owner, rejects_malformed_owner_ids_with_400)
 	static const char *const bad[] = {"u.ann", "u%20ann", "u%2Fann", "%C3%A9", "u@ann", "u%01"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_owner_rejected(tenant, tok, bad[i], 400, "ownerId", bad[i]);
-	char *long_id = repeat("a", 65);
-	expect_owner_rejected(tenant, tok, long_id, 400, "ownerId", "65 characters");
+	char *long_id = repeat("a", LIMIT_ID_CHARS + 1);
+	expect_owner_rejected(tenant, tok, long_id, 400, "ownerId",
+	                      "one character more than " LIMIT_ID_CHARS_TEXT);
 	free(long_id);
 	free(tok);
 }
@@ -903,9 +907,9 @@ Test(write_tags, accepts_a_tag_of_50_characters)
 	char tenant[64];
 	one_customer(tenant, sizeof(tenant), "wtg-50", json_array());
 	char *tok = wh_token(tenant);
-	char *tag = repeat("t", 50);
+	char *tag = repeat("t", LIMIT_TAG_CHARS);
 	json_t *want = json_pack("[s]", tag);
-	expect_tag_change(tenant, tok, 1, tag, tag, want, "50 ASCII characters");
+	expect_tag_change(tenant, tok, 1, tag, tag, want, LIMIT_TAG_CHARS_TEXT " ASCII characters");
 	json_decref(want);
 	free(tag);
 	free(tok);
@@ -916,10 +920,10 @@ Test(write_tags, accepts_a_tag_of_50_two_byte_characters)
 	char tenant[64];
 	one_customer(tenant, sizeof(tenant), "wtg-50u", json_array());
 	char *tok = wh_token(tenant);
-	char *tag = repeat("\xc3\xa9", 50);
-	char *raw = repeat("%C3%A9", 50);
+	char *tag = repeat("\xc3\xa9", LIMIT_TAG_CHARS);
+	char *raw = repeat("%C3%A9", LIMIT_TAG_CHARS);
 	json_t *want = json_pack("[s]", tag);
-	expect_tag_change(tenant, tok, 1, raw, tag, want, "50 x e-acute");
+	expect_tag_change(tenant, tok, 1, raw, tag, want, LIMIT_TAG_CHARS_TEXT " x e-acute");
 	json_decref(want);
 	free(raw);
 	free(tag);
@@ -931,11 +935,12 @@ Test(write_tags, trims_before_counting_so_50_characters_with_spaces_around_fit)
 	char tenant[64];
 	one_customer(tenant, sizeof(tenant), "wtg-50t", json_array());
 	char *tok = wh_token(tenant);
-	char *tag = repeat("t", 50);
-	char raw[128];
+	char *tag = repeat("t", LIMIT_TAG_CHARS);
+	char raw[LIMIT_TAG_CHARS + 32];
 	snprintf(raw, sizeof(raw), "%%20%%20%s%%20", tag);
 	json_t *want = json_pack("[s]", tag);
-	expect_tag_change(tenant, tok, 1, raw, tag, want, "50 characters with spaces around");
+	expect_tag_change(tenant, tok, 1, raw, tag, want,
+	                  LIMIT_TAG_CHARS_TEXT " characters with spaces around");
 	json_decref(want);
 	free(tag);
 	free(tok);
@@ -946,11 +951,11 @@ Test(write_tags, rejects_a_tag_of_51_characters_with_400)
 	char tenant[64];
 	one_customer(tenant, sizeof(tenant), "wtg-51", TAGS("alpha"));
 	char *tok = wh_token(tenant);
-	char *tag = repeat("t", 51);
-	char *raw = repeat("%C3%A9", 51);
-	expect_tag_rejected(tenant, tok, 1, tag, 400, "51 ASCII characters");
-	expect_tag_rejected(tenant, tok, 1, raw, 400, "51 x e-acute");
-	expect_tag_rejected(tenant, tok, 0, tag, 400, "DELETE of 51 characters");
+	char *tag = repeat("t", LIMIT_TAG_CHARS + 1);
+	char *raw = repeat("%C3%A9", LIMIT_TAG_CHARS + 1);
+	expect_tag_rejected(tenant, tok, 1, tag, 400, "one ASCII character too many");
+	expect_tag_rejected(tenant, tok, 1, raw, 400, "one e-acute too many");
+	expect_tag_rejected(tenant, tok, 0, tag, 400, "DELETE of one character too many");
 	free(raw);
 	free(tag);
 	free(tok);
@@ -1033,10 +1038,11 @@ Test(write_tags, rejects_malformed_percent_escapes_with_400_in_the_json_error_sh
 	free(tok);
 }
 
-static json_t *hundred_tags(void)
+/* LIMIT_TAGS tags: a full customer. */
+static json_t *full_tags(void)
 {
 	json_t *a = json_array();
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < LIMIT_TAGS; i++) {
 		char t[16];
 		snprintf(t, sizeof(t), "tag%03d", i);
 		json_array_append_new(a, json_string(t));
@@ -1047,23 +1053,23 @@ static json_t *hundred_tags(void)
 Test(write_tags, rejects_the_101st_tag_with_409_and_changes_nothing)
 {
 	char tenant[64];
-	one_customer(tenant, sizeof(tenant), "wtg-101", hundred_tags());
+	one_customer(tenant, sizeof(tenant), "wtg-101", full_tags());
 	char *tok = wh_token(tenant);
-	expect_tag_rejected(tenant, tok, 1, "one-too-many", 409, "101st tag");
+	expect_tag_rejected(tenant, tok, 1, "one-too-many", 409, "a tag beyond LIMIT_TAGS");
 	cr_assert_eq(db_count("SELECT JSON_LENGTH(doc, '$.tags') FROM customers"
 	                      " WHERE tenant_id = '%s' AND id = 'c1'",
 	                      tenant),
-	             100);
+	             LIMIT_TAGS);
 	free(tok);
 }
 
 Test(write_tags, a_present_tag_on_a_full_customer_is_still_a_200_no_op)
 {
 	char tenant[64];
-	one_customer(tenant, sizeof(tenant), "wtg-full", hundred_tags());
+	one_customer(tenant, sizeof(tenant), "wtg-full", full_tags());
 	char *tok = wh_token(tenant);
-	json_t *want = hundred_tags();
-	expect_tag_noop(tenant, tok, 1, "TAG042", want, "add a present tag at 100");
+	json_t *want = full_tags();
+	expect_tag_noop(tenant, tok, 1, "TAG042", want, "add a present tag at LIMIT_TAGS");
 	json_decref(want);
 	free(tok);
 }
@@ -1071,13 +1077,13 @@ Test(write_tags, a_present_tag_on_a_full_customer_is_still_a_200_no_op)
 Test(write_tags, after_removing_one_of_100_tags_another_can_be_added)
 {
 	char tenant[64];
-	one_customer(tenant, sizeof(tenant), "wtg-swap", hundred_tags());
+	one_customer(tenant, sizeof(tenant), "wtg-swap", full_tags());
 	char *tok = wh_token(tenant);
-	json_t *want = hundred_tags();
+	json_t *want = full_tags();
 	json_array_remove(want, 0);
-	expect_tag_change(tenant, tok, 0, "tag000", "tag000", want, "remove at 100");
+	expect_tag_change(tenant, tok, 0, "tag000", "tag000", want, "remove at LIMIT_TAGS");
 	json_array_append_new(want, json_string("fresh"));
-	expect_tag_change(tenant, tok, 1, "fresh", "fresh", want, "add at 99");
+	expect_tag_change(tenant, tok, 1, "fresh", "fresh", want, "add at LIMIT_TAGS - 1");
 	json_decref(want);
 	free(tok);
 }
