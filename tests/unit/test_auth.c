@@ -28,6 +28,7 @@ static void setup(void)
 	cfg.jwt_max_ttl = 86400;
 }
 
+/* cppcheck-suppress unknownMacro */
 TestSuite(auth, .init = setup);
 
 /* Signs claims (a JSON text) with HS256 and `secret`; returns "Bearer <jwt>". */
