@@ -119,7 +119,7 @@ unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 # libFuzzer targets for every parser that sees request bytes (clang).
-FUZZ_TARGETS := uri cursor auth rfc3339 bodies shape
+FUZZ_TARGETS := uri cursor auth rfc3339 bodies shape request
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?= 20000
 fuzz-build:

@@ -8,6 +8,7 @@
 
 #include "handlers/handlers.h"
 #include "lib/b64url.h"
+#include "lib/limits.h"
 #include "lib/utf8.h"
 
 const char *auth_strerror(enum auth_err err)
@@ -36,9 +37,11 @@ const char *auth_strerror(enum auth_err err)
 	        [AUTH_ERR_IAT_FUTURE] = "The token's iat lies in the future.",
 	        [AUTH_ERR_ISSUER] = "The token's issuer (iss) is not accepted.",
 	        [AUTH_ERR_AUDIENCE] = "The token's audience (aud) is not this service.",
-	        [AUTH_ERR_SUB] = ("The token's sub claim must be 1 to 64 characters without white "
+	        [AUTH_ERR_SUB] = ("The token's sub claim must be 1 to " LIMIT_ID_CHARS_TEXT
+	                          " characters without white "
 	                          "space or control characters."),
-	        [AUTH_ERR_TENANT] = ("The token's tenantId claim must be 1 to 64 characters "
+	        [AUTH_ERR_TENANT] = ("The token's tenantId claim must be 1 to " LIMIT_ID_CHARS_TEXT
+	                             " characters "
 	                             "without white space or control characters."),
 	        [AUTH_ERR_SCOPE] = "The token's scope claim must be a string of space-separated "
 	                           "permissions.",

@@ -55,7 +55,7 @@ enum auth_err {
 	AUTH_ERR_IAT_FUTURE,  /* iat more than the leeway ahead */
 	AUTH_ERR_ISSUER,
 	AUTH_ERR_AUDIENCE,
-	AUTH_ERR_SUB,    /* sub missing, or not 1..64 characters without space or control */
+	AUTH_ERR_SUB,    /* sub missing, or not 1..LIMIT_ID_CHARS characters, no space or control */
 	AUTH_ERR_TENANT, /* tenantId likewise */
 	AUTH_ERR_SCOPE,  /* scope not a string */
 	AUTH_ERR_ROLES,  /* roles not an array of strings */
