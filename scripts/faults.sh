@@ -3,11 +3,10 @@
 # nginx under var/faults (port 18190).  The tests kill and restart crm-fcgi and MariaDB through
 # tests/faults/faultctl.sh; everything is stopped by PID on exit.
 set -u
-BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 cd "$ROOT" || exit 1
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+BUILD=$(build_dir "${1:-build}")
 [ -x "$BUILD/fault-tests" ] || die "$BUILD/fault-tests is not built (make $BUILD/fault-tests)"
 
 # The suite runs with its own configuration only: no CRM_<KEY> of the caller's.

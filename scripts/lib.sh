@@ -2,6 +2,11 @@
 # tests/faults/faultctl.sh (sourced; POSIX sh; callers set ROOT to the repository).
 # Every server started here is recorded in a pid file and stopped by that PID, never by name.
 
+# build_dir DIR: the build directory DIR (a script's first argument) as an absolute path.
+build_dir() {
+	case $1 in /*) printf '%s' "$1" ;; *) printf '%s' "$ROOT/$1" ;; esac
+}
+
 die() {
 	echo "${0##*/}: $*" >&2
 	exit 1

@@ -10,11 +10,10 @@
 # var/crm.conf is made on the first run from conf/crm.conf.example with a random JWT
 # secret and the database users' passwords; edit it, or override any key with CRM_<KEY>.
 set -u
-BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 cd "$ROOT" || exit 1
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+BUILD=$(build_dir "${1:-build}")
 
 HTTP_PORT=18080
 HTTPS_PORT=18443

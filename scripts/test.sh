@@ -21,11 +21,10 @@
 # (the HTTPS port is CRM_TEST_HTTP_PORT + 363).  CRM_TEST_SKIP_FAULTS=1 skips the
 # fault-injection suite.
 set -u
-BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 cd "$ROOT" || exit 1
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+BUILD=$(build_dir "${1:-build}")
 
 HTTP_PORT=${CRM_TEST_HTTP_PORT:-18180}
 TEST_DIR=${CRM_TEST_DIR:-var/test}
