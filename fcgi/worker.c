@@ -99,6 +99,10 @@ static void build_request(FCGX_Request *fr, const struct config *cfg, struct str
 	req->content_type = FCGX_GetParam("CONTENT_TYPE", env);
 	req->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", env);
 	req->authorization_count = count_param(env, "HTTP_AUTHORIZATION");
+	/* nginx passes each header line as its own param: a second If-Match or
+	 * If-None-Match line is not read (README, "Conditional requests") */
+	req->if_match = FCGX_GetParam("HTTP_IF_MATCH", env);
+	req->if_none_match = FCGX_GetParam("HTTP_IF_NONE_MATCH", env);
 	if (req->method == NULL)
 		req->method = "";
 	if (req->raw_uri == NULL)
@@ -131,23 +135,33 @@ static void answer_out_of_memory(const struct request *req, struct response *res
 		strbuf_reset(&resp->body);
 }
 
+/* 204 and 304 carry no body (RFC 9110 sections 15.3.5, 15.4.5). */
+static int status_has_body(int status)
+{
+	return status != 204 && status != 304;
+}
+
 /* Returns 0, or -1 when the answer could not be written to nginx (logged by the caller).
- * Takes no memory: the head is formatted on the stack, libfcgi buffers the rest. */
+ * Takes no memory: the head is formatted on the stack, libfcgi buffers the rest.
+ * A 204 or 304 goes with neither body nor Content-Type nor Content-Length. */
 static int send_response(FCGX_Request *fr, const struct request *req, struct response *resp)
 {
 	if (strbuf_failed(&resp->body) || strbuf_failed(&resp->headers))
 		answer_out_of_memory(req, resp);
+	int body = status_has_body(resp->status);
 	char head[256];
-	int n = snprintf(head, sizeof(head),
-	                 "Status: %d %s\r\nContent-Type: application/json\r\n"
-	                 "Content-Length: %zu\r\nCache-Control: no-store\r\n",
-	                 resp->status, http_reason(resp->status), resp->body.len);
+	int n = body ? snprintf(head, sizeof(head),
+	                        "Status: %d %s\r\nContent-Type: application/json\r\n"
+	                        "Content-Length: %zu\r\nCache-Control: no-store\r\n",
+	                        resp->status, http_reason(resp->status), resp->body.len)
+	             : snprintf(head, sizeof(head), "Status: %d %s\r\nCache-Control: no-store\r\n",
+	                        resp->status, http_reason(resp->status));
 	int rc = n > 0 && (size_t)n < sizeof(head) && FCGX_PutStr(head, n, fr->out) == n ? 0 : -1;
 	if (rc == 0 && resp->headers.len > 0)
 		rc = FCGX_PutStr(resp->headers.data, (int)resp->headers.len, fr->out) < 0 ? -1 : 0;
 	if (rc == 0)
 		rc = FCGX_PutStr("\r\n", 2, fr->out) < 0 ? -1 : 0;
-	if (rc == 0 && strcmp(req->method, "HEAD") != 0 && resp->body.len > 0)
+	if (rc == 0 && body && strcmp(req->method, "HEAD") != 0 && resp->body.len > 0)
 		rc = FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out) < 0 ? -1 : 0;
 	return rc;
 }

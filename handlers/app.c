@@ -305,6 +305,8 @@ static void dispatch(struct ctx *c)
 	c->call.resp = c->resp;
 	c->call.who = &c->who;
 	c->call.route = c->route;
+	c->call.if_match = req->if_match;
+	c->call.if_none_match = req->if_none_match;
 	if (authenticate(c) != 0 || check_no_params(c) != 0 || read_body(c) != 0 ||
 	    read_path(c) != 0 || read_query(c) != 0 || parse_body(c) != 0)
 		return;

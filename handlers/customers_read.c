@@ -60,7 +60,7 @@ void customers_list(struct call *c)
 		resp_error(c->resp, 500, "Internal error; it has been logged.");
 		return;
 	}
-	c->resp->status = 200;
+	reply_read(c);
 }
 
 void customer_get(struct call *c)
@@ -71,5 +71,5 @@ void customer_get(struct call *c)
 		reply_db_error(c, rc, "customer not found");
 		return;
 	}
-	c->resp->status = 200;
+	reply_read(c);
 }

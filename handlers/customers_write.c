@@ -5,9 +5,14 @@
 static void run_change(struct call *c, struct change *ch)
 {
 	struct customer_change_out out;
+	struct precondition pre = reply_precondition(c);
 	ch->actor = c->who->sub;
-	enum db_rc rc =
-	        db_customer_change(c->app->db, c->who->tenant, c->id, ch, &c->resp->body, &out);
+	enum db_rc rc = db_customer_change(c->app->db, c->who->tenant, c->id, ch, &pre,
+	                                   &c->resp->body, &out);
+	if (rc == DB_CONFLICT && out.precondition_failed) {
+		reply_precondition_failed(c, &out);
+		return;
+	}
 	if (rc == DB_CONFLICT) {
 		resp_error(c->resp, 409, out.message);
 		return;
@@ -16,7 +21,8 @@ static void run_change(struct call *c, struct change *ch)
 		reply_db_error(c, rc, out.user_missing ? "user not found" : "customer not found");
 		return;
 	}
-	c->resp->status = 200;
+	if (reply_etag(c) == 0)
+		c->resp->status = 200;
 }
 
 void customer_set_status(struct call *c)

@@ -290,6 +290,8 @@ struct call {
 	char tag[TAG_BUF];      /* {tag}, normalised */
 	struct paging paging;   /* QUERY_PAGING */
 	struct call_body body;  /* BODY_ other than BODY_NONE */
+	const char *if_match;      /* the If-Match field as sent, or NULL (reply_precondition) */
+	const char *if_none_match; /* the If-None-Match field as sent, or NULL */
 };
 
 typedef void (*handler_fn)(struct call *c);
@@ -351,6 +353,24 @@ int body_parse(enum route_body kind, const json_t *body, struct call_body *out, 
 
 /* Maps a model result to an error response (404 text given by caller). */
 void reply_db_error(struct call *c, enum db_rc rc, const char *not_found);
+
+/* The precondition of a change from the request's If-Match, for the model's
+ * change calls (the struct points into the request). */
+struct precondition reply_precondition(const struct call *c);
+
+/* A change's model result when out->precondition_failed: the 412. */
+void reply_precondition_failed(struct call *c, const struct customer_change_out *out);
+
+/* Sets the ETag of the body c->resp holds (lib/etag.h).  0, or -1 with the
+ * answer made a 500 (OpenSSL failed; logged). */
+int reply_etag(struct call *c);
+
+/*
+ * A GET's (and HEAD's) 200 with the body in c->resp: sets its ETag, and
+ * when If-None-Match names it (weak comparison) or is "*", makes the answer
+ * a 304 with no body.  Sets status (200, 304, or 500).
+ */
+void reply_read(struct call *c);
 
 /* ---- endpoints ---------------------------------------------------------- */
 

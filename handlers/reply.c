@@ -1,5 +1,8 @@
 /* reply: maps model results to the API's error responses. */
+#include <string.h>
+
 #include "handlers/handlers.h"
+#include "lib/etag.h"
 
 void reply_db_error(struct call *c, enum db_rc rc, const char *not_found)
 {
@@ -18,5 +21,45 @@ void reply_db_error(struct call *c, enum db_rc rc, const char *not_found)
 		log_msg("error", "database: %s", db_last_error(c->app->db));
 		resp_error(c->resp, 500, "Internal error; it has been logged.");
 		break;
+	}
+}
+
+struct precondition reply_precondition(const struct call *c)
+{
+	struct precondition p = {c->if_match, c->if_match != NULL ? strlen(c->if_match) : 0};
+	return p;
+}
+
+void reply_precondition_failed(struct call *c, const struct customer_change_out *out)
+{
+	resp_error(c->resp, 412, out->message);
+}
+
+int reply_etag(struct call *c)
+{
+	char tag[ETAG_SIZE];
+	if (etag_of(c->resp->body.data, c->resp->body.len, tag) != 0) {
+		log_msg("error", "the answer's ETag could not be computed (OpenSSL)");
+		resp_error(c->resp, 500, "Internal error; it has been logged.");
+		return -1;
+	}
+	resp_header(c->resp, "ETag", tag);
+	return 0;
+}
+
+void reply_read(struct call *c)
+{
+	char tag[ETAG_SIZE];
+	if (etag_of(c->resp->body.data, c->resp->body.len, tag) != 0) {
+		log_msg("error", "the answer's ETag could not be computed (OpenSSL)");
+		resp_error(c->resp, 500, "Internal error; it has been logged.");
+		return;
+	}
+	resp_header(c->resp, "ETag", tag);
+	c->resp->status = 200;
+	if (c->if_none_match != NULL && etag_list_match(c->if_none_match, strlen(c->if_none_match),
+	                                                tag, ETAG_WEAK) == ETAG_LIST_MATCH) {
+		c->resp->status = 304;
+		strbuf_reset(&c->resp->body);
 	}
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/etag.h"
 #include "lib/timefmt.h"
 #include "lib/uuid7.h"
 #include "model/change.h"
@@ -70,14 +71,38 @@ static enum db_rc check_owner(struct db *db, const char *tenant, const struct ch
 	return rc == DB_OK && !found ? DB_NOT_FOUND : rc;
 }
 
+enum db_rc db_precondition_check(struct db *db, const char *tenant, const char *id,
+                                 const struct precondition *pre, struct strbuf *scratch,
+                                 struct customer_change_out *out)
+{
+	if (pre == NULL || pre->if_match == NULL)
+		return DB_OK;
+	strbuf_reset(scratch);
+	enum db_rc rc = db_customer_get_enriched(db, tenant, id, scratch);
+	if (rc != DB_OK)
+		return rc;
+	char tag[ETAG_SIZE];
+	if (etag_of(scratch->data, scratch->len, tag) != 0) {
+		db_note_error(db, "the customer's ETag could not be computed");
+		return DB_ERROR;
+	}
+	if (etag_list_match(pre->if_match, pre->if_match_len, tag, ETAG_STRONG) == ETAG_LIST_MATCH)
+		return DB_OK;
+	out->precondition_failed = 1;
+	snprintf(out->message, sizeof(out->message),
+	         "The customer changed since you read it (If-Match does not match its ETag); "
+	         "read it again.");
+	return DB_CONFLICT;
+}
+
 /*
  * One attempt: DB_RETRY and DB_UNAVAILABLE leave nothing behind.  The answer
  * (the enriched customer) is read inside the transaction, before COMMIT, so
  * a change is never stored while the client is told it failed.
  */
 static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
-                          const struct change *ch, struct customer_change_out *out,
-                          struct strbuf *answer)
+                          const struct change *ch, const struct precondition *pre,
+                          struct customer_change_out *out, struct strbuf *answer)
 {
 	struct locked l = {NULL, 0};
 	struct db_param key[2] = {dbp_cstr(tenant), dbp_cstr(id)};
@@ -86,6 +111,9 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 		rc = db_run(db, STMT_CUSTOMER_LOCK, key, locked_row, &l, NULL);
 	if (rc == DB_OK && !l.found)
 		rc = DB_NOT_FOUND;
+	/* after the lock: no other change can come between this check and the write */
+	if (rc == DB_OK)
+		rc = db_precondition_check(db, tenant, id, pre, answer, out);
 	if (rc == DB_OK) {
 		rc = check_owner(db, tenant, ch);
 		out->user_missing = rc == DB_NOT_FOUND;
@@ -113,7 +141,8 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 }
 
 enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id, struct change *ch,
-                              struct strbuf *answer, struct customer_change_out *out)
+                              const struct precondition *pre, struct strbuf *answer,
+                              struct customer_change_out *out)
 {
 	char event_id[UUID7_STR_SIZE];
 	if (uuid7_generate(event_id) != 0)
@@ -124,7 +153,7 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
 	for (int i = 0; i <= db_retries(db) && rc == DB_RETRY; i++) {
 		memset(out, 0, sizeof(*out));
 		ch->now = timefmt_now() / 1000 * 1000;
-		rc = attempt(db, tenant, id, ch, out, answer);
+		rc = attempt(db, tenant, id, ch, pre, out, answer);
 	}
 	ch->event_id = NULL;
 	return rc;

@@ -93,11 +93,34 @@ enum db_rc db_customer_get_enriched(struct db *db, const char *tenant, const cha
 
 struct change;
 
-struct customer_change_out {
-	int result;        /* enum change_result */
-	int user_missing;  /* CHANGE_OWNER_SET: no active user of that id */
-	char message[256]; /* CHANGE_REFUSED: why, for the client */
+/*
+ * What a change requires of the customer as it is (RFC 9110 If-Match): the
+ * field value, checked with lib/etag.h's strong comparison against the tag
+ * of the customer's enriched answer, inside the change's transaction after
+ * its row lock.  if_match NULL: no precondition.
+ */
+struct precondition {
+	const char *if_match;
+	size_t if_match_len;
 };
+
+struct customer_change_out {
+	int result;              /* enum change_result */
+	int user_missing;        /* CHANGE_OWNER_SET: no active user of that id */
+	int precondition_failed; /* DB_CONFLICT because If-Match named no current tag */
+	char message[256];       /* CHANGE_REFUSED: why, for the client */
+};
+
+/*
+ * Inside a change's transaction, after its row lock: DB_OK when pre is NULL
+ * or holds (scratch then holds the customer's enriched answer, or is left
+ * as it was for no precondition); DB_CONFLICT with out->precondition_failed
+ * and out->message when it does not; else the read's error.  For every
+ * change of one customer (model files of other changes call it too).
+ */
+enum db_rc db_precondition_check(struct db *db, const char *tenant, const char *id,
+                                 const struct precondition *pre, struct strbuf *scratch,
+                                 struct customer_change_out *out);
 
 /*
  * Applies ch (see change.h) to customer id of tenant in one transaction,
@@ -106,9 +129,13 @@ struct customer_change_out {
  * customer or (out->user_missing) owner; DB_CONFLICT when a rule refuses.
  * Sets ch->now to the time of the change.  On DB_OK, answer holds the
  * enriched customer as committed (read inside the same transaction).
+ * pre (NULL: none) is checked after the row lock: DB_CONFLICT with
+ * out->precondition_failed and nothing changed when it does not hold; an
+ * unknown customer is DB_NOT_FOUND whatever pre says.
  */
 enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id, struct change *ch,
-                              struct strbuf *answer, struct customer_change_out *out);
+                              const struct precondition *pre, struct strbuf *answer,
+                              struct customer_change_out *out);
 
 /* Rebuilds every customer's stored enriched fragment in tenant (after an
  * import changed opportunities or activities); in the caller's transaction. */
