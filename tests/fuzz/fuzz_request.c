@@ -12,13 +12,15 @@
 #include "conf/config.h"
 #include "fcgi/fcgi.h"
 #include "handlers/app.h"
+#include "lib/etag.h"
 #include "model/model.h"
 
 /*
  * The input is what nginx would pass, written as text:
  *
  *     METHOD URI\n
- *     Header-Name: value\n      (Authorization, Content-Type; others ignored)
+ *     Header-Name: value\n      (Authorization, Content-Type, If-Match,
+ *                               If-None-Match; others ignored)
  *     \n
  *     body bytes...
  *
@@ -28,7 +30,13 @@
  * unavailable", at once.  Whatever comes in, the answer must be one
  * well-formed response: a status from 200 to 599, header lines of visible
  * ASCII each ending in CRLF, and a JSON body (every error, every list and
- * customer).  Anything else aborts.
+ * customer; a 204 or 304 has none).  Anything else aborts.
+ *
+ * With no database the handlers never compare a tag, so each If-Match and
+ * If-None-Match value also goes straight to etag_list_match (lib/etag.h),
+ * against a tag of ours and against the value's first element: the answer
+ * is one of the three, a strong match is also a weak one, and "*" alone,
+ * or a well-formed list, names that element.
  */
 
 #define FUZZ_SECRET "fuzz-secret-of-at-least-thirty-two-bytes!"
@@ -45,8 +53,9 @@ static char *sign_token(void)
 	jwt_t *jwt = NULL;
 	char *tok = NULL, *out = NULL;
 	time_t now = time(NULL);
-	if (jwt_new(&jwt) == 0 && jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)FUZZ_SECRET,
-	                                      (int)strlen(FUZZ_SECRET)) == 0 &&
+	if (jwt_new(&jwt) == 0 &&
+	    jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)FUZZ_SECRET,
+	                (int)strlen(FUZZ_SECRET)) == 0 &&
 	    jwt_add_grant(jwt, "sub", "fuzz-u1") == 0 &&
 	    jwt_add_grant(jwt, "tenantId", "fuzz-tenant") == 0 &&
 	    jwt_add_grant(jwt, "scope", "crm:read crm:write") == 0 &&
@@ -106,13 +115,46 @@ static void check_response(const struct response *r)
 	}
 	if (r->headers.len > 0 && (r->headers.len < 2 || h[r->headers.len - 1] != '\n'))
 		abort();
+	if (r->status == 204 || r->status == 304) {
+		if (r->body.len != 0)
+			abort();
+		return;
+	}
 	json_t *body = json_loadb(r->body.data, r->body.len, JSON_DECODE_ANY, NULL);
 	if (body == NULL)
 		abort();
-	if (r->status >= 400 && (!json_is_object(body) || !json_is_string(json_object_get(
-	                                                         body, "detail"))))
+	if (r->status >= 400 &&
+	    (!json_is_object(body) || !json_is_string(json_object_get(body, "detail"))))
 		abort();
 	json_decref(body);
+}
+
+/* The list in value: the answer is one of three, and consistent between comparisons. */
+static void check_etag_list(const char *value)
+{
+	size_t len = strlen(value);
+	char ours[ETAG_SIZE];
+	if (etag_of(value, len, ours) != 0)
+		abort();
+	enum etag_list strong = etag_list_match(value, len, ours, ETAG_STRONG);
+	enum etag_list weak = etag_list_match(value, len, ours, ETAG_WEAK);
+	if (strong > ETAG_LIST_MALFORMED || weak > ETAG_LIST_MALFORMED)
+		abort();
+	if ((strong == ETAG_LIST_MALFORMED) != (weak == ETAG_LIST_MALFORMED))
+		abort(); /* well-formedness does not depend on the comparison */
+	if (strong == ETAG_LIST_MATCH && weak != ETAG_LIST_MATCH)
+		abort(); /* a strong match is also a weak one */
+	/* the first element of a well-formed list, as a tag of its own, is named by it */
+	const char *q = memchr(value, '"', len);
+	const char *end = q ? memchr(q + 1, '"', len - (size_t)(q + 1 - value)) : NULL;
+	if (weak != ETAG_LIST_MALFORMED && q != NULL && end != NULL) {
+		char *tag = strndup(q, (size_t)(end - q) + 1);
+		if (tag == NULL)
+			abort();
+		if (etag_list_match(value, len, tag, ETAG_WEAK) != ETAG_LIST_MATCH)
+			abort();
+		free(tag);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -142,10 +184,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *colon = strchr(line, ':');
 		const char *value = colon ? colon + 1 + (colon[1] == ' ') : "";
 		if (strncasecmp(line, "authorization:", 14) == 0) {
-			req.authorization = strcmp(value, "Bearer @valid") == 0 ? valid_token : value;
+			req.authorization =
+			        strcmp(value, "Bearer @valid") == 0 ? valid_token : value;
 			req.authorization_count++;
 		} else if (strncasecmp(line, "content-type:", 13) == 0) {
 			req.content_type = value;
+		} else if (strncasecmp(line, "if-match:", 9) == 0) {
+			req.if_match = value;
+			check_etag_list(value);
+		} else if (strncasecmp(line, "if-none-match:", 14) == 0) {
+			req.if_none_match = value;
+			check_etag_list(value);
 		}
 	}
 	char *body = NULL;
