@@ -108,12 +108,14 @@ bench: bootstrap
 	@$(MAKE) --no-print-directory all $(BUILD)/fixed-fcgi $(BUILD)/gen-data
 	@sh bench/bench.sh $(BUILD)
 
-# The README's lifecycle section is generated from the code's one table.
+# The README's lifecycle section is generated from the code's one table, and the
+# production nginx example must pass `nginx -t`.
 check-docs: $(BUILD)/crmctl
 	@$(BUILD)/crmctl lifecycle > $(BUILD)/lifecycle.md
 	@sed -n '/lifecycle:begin/,/lifecycle:end/p' README.md | sed '1d;$$d' | \
 		diff -u $(BUILD)/lifecycle.md - >/dev/null || \
 		{ echo "README.md: the lifecycle section differs from 'crmctl lifecycle'"; exit 1; }
+	@sh scripts/check_nginx_example.sh
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
