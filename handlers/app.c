@@ -61,16 +61,28 @@ static int method_is(const struct route *r, const char *method)
 	       (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
 }
 
-/* Finds the route; answers 404 or 405 (with Allow) itself and returns NULL then. */
+/*
+ * Finds the route; answers 404 or 405 (with Allow) itself and returns NULL
+ * then.  The first row whose path matches decides the pattern, whatever the
+ * method: a literal segment ("my", "by-owner") is never taken for an {id}
+ * by a later row of another method.  Allow lists the rows of that pattern.
+ */
 static const struct route *find_route(struct ctx *c)
 {
 	char allow[64] = "";
+	const char *pattern = NULL;
 	for (size_t i = 0; i < route_count; i++) {
 		const struct route *r = &route_table[i];
-		if (!route_match(r->pattern, &c->req->uri, &c->path))
+		struct route_args args;
+		if (pattern != NULL && strcmp(r->pattern, pattern) != 0)
 			continue;
-		if (method_is(r, c->req->method))
+		if (!route_match(r->pattern, &c->req->uri, &args))
+			continue;
+		pattern = r->pattern;
+		if (method_is(r, c->req->method)) {
+			c->path = args;
 			return r;
+		}
 		if (strstr(allow, r->method) == NULL) {
 			if (allow[0])
 				strcat(allow, ", ");

@@ -382,5 +382,6 @@ void customer_set_owner(struct call *c);
 void customer_clear_owner(struct call *c);
 void customer_add_tag(struct call *c);
 void customer_remove_tag(struct call *c);
+void customer_delete(struct call *c);
 
 #endif

@@ -101,10 +101,25 @@ static const char *const v3_sql[] = {
         NULL,
 };
 
+/*
+ * DELETE /crm/customers/{id} keeps the row as a tombstone, so that a sync
+ * client can learn of the deletion: when (us since the epoch) and by whom.
+ * Every read, list and change skips a row with deleted_at set; the list
+ * indexes stay as they are (the condition is checked after their columns).
+ */
+static const char *const v4_sql[] = {
+        "ALTER TABLE customers ADD COLUMN IF NOT EXISTS deleted_at BIGINT NULL"
+        " COMMENT 'deleted (us since epoch); NULL while the customer exists',"
+        " ADD COLUMN IF NOT EXISTS deleted_by " V1_ID " COLLATE utf8mb4_nopad_bin NULL"
+        " COMMENT 'the sub that deleted it'",
+        NULL,
+};
+
 static const struct migration migrations[] = {
         {1, "users, customers, opportunities, activities", v1_sql},
         {2, "customers.enriched_extra", v2_sql},
         {3, "identifiers compare byte for byte (NO PAD)", v3_sql},
+        {4, "customers.deleted_at, deleted_by: tombstones", v4_sql},
 };
 
 static enum db_rc exec_sql(MYSQL *conn, const char *sql, char *err, size_t errlen)

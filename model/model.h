@@ -137,6 +137,18 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
                               const struct precondition *pre, struct strbuf *answer,
                               struct customer_change_out *out);
 
+/* ---- customers: the resource (customer_delete.c) ------------------------ */
+
+/*
+ * Deletes customer id of tenant: its row stays as a tombstone (deleted_at
+ * = now, deleted_by = actor) that every read, list and change skips.  One
+ * UPDATE, which waits for a change holding the row's lock; deadlocks and
+ * lock waits are retried db_retries times.  DB_OK, or DB_NOT_FOUND for a
+ * customer not in the tenant or already deleted.
+ */
+enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id,
+                              const char *actor);
+
 /* Rebuilds every customer's stored enriched fragment in tenant (after an
  * import changed opportunities or activities); in the caller's transaction. */
 enum db_rc db_refresh_enriched(struct db *db, const char *tenant);

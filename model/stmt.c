@@ -36,6 +36,7 @@ _Static_assert(COL_ENRICHED__MAX <= DB_MAX_COLS && COL_LIST__MAX <= DB_MAX_COLS,
 	                    "sort_name") " FROM customers"                                         \
 	                                 " WHERE tenant_id = ? AND " col                           \
 	                                 " = ? AND sort_name >= ? AND (sort_name > ? OR id > ?)"   \
+	                                 " AND deleted_at IS NULL"                                 \
 	                                 " ORDER BY sort_name, id LIMIT ?"
 
 const struct stmt_def stmt_table[STMT__MAX] = {
@@ -44,7 +45,8 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                                              COLUMN_SQL_NEXT) " FROM customers c"
                                                               " LEFT JOIN users u ON u.tenant_id = "
                                                               "c.tenant_id AND u.id = c.owner_id"
-                                                              " WHERE c.tenant_id = ? AND c.id = ?",
+                                                              " WHERE c.tenant_id = ? AND c.id = ?"
+                                                              " AND c.deleted_at IS NULL",
                      2, enriched_cols),
         [STMT_CUSTOMER_REFRESH_ENRICHED] =
                 NO_ROWS(ENRICHED_REFRESH_SQL " WHERE c.tenant_id = ?", 1),
@@ -55,18 +57,24 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                                          "overdue_key") " FROM customers"
                                                         " WHERE tenant_id = ? AND overdue_key < ? "
                                                         "AND overdue_key >= ?"
-                                                        " AND (overdue_key > ? OR id > ?) ORDER BY "
+                                                        " AND (overdue_key > ? OR id > ?)"
+                                                        " AND deleted_at IS NULL ORDER BY "
                                                         "overdue_key, id LIMIT ?",
                      6, list_by_due_cols),
-        [STMT_CUSTOMER_LOCK] = ROWS(
-                "SELECT " LOCK_COLS(COLUMN_SQL_FIRST,
-                                    COLUMN_SQL_NEXT) " FROM customers"
-                                                     " WHERE tenant_id = ? AND id = ? FOR UPDATE",
-                2, lock_cols),
+        [STMT_CUSTOMER_LOCK] =
+                ROWS("SELECT " LOCK_COLS(COLUMN_SQL_FIRST,
+                                         COLUMN_SQL_NEXT) " FROM customers"
+                                                          " WHERE tenant_id = ? AND id = ?"
+                                                          " AND deleted_at IS NULL FOR UPDATE",
+                     2, lock_cols),
         [STMT_CUSTOMER_UPDATE] =
                 NO_ROWS("UPDATE customers SET sort_name = ?, owner_id = ?, crm_status = ?,"
-                        " overdue_key = ?, doc = ? WHERE tenant_id = ? AND id = ?",
+                        " overdue_key = ?, doc = ? WHERE tenant_id = ? AND id = ?"
+                        " AND deleted_at IS NULL",
                         7),
+        [STMT_CUSTOMER_DELETE] = NO_ROWS("UPDATE customers SET deleted_at = ?, deleted_by = ?"
+                                         " WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL",
+                                         4),
         [STMT_USER_GET_ACTIVE] =
                 ROWS("SELECT " USER_COLS(
                              COLUMN_SQL_FIRST,

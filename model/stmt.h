@@ -18,6 +18,7 @@ enum stmt {
 	STMT_CUSTOMER_LIST_OVERDUE,
 	STMT_CUSTOMER_LOCK,
 	STMT_CUSTOMER_UPDATE,
+	STMT_CUSTOMER_DELETE,
 	STMT_USER_GET_ACTIVE,
 	STMT_USER_UPSERT,
 	STMT_CUSTOMER_UPSERT,
@@ -72,7 +73,9 @@ enum enriched_col { ENRICHED_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_ENRICHED__MAX };
 	NEXT(LIST_ID, "id")
 enum list_col { LIST_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_LIST__MAX };
 
-/* STMT_CUSTOMER_LOCK: the document a change edits. */
+/* STMT_CUSTOMER_LOCK: the document a change edits.  Its WHERE names
+ * deleted_at: a locking read sees the latest committed row, so a change
+ * that waited for a DELETE's lock finds no row (404), never a tombstone. */
 #define LOCK_COLS(FIRST, NEXT) FIRST(LOCK_DOC, "doc")
 enum lock_col { LOCK_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_LOCK__MAX };
 
