@@ -218,6 +218,11 @@ static void assert_304(const char *path, const char *tok, const char *inm, const
 	cr_assert_eq(r->status, 304, "%s with If-None-Match %s: %ld %s", path, inm, r->status,
 	             r->body);
 	cr_assert_eq(r->body_len, 0, "a 304 has no body: %s", r->body);
+	char *type = http_header(r, "Content-Type"), *cache = http_header(r, "Cache-Control");
+	cr_assert_null(type, "a 304 has no Content-Type: %s", type);
+	cr_assert_not_null(cache, "a 304 keeps Cache-Control");
+	cr_assert_str_eq(cache, "no-store");
+	free(cache);
 	char *again = etag_of_answer(r, "304");
 	cr_assert_str_eq(again, tag);
 	free(again);
