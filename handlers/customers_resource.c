@@ -1,5 +1,8 @@
 /* customers_resource: the customer as a resource — create, merge-patch and delete. */
+#include <stdio.h>
+
 #include "handlers/handlers.h"
+#include "lib/uuid7.h"
 
 void customer_delete(struct call *c)
 {
@@ -10,4 +13,23 @@ void customer_delete(struct call *c)
 	}
 	strbuf_reset(&c->resp->body);
 	c->resp->status = 204;
+}
+
+void customer_create(struct call *c)
+{
+	char id[UUID7_STR_SIZE], err[300], location[256];
+	enum db_rc rc = db_customer_create(c->app->db, c->who->tenant, c->who->sub,
+	                                   c->body.customer, id, &c->resp->body, err, sizeof(err));
+	if (rc == DB_INVALID || rc == DB_CONFLICT) {
+		resp_error(c->resp, rc == DB_INVALID ? 400 : 409, err);
+		return;
+	}
+	if (rc != DB_OK) {
+		reply_db_error(c, rc, "customer not found");
+		return;
+	}
+	snprintf(location, sizeof(location), "%s/crm/customers/%s", c->app->cfg->base_path, id);
+	resp_header(c->resp, "Location", location);
+	if (reply_etag(c) == 0)
+		c->resp->status = 201;
 }

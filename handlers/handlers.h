@@ -268,6 +268,7 @@ enum route_body {
 	BODY_NONE = 0,    /* none is read (one sent is ignored) */
 	BODY_STATUS,      /* parse_status_body -> call.body.status */
 	BODY_NEXT_ACTION, /* parse_next_action_body -> call.body.next_action */
+	BODY_CUSTOMER,    /* a customer's members, checked by the model -> call.body.customer */
 	BODY__MAX
 };
 
@@ -275,6 +276,7 @@ enum route_body {
 struct call_body {
 	enum crm_status status;
 	struct next_action next_action; /* its text points into the request's JSON */
+	const json_t *customer;         /* the request's JSON object, borrowed */
 };
 
 /* One call of a handler: who calls, the checked input the route declared,
@@ -383,5 +385,6 @@ void customer_clear_owner(struct call *c);
 void customer_add_tag(struct call *c);
 void customer_remove_tag(struct call *c);
 void customer_delete(struct call *c);
+void customer_create(struct call *c);
 
 #endif

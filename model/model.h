@@ -149,6 +149,20 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
 enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id,
                               const char *actor);
 
+/*
+ * Creates a customer in tenant from in, the POST body (model/shape.h,
+ * shape_customer_create: the same checks as an import), with a new UUIDv7
+ * (written to id, UUID7_STR_SIZE bytes), created = updated = now, createdBy
+ * = updatedBy = actor and one CREATE event; nested contacts and addresses
+ * without an id get one.  DB_OK with the enriched customer in answer (read
+ * before COMMIT); DB_INVALID with the member and reason in err (a bad body,
+ * or an ownerId that is no active user of the tenant); DB_CONFLICT with err
+ * when it would exceed max_customer_bytes; else the database's error.
+ */
+enum db_rc db_customer_create(struct db *db, const char *tenant, const char *actor,
+                              const json_t *in, char *id, struct strbuf *answer, char *err,
+                              size_t errlen);
+
 /* Rebuilds every customer's stored enriched fragment in tenant (after an
  * import changed opportunities or activities); in the caller's transaction. */
 enum db_rc db_refresh_enriched(struct db *db, const char *tenant);

@@ -638,3 +638,85 @@ int shape_user_active(const json_t *in)
 {
 	return json_is_false(json_object_get(in, "active")) ? 0 : 1;
 }
+
+/* The customer's members that only the server sets, sorted. */
+static const char *const server_owned[] = {
+        "created", "createdBy", "events", "id", "tenantId", "updated", "updatedBy", "visits",
+};
+
+int shape_customer_server_owned(const char *member)
+{
+	for (size_t i = 0; i < sizeof(server_owned) / sizeof(server_owned[0]); i++)
+		if (strcmp(server_owned[i], member) == 0)
+			return 1;
+	return 0;
+}
+
+/* The create and patch rule for name (1..LIMIT_NAME_CHARS, not blank); -1 with err. */
+static int check_name(struct shape_ctx *c, const json_t *v)
+{
+	size_t old = push_key(c, "name");
+	int rc = 0;
+	if (v == NULL || json_is_null(v)) {
+		fail(c, "required: 1 to %d characters, not blank", LIMIT_NAME_CHARS);
+		rc = -1;
+	} else if (json_is_string(v)) {
+		enum utf8_text_err e = utf8_line_check(json_string_value(v), json_string_length(v),
+		                                       LIMIT_NAME_CHARS);
+		if (e == UTF8_TEXT_TOO_LONG || e == UTF8_TEXT_BLANK) {
+			fail(c, "expected 1 to %d characters, not blank", LIMIT_NAME_CHARS);
+			rc = -1;
+		}
+	}
+	pop(c, old);
+	return rc;
+}
+
+/* Refuses the first member of in that only the server sets; 0 or -1 with err. */
+static int check_client_owned(struct shape_ctx *c, const json_t *in)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach ((json_t *)in, key, v) {
+		if (shape_customer_server_owned(key)) {
+			push_key(c, key);
+			fail(c, "set by the server, not by a client; leave it out");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+json_t *shape_customer_create(const json_t *in, const char *tenant, const char *id, char *err,
+                              size_t errlen)
+{
+	struct shape_ctx c = {tenant, err, errlen, "", 0};
+	const struct schema *sc = &kind_schemas[SHAPE_CUSTOMER];
+	if (errlen > 0)
+		err[0] = '\0';
+	if (!json_is_object(in))
+		return fail(&c, "expected an object");
+	if (check_client_owned(&c, in) != 0 || check_unknown(&c, sc, in) != 0 ||
+	    check_name(&c, json_object_get(in, "name")) != 0)
+		return NULL;
+	const json_t *type = json_object_get(in, "type");
+	if (type == NULL || json_is_null(type)) {
+		push_key(&c, "type");
+		return fail(&c, "required: one of %s", enum_list(ENUM_CUSTOMER_TYPE));
+	}
+	json_t *item = json_copy((json_t *)in);
+	if (item == NULL || json_object_set_new(item, "id", json_string(id)) != 0) {
+		json_decref(item);
+		return fail(&c, "out of memory");
+	}
+	json_t *out = canon_object(&c, sc, item);
+	json_decref(item);
+	/* the next-action endpoint's rule: a due date belongs to a text */
+	if (out != NULL && json_is_null(json_object_get(out, "nextAction")) &&
+	    !json_is_null(json_object_get(out, "nextActionDueDate"))) {
+		json_decref(out);
+		push_key(&c, "nextActionDueDate");
+		return fail(&c, "needs a nextAction text");
+	}
+	return out;
+}

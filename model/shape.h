@@ -34,4 +34,22 @@ json_t *shape_canonical(enum shape_kind kind, const json_t *in, const char *tena
  * means active).  Call it after shape_canonical accepted the item. */
 int shape_user_active(const json_t *in);
 
+/* 1 when member is one of the customer's members that only the server
+ * sets (id, tenantId, created, createdBy, updated, updatedBy, events,
+ * visits), else 0. */
+int shape_customer_server_owned(const char *member);
+
+/*
+ * A customer created through the API (POST /crm/customers): in may hold the
+ * client-owned members of SHAPE_CUSTOMER and the initial crmStatus,
+ * ownerId, tags, nextAction and nextActionDueDate; name (1 to
+ * LIMIT_NAME_CHARS characters, not blank) and type are required.  A
+ * server-owned or unknown member is refused by name.  Then the same checks
+ * as shape_canonical, with id and tenant set: returns the NEW canonical
+ * customer (server-owned members null or [], for the caller to fill), or
+ * NULL with the member path and the reason in err.  in is not modified.
+ */
+json_t *shape_customer_create(const json_t *in, const char *tenant, const char *id, char *err,
+                              size_t errlen);
+
 #endif

@@ -75,6 +75,11 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         [STMT_CUSTOMER_DELETE] = NO_ROWS("UPDATE customers SET deleted_at = ?, deleted_by = ?"
                                          " WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL",
                                          4),
+        [STMT_CUSTOMER_INSERT] =
+                NO_ROWS("INSERT INTO customers (tenant_id, id, sort_name, owner_id, crm_status,"
+                        " overdue_key, doc, list_extra, enriched_extra)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, " ENRICHED_EMPTY_SQL ")",
+                        8),
         [STMT_USER_GET_ACTIVE] =
                 ROWS("SELECT " USER_COLS(
                              COLUMN_SQL_FIRST,

@@ -378,3 +378,300 @@ Test(resource, the_list_statements_still_use_their_index_with_the_tombstone_cond
 		free(plan);
 	}
 }
+
+/* ---- POST /crm/customers ------------------------------------------------------------ */
+
+static struct http *post(const char *token, const char *content_type, const char *body)
+{
+	return http_do("POST", "/crm/customers", token, content_type, body, NULL);
+}
+
+/* A tenant with the active user u-ann and the inactive user u-gone. */
+static void users_fixture(const char *tenant)
+{
+	wh_import_user(tenant, "u-ann", "ann", "Ann", 1);
+	wh_import_user(tenant, "u-gone", "gone", "Gone", 0);
+}
+
+/* 1 when s looks like a UUIDv7 (8-4-4-4-12 lower-case hex, version 7). */
+static int is_uuid7(const char *s)
+{
+	if (s == NULL || strlen(s) != 36 || s[14] != '7')
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : strchr("0123456789abcdef", s[i]) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* Asserts r is a 201 for a new customer: Location, the stored row, the server's members. */
+static void assert_created(const struct http *r, const char *tenant, time_t t0)
+{
+	cr_assert_eq(r->status, 201, "POST: expected 201, got %ld: %s", r->status, r->body);
+	const char *id = wh_str(r->json, "id");
+	cr_assert(is_uuid7(id), "id '%s' is not a UUIDv7", id ? id : "(none)");
+	char *loc = http_header(r, "Location"), want[128];
+	snprintf(want, sizeof(want), "/api/v1/crm/customers/%s", id);
+	cr_assert_not_null(loc, "a 201 without Location");
+	cr_assert_str_eq(loc, want);
+	free(loc);
+	json_t *doc = wh_doc(tenant, id);
+	wh_assert_enriched(r, tenant, id, doc);
+	json_decref(doc);
+	cr_assert_str_eq(wh_str(r->json, "createdBy"), WH_ACTOR);
+	cr_assert_str_eq(wh_str(r->json, "updatedBy"), WH_ACTOR);
+	cr_assert_str_eq(wh_str(r->json, "created"), wh_str(r->json, "updated"));
+	int64_t when = wh_time_us(wh_str(r->json, "created"));
+	cr_assert(when >= ((int64_t)t0 - 2) * 1000000 &&
+	                  when <= ((int64_t)time(NULL) + 2) * 1000000,
+	          "created %s is not now", wh_str(r->json, "created"));
+	const json_t *events = json_object_get(r->json, "events");
+	cr_assert_eq(json_array_size(events), 1, "one CREATE event: %s", r->body);
+	const json_t *ev = json_array_get(events, 0);
+	cr_assert_str_eq(wh_str(ev, "type"), "CREATE");
+	cr_assert_str_eq(wh_str(ev, "description"), "Customer created");
+	cr_assert_str_eq(wh_str(ev, "authorId"), WH_ACTOR);
+	cr_assert_str_eq(wh_str(ev, "date"), wh_str(r->json, "created"));
+	cr_assert(is_uuid7(wh_str(ev, "id")), "the event's id is not a UUIDv7");
+	cr_assert_eq(json_array_size(json_object_get(r->json, "opportunities")), 0);
+	cr_assert_eq(json_array_size(json_object_get(r->json, "recentActivities")), 0);
+}
+
+/* Asserts the POST of body is refused with status and a detail naming needle; nothing stored. */
+static void expect_create_refused(const char *tenant, const char *content_type, const char *body,
+                                  long status, const char *needle)
+{
+	long before = rows_of(tenant);
+	char *token = wh_token(tenant);
+	struct http *r = post(token, content_type, body);
+	wh_assert_error(r, status, needle, body ? body : "(no body)");
+	cr_assert_null(http_header(r, "Location"), "a refusal with a Location");
+	http_free(r);
+	cr_assert_eq(rows_of(tenant), before, "%s: a refused POST stored a customer", body);
+	free(token);
+}
+
+Test(resource, post_of_name_and_type_creates_a_lead_with_201_and_location)
+{
+	char tenant[64];
+	fresh_tenant("res-post", tenant, sizeof(tenant));
+	users_fixture(tenant);
+	char *token = wh_token(tenant);
+	time_t t0 = time(NULL);
+	struct http *r = post(token, WH_JSON, "{\"name\":\"Acme BV\",\"type\":\"COMPANY\"}");
+	assert_created(r, tenant, t0);
+	const json_t *b = r->json;
+	cr_assert_str_eq(wh_str(b, "name"), "Acme BV");
+	cr_assert_str_eq(wh_str(b, "type"), "COMPANY");
+	cr_assert_str_eq(wh_str(b, "crmStatus"), "LEAD");
+	cr_assert_str_eq(wh_str(b, "tenantId"), tenant);
+	cr_assert(json_is_null(json_object_get(b, "ownerId")));
+	cr_assert(json_is_null(json_object_get(b, "owner")));
+	cr_assert(json_is_null(json_object_get(b, "nextAction")));
+	cr_assert(json_is_null(json_object_get(b, "email")));
+	cr_assert_eq(json_array_size(json_object_get(b, "tags")), 0);
+	cr_assert_eq(json_array_size(json_object_get(b, "contacts")), 0);
+	cr_assert_eq(rows_of(tenant), 1);
+	/* the first read is the same customer */
+	char path[128];
+	snprintf(path, sizeof(path), "/crm/customers/%s", wh_str(b, "id"));
+	struct http *g = http_get(path, token);
+	cr_assert_eq(g->status, 200);
+	cr_assert_str_eq(g->body, r->body, "GET differs from the 201's body");
+	char *etag = http_header(r, "ETag"), *get_etag = http_header(g, "ETag");
+	cr_assert_not_null(etag, "a 201 without ETag");
+	cr_assert_str_eq(etag, get_etag, "the 201's ETag is not the GET's");
+	free(etag);
+	free(get_etag);
+	cr_assert(list_has(token, "/crm/customers/by-status/LEAD", wh_str(b, "id")));
+	http_free(g);
+	http_free(r);
+	free(token);
+}
+
+Test(resource, post_with_initial_values_stores_them_without_events_of_their_own)
+{
+	char tenant[64];
+	fresh_tenant("res-postfull", tenant, sizeof(tenant));
+	users_fixture(tenant);
+	char *token = wh_token(tenant);
+	time_t t0 = time(NULL);
+	struct http *r = post(
+	        token, WH_JSON,
+	        "{\"name\":\"Jan de Vries\",\"type\":\"PERSON\",\"crmStatus\":\"ACTIVE\","
+	        "\"ownerId\":\"u-ann\",\"tags\":[\"VIP\",\"Renovatie\"],"
+	        "\"nextAction\":\"Call back\",\"nextActionDueDate\":\"2020-01-01T10:00:00+02:00\","
+	        "\"email\":\"jan@example.nl\",\"preferredLanguage\":\"nl\","
+	        "\"contacts\":[{\"firstName\":\"Jan\"},{\"id\":\"keep-me\",\"email\":null}],"
+	        "\"billingAddress\":{\"city\":\"Utrecht\"},"
+	        "\"deliveryAddresses\":[{\"street\":\"Markt\",\"latitude\":52}],"
+	        "\"avatar\":{\"blobId\":\"b1\",\"width\":10}}");
+	assert_created(r, tenant, t0);
+	const json_t *b = r->json;
+	const char *id = wh_str(b, "id");
+	cr_assert_str_eq(wh_str(b, "crmStatus"), "ACTIVE");
+	cr_assert_str_eq(wh_str(b, "ownerId"), "u-ann");
+	cr_assert_str_eq(wh_str(json_object_get(b, "owner"), "username"), "ann");
+	cr_assert_str_eq(wh_str(b, "nextAction"), "Call back");
+	cr_assert_str_eq(wh_str(b, "nextActionDueDate"), "2020-01-01T08:00:00Z");
+	cr_assert_str_eq(wh_str(b, "email"), "jan@example.nl");
+	const json_t *tags = json_object_get(b, "tags");
+	cr_assert_eq(json_array_size(tags), 2);
+	cr_assert_str_eq(json_string_value(json_array_get(tags, 0)), "VIP");
+	const json_t *contacts = json_object_get(b, "contacts");
+	cr_assert_eq(json_array_size(contacts), 2);
+	cr_assert(is_uuid7(wh_str(json_array_get(contacts, 0), "id")), "a contact got no id");
+	cr_assert_str_eq(wh_str(json_array_get(contacts, 1), "id"), "keep-me");
+	cr_assert(is_uuid7(wh_str(json_object_get(b, "billingAddress"), "id")));
+	cr_assert_str_eq(wh_str(json_object_get(b, "billingAddress"), "city"), "Utrecht");
+	const json_t *del0 = json_array_get(json_object_get(b, "deliveryAddresses"), 0);
+	cr_assert(is_uuid7(wh_str(del0, "id")));
+	cr_assert(json_is_real(json_object_get(del0, "latitude")), "latitude stored as a real");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(b, "avatar"), "width")),
+	             10);
+	/* its lists: the owner's, the status's, overdue */
+	char *ann = token_for("u-ann", tenant, WH_SCOPE_WRITE);
+	cr_assert(list_has(ann, "/crm/customers/my", id));
+	cr_assert(list_has(ann, "/crm/customers/by-owner/u-ann", id));
+	cr_assert(list_has(ann, "/crm/customers/by-status/ACTIVE", id));
+	cr_assert(list_has(ann, "/crm/customers/overdue-actions", id));
+	/* the list shape has preferredLanguage and no visits */
+	char *extra = db_scalar("SELECT list_extra FROM customers WHERE tenant_id = '%s'", tenant);
+	cr_assert_str_eq(extra, ",\"preferredLanguage\":\"nl\",\"visits\":[]");
+	free(extra);
+	free(ann);
+	http_free(r);
+	free(token);
+}
+
+Test(resource, post_accepts_a_name_of_the_limit_and_refuses_one_more)
+{
+	char tenant[64];
+	fresh_tenant("res-postname", tenant, sizeof(tenant));
+	char name[LIMIT_NAME_CHARS + 2], body[LIMIT_NAME_CHARS + 64];
+	memset(name, 'n', LIMIT_NAME_CHARS + 1);
+	name[LIMIT_NAME_CHARS + 1] = '\0';
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"PERSON\"}", name);
+	expect_create_refused(tenant, WH_JSON, body, 400,
+	                      "name: expected 1 to " LIMIT_NAME_CHARS_TEXT);
+	name[LIMIT_NAME_CHARS] = '\0';
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"PERSON\"}", name);
+	char *token = wh_token(tenant);
+	struct http *r = post(token, WH_JSON, body);
+	cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
+	cr_assert_str_eq(wh_str(r->json, "name"), name);
+	http_free(r);
+	free(token);
+	cr_assert_eq(rows_of(tenant), 1);
+}
+
+Test(resource, post_refuses_each_server_owned_member_by_name)
+{
+	char tenant[64];
+	fresh_tenant("res-postsrv", tenant, sizeof(tenant));
+	static const char *const owned[] = {"id",      "tenantId",  "created", "createdBy",
+	                                    "updated", "updatedBy", "events",  "visits"};
+	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		char body[256], needle[64];
+		snprintf(body, sizeof(body), "{\"name\":\"A\",\"type\":\"PERSON\",\"%s\":null}",
+		         owned[i]);
+		snprintf(needle, sizeof(needle), "%s: set by the server", owned[i]);
+		expect_create_refused(tenant, WH_JSON, body, 400, needle);
+	}
+}
+
+Test(resource, post_refuses_bad_members_naming_their_path)
+{
+	char tenant[64];
+	fresh_tenant("res-postbad", tenant, sizeof(tenant));
+	users_fixture(tenant);
+	static const struct {
+		const char *body, *needle;
+	} bad[] = {
+	        {"{\"type\":\"PERSON\"}", "name: required"},
+	        {"{\"name\":null,\"type\":\"PERSON\"}", "name: required"},
+	        {"{\"name\":\"   \",\"type\":\"PERSON\"}", "name: expected 1 to"},
+	        {"{\"name\":\"A\\nB\",\"type\":\"PERSON\"}", "name:"},
+	        {"{\"name\":7,\"type\":\"PERSON\"}", "name: expected a string"},
+	        {"{\"name\":\"A\"}", "type: required"},
+	        {"{\"name\":\"A\",\"type\":\"ROBOT\"}", "type: 'ROBOT' is not one of"},
+	        {"{\"name\":\"A\",\"type\":\"PERSON\",\"crmStatus\":\"NOPE\"}", "crmStatus:"},
+	        {"{\"name\":\"A\",\"type\":\"PERSON\",\"nickname\":\"x\"}",
+	         "nickname: unknown member"},
+	        {"{\"name\":\"A\",\"type\":\"PERSON\",\"ownerId\":\"u-gone\"}", "ownerId"},
+	        {"{\"name\":\"A\",\"type\":\"PERSON\",\"ownerId\":\"u-nobody\"}", "ownerId"},
+	        {"{\"name\":\"A\",\"type\":\"PERSON\",\"tags\":[\"VIP\",\"vip\"]}",
+	         "tags[1]: duplicate"},
+	        {"{\"name\":\"A\",\"type\":\"PERSON\",\"tags\":\"VIP\"}",
+	         "tags: expected an array"},
+	        {"{\"name\":\"A\",\"type\":\"PERSON\",\"contacts\":[{},{\"email\":5}]}",
+	         "contacts[1].email: expected a string or null"},
+	        {"{\"name\":\"A\",\"type\":\"PERSON\",\"billingAddress\":{\"latitude\":91}}",
+	         "billingAddress.latitude: must be between"},
+	        {"{\"name\":\"A\",\"type\":\"PERSON\",\"nextActionDueDate\":\"tomorrow\","
+	         "\"nextAction\":\"x\"}",
+	         "nextActionDueDate: expected an RFC 3339"},
+	        {"{\"name\":\"A\",\"type\":\"PERSON\",\"nextActionDueDate\":\"2030-01-01T00:00:"
+	         "00Z\"}",
+	         "nextActionDueDate: needs a nextAction"},
+	        {"{\"name\":\"A\",\"type\":\"PERSON\",\"nextAction\":\"  \"}", "nextAction:"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_create_refused(tenant, WH_JSON, bad[i].body, 400, bad[i].needle);
+}
+
+Test(resource, post_refuses_a_101st_tag_and_a_too_long_next_action)
+{
+	char tenant[64];
+	fresh_tenant("res-postlim", tenant, sizeof(tenant));
+	char body[8192];
+	int n = snprintf(body, sizeof(body), "{\"name\":\"A\",\"type\":\"PERSON\",\"tags\":[");
+	for (int i = 0; i <= LIMIT_TAGS; i++)
+		n += snprintf(body + n, sizeof(body) - (size_t)n, "%s\"t%d\"", i ? "," : "", i);
+	snprintf(body + n, sizeof(body) - (size_t)n, "]}");
+	expect_create_refused(tenant, WH_JSON, body, 400, "tags: at most " LIMIT_TAGS_TEXT);
+	char text[LIMIT_TEXT_CHARS + 2];
+	memset(text, 'x', LIMIT_TEXT_CHARS + 1);
+	text[LIMIT_TEXT_CHARS + 1] = '\0';
+	snprintf(body, sizeof(body), "{\"name\":\"A\",\"type\":\"PERSON\",\"nextAction\":\"%s\"}",
+	         text);
+	expect_create_refused(tenant, WH_JSON, body, 400, "nextAction:");
+}
+
+Test(resource, post_refuses_other_content_types_and_bodies_that_are_no_object)
+{
+	char tenant[64];
+	fresh_tenant("res-post415", tenant, sizeof(tenant));
+	const char *ok = "{\"name\":\"A\",\"type\":\"PERSON\"}";
+	expect_create_refused(tenant, "text/plain", ok, 415, "application/json");
+	expect_create_refused(tenant, "application/merge-patch+json", ok, 415, "application/json");
+	expect_create_refused(tenant, NULL, NULL, 415, NULL);
+	expect_create_refused(tenant, WH_JSON, "[]", 400, "object");
+	expect_create_refused(tenant, WH_JSON, "{\"name\":", 400, "cannot be read");
+}
+
+Test(resource, post_needs_crm_write_and_a_token_and_takes_no_query)
+{
+	char tenant[64];
+	fresh_tenant("res-postauth", tenant, sizeof(tenant));
+	const char *ok = "{\"name\":\"A\",\"type\":\"PERSON\"}";
+	char *ro = token_for(WH_ACTOR, tenant, "crm:read");
+	struct http *r = post(ro, WH_JSON, ok);
+	wh_assert_error(r, 403, "crm:write", "POST with crm:read");
+	http_free(r);
+	r = post(NULL, WH_JSON, ok);
+	cr_assert_eq(r->status, 401);
+	http_free(r);
+	char *token = wh_token(tenant);
+	r = http_do("POST", "/crm/customers?dryRun=1", token, WH_JSON, ok, NULL);
+	wh_assert_error(r, 400, "dryRun", "POST with a query");
+	http_free(r);
+	r = http_do("GET", "/crm/customers", token, NULL, NULL, NULL);
+	assert_405(r, "POST", "GET /crm/customers");
+	http_free(r);
+	cr_assert_eq(rows_of(tenant), 0);
+	free(ro);
+	free(token);
+}
