@@ -68,8 +68,8 @@ struct request {
 	const char *content_type;  /* CONTENT_TYPE or NULL */
 	const char *authorization; /* HTTP_AUTHORIZATION or NULL */
 	int authorization_count;   /* how many Authorization headers came */
-	const char *if_match;      /* HTTP_IF_MATCH (the first such header) or NULL */
-	const char *if_none_match; /* HTTP_IF_NONE_MATCH (the first) or NULL */
+	const char *if_match;      /* HTTP_IF_MATCH or NULL (nginx lets one line through) */
+	const char *if_none_match; /* HTTP_IF_NONE_MATCH or NULL (likewise) */
 	const char *body;          /* NUL-terminated, body_len bytes, or NULL */
 	size_t body_len;
 	int body_too_large; /* more than max_body bytes were sent */

@@ -99,8 +99,8 @@ static void build_request(FCGX_Request *fr, const struct config *cfg, struct str
 	req->content_type = FCGX_GetParam("CONTENT_TYPE", env);
 	req->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", env);
 	req->authorization_count = count_param(env, "HTTP_AUTHORIZATION");
-	/* nginx passes each header line as its own param: a second If-Match or
-	 * If-None-Match line is not read (README, "Conditional requests") */
+	/* one line each: nginx refuses a request with two If-Match or two
+	 * If-None-Match lines (400) before it reaches us */
 	req->if_match = FCGX_GetParam("HTTP_IF_MATCH", env);
 	req->if_none_match = FCGX_GetParam("HTTP_IF_NONE_MATCH", env);
 	if (req->method == NULL)

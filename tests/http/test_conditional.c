@@ -414,6 +414,40 @@ Test(conditional, if_match_star_or_a_list_naming_the_tag_applies)
 	free(tok);
 }
 
+/* nginx takes If-Match and If-None-Match as single-line headers: a second
+ * line is its 400, and the service never sees the request. */
+Test(conditional, two_if_match_lines_are_refused_and_change_nothing)
+{
+	char tenant[64];
+	char *tok = fixture(tenant, sizeof(tenant), "cond-im-lines");
+	char *tag = get_tag("/crm/customers/c1", tok);
+	char h[128];
+	char *row = wh_row(tenant, "c1");
+	const char *both[] = {"If-Match: \"stale\"", line(h, sizeof(h), "If-Match", tag), NULL};
+	struct http *r = http_do("PATCH", "/crm/customers/c1/next-action", tok, WH_JSON, NA, both);
+	cr_assert_eq(r->status, 400, "two If-Match lines: %ld %s", r->status, r->body);
+	wh_assert_row_unchanged(tenant, "c1", row, "two If-Match lines");
+	http_free(r);
+	free(row);
+	free(tag);
+	free(tok);
+}
+
+Test(conditional, two_if_none_match_lines_are_refused)
+{
+	char tenant[64];
+	char *tok = fixture(tenant, sizeof(tenant), "cond-inm-lines");
+	char *tag = get_tag("/crm/customers/c1", tok);
+	char h[128];
+	const char *both[] = {"If-None-Match: \"old\"", line(h, sizeof(h), "If-None-Match", tag),
+	                      NULL};
+	struct http *r = http_do("GET", "/crm/customers/c1", tok, NULL, NULL, both);
+	cr_assert_eq(r->status, 400, "two If-None-Match lines: %ld", r->status);
+	http_free(r);
+	free(tag);
+	free(tok);
+}
+
 Test(conditional, each_of_the_six_changes_honours_if_match)
 {
 	char tenant[64];
