@@ -6,7 +6,14 @@
 
 void customer_delete(struct call *c)
 {
-	enum db_rc rc = db_customer_delete(c->app->db, c->who->tenant, c->id, c->who->sub);
+	struct customer_change_out out;
+	struct precondition pre = reply_precondition(c);
+	enum db_rc rc = db_customer_delete(c->app->db, c->who->tenant, c->id, c->who->sub, &pre,
+	                                   &c->resp->body, &out);
+	if (rc == DB_CONFLICT && out.precondition_failed) {
+		reply_precondition_failed(c, &out);
+		return;
+	}
 	if (rc != DB_OK) {
 		reply_db_error(c, rc, "customer not found");
 		return;

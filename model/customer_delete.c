@@ -1,21 +1,60 @@
 /* customer_delete: a customer becomes a tombstone — gone from every read, list and change. */
+#include <string.h>
+
 #include "lib/timefmt.h"
 #include "model/model.h"
 #include "model/stmt.h"
 
-enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id, const char *actor)
+static enum db_rc found_row(void *arg, const struct db_row *row)
 {
-	enum db_rc rc = DB_RETRY;
+	(void)row;
+	*(int *)arg = 1;
+	return DB_OK;
+}
+
+/*
+ * One attempt: lock the live row (a change holding it finishes first, and a
+ * DELETE that waited for another finds no live row: 404), check If-Match
+ * against the customer as it is, then mark the row deleted.
+ */
+static enum db_rc attempt(struct db *db, const char *tenant, const char *id, const char *actor,
+                          const struct precondition *pre, struct strbuf *scratch,
+                          struct customer_change_out *out)
+{
+	int found = 0;
 	unsigned long long affected = 0;
-	/* The UPDATE locks the row: a change holding it finishes first, a second
-	 * DELETE then finds the tombstone and changes nothing (404). */
-	for (int i = 0; i <= db_retries(db) && rc == DB_RETRY; i++) {
+	struct db_param key[2] = {dbp_cstr(tenant), dbp_cstr(id)};
+	enum db_rc rc = db_begin(db);
+	if (rc == DB_OK)
+		rc = db_run(db, STMT_CUSTOMER_LOCK, key, found_row, &found, NULL);
+	if (rc == DB_OK && !found)
+		rc = DB_NOT_FOUND;
+	if (rc == DB_OK)
+		rc = db_precondition_check(db, tenant, id, pre, scratch, out);
+	if (rc == DB_OK) {
 		struct db_param p[4] = {dbp_int(timefmt_now() / 1000 * 1000), dbp_cstr(actor),
 		                        dbp_cstr(tenant), dbp_cstr(id)};
-		affected = 0;
 		rc = db_run(db, STMT_CUSTOMER_DELETE, p, NULL, NULL, &affected);
+		if (rc == DB_OK && affected != 1) {
+			db_note_error(db, "the locked customer row was not marked deleted");
+			rc = DB_ERROR;
+		}
 	}
-	if (rc == DB_OK && affected == 0)
-		return DB_NOT_FOUND;
+	if (rc == DB_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return rc;
+}
+
+enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id, const char *actor,
+                              const struct precondition *pre, struct strbuf *scratch,
+                              struct customer_change_out *out)
+{
+	enum db_rc rc = DB_RETRY;
+	/* Deadlocks and lock waits are normal under contention: start over a few times. */
+	for (int i = 0; i <= db_retries(db) && rc == DB_RETRY; i++) {
+		memset(out, 0, sizeof(*out));
+		rc = attempt(db, tenant, id, actor, pre, scratch, out);
+	}
 	return rc;
 }

@@ -141,13 +141,17 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
 
 /*
  * Deletes customer id of tenant: its row stays as a tombstone (deleted_at
- * = now, deleted_by = actor) that every read, list and change skips.  One
- * UPDATE, which waits for a change holding the row's lock; deadlocks and
- * lock waits are retried db_retries times.  DB_OK, or DB_NOT_FOUND for a
- * customer not in the tenant or already deleted.
+ * = now, deleted_by = actor) that every read, list and change skips.  The
+ * live row is locked first (a change holding it finishes before), then pre
+ * (NULL: none) is checked as db_precondition_check does, with scratch as
+ * its buffer; deadlocks and lock waits are retried db_retries times.
+ * DB_OK; DB_NOT_FOUND for a customer not in the tenant or already deleted,
+ * whatever pre says; DB_CONFLICT with out->precondition_failed when pre
+ * does not hold (nothing deleted).
  */
 enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id,
-                              const char *actor);
+                              const char *actor, const struct precondition *pre,
+                              struct strbuf *scratch, struct customer_change_out *out);
 
 /*
  * Creates a customer in tenant from in, the POST body (model/shape.h,

@@ -675,3 +675,64 @@ Test(resource, post_needs_crm_write_and_a_token_and_takes_no_query)
 	free(ro);
 	free(token);
 }
+
+/* ---- DELETE with If-Match ----------------------------------------------------------- */
+
+static struct http *del_if_match(const char *token, const char *id, const char *if_match)
+{
+	char path[256], line[512];
+	snprintf(path, sizeof(path), "/crm/customers/%s", id);
+	snprintf(line, sizeof(line), "If-Match: %s", if_match);
+	const char *const headers[] = {line, NULL};
+	return http_do("DELETE", path, token, NULL, NULL, headers);
+}
+
+Test(resource, delete_with_an_if_match_of_another_tag_is_412_and_deletes_nothing)
+{
+	char tenant[64];
+	fresh_tenant("res-dif412", tenant, sizeof(tenant));
+	fixture(tenant, "c1");
+	char *token = wh_token(tenant);
+	struct http *g = http_get("/crm/customers/c1", token);
+	char *etag = http_header(g, "ETag");
+	cr_assert_not_null(etag, "GET without ETag");
+	char weak[256];
+	snprintf(weak, sizeof(weak), "W/%s", etag);
+	const char *bad[] = {"\"not-the-tag\"", weak};
+	for (size_t i = 0; i < 2; i++) {
+		struct http *r = del_if_match(token, "c1", bad[i]);
+		wh_assert_error(r, 412, "If-Match", bad[i]);
+		http_free(r);
+		cr_assert_eq(live_rows_of(tenant), 1, "%s: the customer was deleted", bad[i]);
+	}
+	free(etag);
+	http_free(g);
+	free(token);
+}
+
+Test(resource, delete_with_the_current_tag_or_a_star_deletes)
+{
+	char tenant[64];
+	fresh_tenant("res-difok", tenant, sizeof(tenant));
+	fixture(tenant, "c1");
+	fixture(tenant, "c2");
+	char *token = wh_token(tenant);
+	struct http *g = http_get("/crm/customers/c1", token);
+	char *etag = http_header(g, "ETag"), list[512];
+	snprintf(list, sizeof(list), "\"other\", %s", etag);
+	struct http *r = del_if_match(token, "c1", list);
+	cr_assert_eq(r->status, 204, "%ld %s", r->status, r->body);
+	cr_assert_eq(r->body_len, 0);
+	http_free(r);
+	r = del_if_match(token, "c2", "*");
+	cr_assert_eq(r->status, 204, "%ld %s", r->status, r->body);
+	http_free(r);
+	cr_assert(is_deleted(tenant, "c1") && is_deleted(tenant, "c2"));
+	/* gone: a 404 whatever the precondition says */
+	r = del_if_match(token, "c1", etag);
+	wh_assert_error(r, 404, "customer not found", "DELETE with If-Match after DELETE");
+	http_free(r);
+	free(etag);
+	http_free(g);
+	free(token);
+}
