@@ -1,4 +1,5 @@
 /* test_resource: the customer as a resource through nginx — literal segments, DELETE (and its tombstone). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -734,5 +735,95 @@ Test(resource, delete_with_the_current_tag_or_a_star_deletes)
 	http_free(r);
 	free(etag);
 	http_free(g);
+	free(token);
+}
+
+/* ---- DELETE racing changes --------------------------------------------------------- */
+
+/* One request of a race: sent when every thread of the race is ready. */
+struct racer {
+	pthread_barrier_t *start;
+	const char *method;
+	char path[256];
+	const char *token;
+	long status;
+};
+
+static void *racer_run(void *arg)
+{
+	struct racer *r = arg;
+	pthread_barrier_wait(r->start);
+	struct http *h = http_do(r->method, r->path, r->token, NULL, NULL, NULL);
+	r->status = h->status;
+	http_free(h);
+	return NULL;
+}
+
+/* 1 when the stored document of id holds tag (exactly). */
+static int doc_has_tag(const char *tenant, const char *id, const char *tag)
+{
+	json_t *doc = wh_doc(tenant, id);
+	size_t i;
+	json_t *t;
+	int found = 0;
+	json_array_foreach (json_object_get(doc, "tags"), i, t)
+		found |= strcmp(json_string_value(t), tag) == 0;
+	json_decref(doc);
+	return found;
+}
+
+Test(resource, a_delete_racing_tag_adds_lets_each_add_win_first_or_get_404)
+{
+	enum { CUSTOMERS = 8, RACERS = 3 };
+	char tenant[64];
+	fresh_tenant("res-race", tenant, sizeof(tenant));
+	json_t *list = json_array();
+	for (int i = 0; i < CUSTOMERS; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "r%d", i);
+		json_array_append_new(list, wh_customer(id, "LEAD"));
+	}
+	wh_import_customers(tenant, list);
+	char *token = wh_token(tenant);
+	for (int i = 0; i < CUSTOMERS; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "r%d", i);
+		long events = wh_db_events(tenant, id);
+		pthread_barrier_t start;
+		pthread_t th[RACERS];
+		struct racer rc[RACERS];
+		cr_assert_eq(pthread_barrier_init(&start, NULL, RACERS), 0);
+		for (int k = 0; k < RACERS; k++) {
+			rc[k].start = &start;
+			rc[k].token = token;
+			rc[k].status = 0;
+			rc[k].method = k == 0 ? "DELETE" : "POST";
+			if (k == 0)
+				snprintf(rc[k].path, sizeof(rc[k].path), "/crm/customers/%s", id);
+			else
+				snprintf(rc[k].path, sizeof(rc[k].path),
+				         "/crm/customers/%s/tags/race%d", id, k);
+			cr_assert_eq(pthread_create(&th[k], NULL, racer_run, &rc[k]), 0);
+		}
+		for (int k = 0; k < RACERS; k++)
+			pthread_join(th[k], NULL);
+		pthread_barrier_destroy(&start);
+		cr_assert_eq(rc[0].status, 204, "%s: DELETE got %ld", id, rc[0].status);
+		cr_assert(is_deleted(tenant, id));
+		long added = 0;
+		for (int k = 1; k < RACERS; k++) {
+			char tag[16];
+			snprintf(tag, sizeof(tag), "race%d", k);
+			cr_assert(rc[k].status == 200 || rc[k].status == 404,
+			          "%s: a tag add racing DELETE got %ld", id, rc[k].status);
+			cr_assert_eq(doc_has_tag(tenant, id, tag), rc[k].status == 200,
+			             "%s: tag %s stored %s its add was answered %ld", id, tag,
+			             rc[k].status == 200 ? "although not" : "although",
+			             rc[k].status);
+			added += rc[k].status == 200;
+		}
+		cr_assert_eq(wh_db_events(tenant, id), events + added,
+		             "%s: events of the tombstone: only the adds answered 200", id);
+	}
 	free(token);
 }
