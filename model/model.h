@@ -149,9 +149,9 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
  * whatever pre says; DB_CONFLICT with out->precondition_failed when pre
  * does not hold (nothing deleted).
  */
-enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id,
-                              const char *actor, const struct precondition *pre,
-                              struct strbuf *scratch, struct customer_change_out *out);
+enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id, const char *actor,
+                              const struct precondition *pre, struct strbuf *scratch,
+                              struct customer_change_out *out);
 
 /*
  * Creates a customer in tenant from in, the POST body (model/shape.h,

@@ -109,7 +109,8 @@ Test(resource, create_refuses_a_missing_or_blank_name)
 Test(resource, create_refuses_a_missing_or_unknown_type)
 {
 	expect_refused("{\"name\":\"A\"}", "type: required: one of PERSON or COMPANY");
-	expect_refused("{\"name\":\"A\",\"type\":null}", "type: required: one of PERSON or COMPANY");
+	expect_refused("{\"name\":\"A\",\"type\":null}",
+	               "type: required: one of PERSON or COMPANY");
 	expect_refused("{\"name\":\"A\",\"type\":\"person\"}",
 	               "type: 'person' is not one of PERSON or COMPANY, or null");
 }
