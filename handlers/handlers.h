@@ -286,12 +286,12 @@ struct call {
 	struct response *resp;
 	const struct principal *who;
 	const struct route *route;
-	const char *id;         /* {id} */
-	const char *owner_id;   /* {ownerId} */
-	enum crm_status status; /* {status} */
-	char tag[TAG_BUF];      /* {tag}, normalised */
-	struct paging paging;   /* QUERY_PAGING */
-	struct call_body body;  /* BODY_ other than BODY_NONE */
+	const char *id;            /* {id} */
+	const char *owner_id;      /* {ownerId} */
+	enum crm_status status;    /* {status} */
+	char tag[TAG_BUF];         /* {tag}, normalised */
+	struct paging paging;      /* QUERY_PAGING */
+	struct call_body body;     /* BODY_ other than BODY_NONE */
 	const char *if_match;      /* the If-Match field as sent, or NULL (reply_precondition) */
 	const char *if_none_match; /* the If-None-Match field as sent, or NULL */
 };
