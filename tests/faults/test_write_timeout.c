@@ -87,6 +87,7 @@ static void import_many(const struct fx_world *w)
 	free(err);
 }
 
+/* cppcheck-suppress unknownMacro */
 Test(write_timeout, a_peer_that_never_reads_holds_a_worker_only_write_timeout_seconds,
      .init = fx_setup, .timeout = 90)
 {

@@ -174,6 +174,7 @@ static void plain_gets_answered(const char *base, const char *tenant, int http2)
 	free(token);
 }
 
+/* cppcheck-suppress unknownMacro */
 TestSuite(slow_readers, .timeout = 240);
 
 Test(slow_readers, http1_clients_that_never_read_hold_no_worker)
