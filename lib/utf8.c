@@ -114,7 +114,7 @@ int utf8_is_blank(const char *s, size_t len)
 	for (size_t i = 0; i < len;) {
 		unsigned long cp;
 		size_t n = decode_one(p + i, len - i, &cp);
-		if (n == 0 || !is_white_space(cp))
+		if (n == 0 || (!is_white_space(cp) && class_of(cp) != UTF8_FORMAT))
 			return 0;
 		i += n;
 	}
@@ -245,22 +245,6 @@ enum utf8_text_err utf8_tag_normalize(const char *s, size_t len, char *out, size
 	return err;
 }
 
-/* 1 when s (well-formed) holds a character that is neither White_Space nor Cf. */
-static int has_visible(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < len;) {
-		unsigned long cp;
-		size_t n = decode_one(p + i, len - i, &cp);
-		if (n == 0)
-			return 0;
-		if (!is_white_space(cp) && class_of(cp) != UTF8_FORMAT)
-			return 1;
-		i += n;
-	}
-	return 0;
-}
-
 enum utf8_text_err utf8_line_check(const char *s, size_t len, long max_chars)
 {
 	long chars = utf8_count(s, len);
@@ -269,7 +253,7 @@ enum utf8_text_err utf8_line_check(const char *s, size_t len, long max_chars)
 	enum utf8_text_err err = first_refused(s, len, UTF8_LINE_REFUSED);
 	if (err != UTF8_TEXT_OK)
 		return err;
-	if (!has_visible(s, len))
+	if (utf8_is_blank(s, len))
 		return UTF8_TEXT_BLANK;
 	if (max_chars > 0 && chars > max_chars)
 		return UTF8_TEXT_TOO_LONG;

@@ -44,7 +44,8 @@ enum utf8_class {
 long utf8_count_refusing(const char *s, size_t len, unsigned refused);
 
 /* 1 when s[0..len) is well-formed and holds nothing but Unicode White_Space
- * (an empty string is blank), else 0. */
+ * and invisible format characters (Cf: a lone U+200B is blank; so is an empty
+ * string), else 0.  The one rule of blank text, used by utf8_line_check. */
 int utf8_is_blank(const char *s, size_t len);
 
 /* Narrows [*start, *end) of s to exclude leading and trailing White_Space
