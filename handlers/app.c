@@ -144,14 +144,20 @@ static int check_no_params(struct ctx *c)
 	return -1;
 }
 
-static int is_json_type(const char *ct)
+/* Is ct the media type type, with or without parameters? */
+static int media_type_is(const char *ct, const char *type)
 {
-	if (ct == NULL)
-		return 0;
-	size_t n = strlen("application/json");
-	if (strncasecmp(ct, "application/json", n) != 0)
+	size_t n = strlen(type);
+	if (ct == NULL || strncasecmp(ct, type, n) != 0)
 		return 0;
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* A merge patch is JSON under either name (RFC 7396 section 4). */
+static int is_json_type(const char *ct, enum route_body kind)
+{
+	return media_type_is(ct, "application/json") ||
+	       (kind == BODY_MERGE_PATCH && media_type_is(ct, "application/merge-patch+json"));
 }
 
 /* The member jansson found twice: the quoted key its message ends with ("... near '"a"'"). */
@@ -204,9 +210,13 @@ static int read_body(struct ctx *c)
 {
 	if (c->route->body == BODY_NONE)
 		return 0;
-	if (!is_json_type(c->req->content_type)) {
-		resp_error(c->resp, 415,
-		           "The body must be JSON: send 'Content-Type: application/json'.");
+	if (!is_json_type(c->req->content_type, c->route->body)) {
+		resp_error(
+		        c->resp, 415,
+		        c->route->body == BODY_MERGE_PATCH
+		                ? "The body must be a JSON Merge Patch: send 'Content-Type: "
+		                  "application/merge-patch+json' (or application/json)."
+		                : "The body must be JSON: send 'Content-Type: application/json'.");
 		return -1;
 	}
 	if (c->req->body == NULL || c->req->body_len == 0) {

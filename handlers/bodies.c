@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "handlers/handlers.h"
+#include "model/shape.h"
 #include "lib/timefmt.h"
 #include "lib/utf8.h"
 
@@ -113,6 +114,11 @@ int body_parse(enum route_body kind, const json_t *body, struct call_body *out, 
 	switch (kind) {
 	case BODY_STATUS: return parse_status_body(body, &out->status, err, errlen);
 	case BODY_NEXT_ACTION: return parse_next_action_body(body, &out->next_action, err, errlen);
+	case BODY_MERGE_PATCH:
+		if (shape_customer_patch_check(body, err, errlen) != 0)
+			return -1;
+		out->patch = body;
+		return 0;
 	case BODY_CUSTOMER:
 		/* its members follow the import's shape rules: the model checks them */
 		out->customer = body;

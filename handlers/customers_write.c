@@ -13,8 +13,8 @@ static void run_change(struct call *c, struct change *ch)
 		reply_precondition_failed(c, &out);
 		return;
 	}
-	if (rc == DB_CONFLICT) {
-		resp_error(c->resp, 409, out.message);
+	if (rc == DB_CONFLICT || rc == DB_INVALID) {
+		resp_error(c->resp, rc == DB_CONFLICT ? 409 : 400, out.message);
 		return;
 	}
 	if (rc != DB_OK) {
@@ -56,6 +56,12 @@ void customer_clear_owner(struct call *c)
 void customer_add_tag(struct call *c)
 {
 	struct change ch = {.kind = CHANGE_TAG_ADD, .text = c->tag};
+	run_change(c, &ch);
+}
+
+void customer_patch(struct call *c)
+{
+	struct change ch = {.kind = CHANGE_MERGE_PATCH, .patch = c->body.patch};
 	run_change(c, &ch);
 }
 

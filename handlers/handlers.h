@@ -269,6 +269,8 @@ enum route_body {
 	BODY_STATUS,      /* parse_status_body -> call.body.status */
 	BODY_NEXT_ACTION, /* parse_next_action_body -> call.body.next_action */
 	BODY_CUSTOMER,    /* a customer's members, checked by the model -> call.body.customer */
+	BODY_MERGE_PATCH, /* a JSON Merge Patch (also as application/merge-patch+json) of a
+	                     customer, its members checked -> call.body.patch */
 	BODY__MAX
 };
 
@@ -277,6 +279,7 @@ struct call_body {
 	enum crm_status status;
 	struct next_action next_action; /* its text points into the request's JSON */
 	const json_t *customer;         /* the request's JSON object, borrowed */
+	const json_t *patch;            /* the request's JSON object, borrowed */
 };
 
 /* One call of a handler: who calls, the checked input the route declared,
@@ -385,6 +388,7 @@ void customer_clear_owner(struct call *c);
 void customer_add_tag(struct call *c);
 void customer_remove_tag(struct call *c);
 void customer_delete(struct call *c);
+void customer_patch(struct call *c);
 void customer_create(struct call *c);
 
 #endif

@@ -14,6 +14,7 @@ void reply_db_error(struct call *c, enum db_rc rc, const char *not_found)
 		resp_header(c->resp, "Retry-After", "1");
 		resp_error(c->resp, 503, "The database is unavailable or busy; retry shortly.");
 		break;
+	case DB_INVALID: resp_error(c->resp, 400, "The request's values are not valid."); break;
 	case DB_CONFLICT:
 		resp_error(c->resp, 409, "The change conflicts with the current state.");
 		break;

@@ -14,7 +14,7 @@ static int set_time(json_t *doc, const char *key, crm_time_t t)
 	return json_object_set_new(doc, key, json_string(buf));
 }
 
-static enum change_result record(json_t *doc, const struct change *ch, const char *type,
+enum change_result change_record(json_t *doc, const struct change *ch, const char *type,
                                  const char *description)
 {
 	json_t *events = json_object_get(doc, "events");
@@ -53,7 +53,7 @@ static enum change_result apply_status(json_t *doc, const struct change *ch, cha
 	char desc[96];
 	snprintf(desc, sizeof(desc), "Status changed from %s to %s", cur, to);
 	json_object_set_new(doc, "crmStatus", json_string(to));
-	return record(doc, ch, "STATUS_CHANGE", desc);
+	return change_record(doc, ch, "STATUS_CHANGE", desc);
 }
 
 static enum change_result apply_next_action(json_t *doc, const struct change *ch)
@@ -77,7 +77,7 @@ static enum change_result apply_next_action(json_t *doc, const struct change *ch
 		snprintf(desc, sizeof(desc), "Next action set to \"%s\", due %s", ch->text, due);
 	else
 		snprintf(desc, sizeof(desc), "Next action set to \"%s\"", ch->text);
-	return record(doc, ch, "NEXT_ACTION", desc);
+	return change_record(doc, ch, "NEXT_ACTION", desc);
 }
 
 static enum change_result apply_owner(json_t *doc, const struct change *ch)
@@ -94,7 +94,7 @@ static enum change_result apply_owner(json_t *doc, const struct change *ch)
 	else
 		snprintf(desc, sizeof(desc), "Owner changed from %s to %s", cur, to);
 	json_object_set_new(doc, "ownerId", to ? json_string(to) : json_null());
-	return record(doc, ch, "OWNER_CHANGE", desc);
+	return change_record(doc, ch, "OWNER_CHANGE", desc);
 }
 
 #define TAG_ABSENT ((size_t)-1)
@@ -138,7 +138,7 @@ static enum change_result record_tag(json_t *doc, const struct change *ch, const
 	if (desc == NULL)
 		return CHANGE_FAILED;
 	snprintf(desc, size, "Tag \"%s\" %s", tag, verb);
-	enum change_result r = record(doc, ch, type, desc);
+	enum change_result r = change_record(doc, ch, type, desc);
 	free(desc);
 	return r;
 }
@@ -186,6 +186,7 @@ enum change_result change_apply(json_t *doc, const struct change *ch, char *msg,
 	case CHANGE_OWNER_CLEAR: return apply_owner(doc, ch);
 	case CHANGE_TAG_ADD:
 	case CHANGE_TAG_REMOVE: return apply_tag(doc, ch, msg, msglen);
+	case CHANGE_MERGE_PATCH: return change_merge_patch(doc, ch, msg, msglen);
 	default: return CHANGE_FAILED;
 	}
 }

@@ -17,6 +17,7 @@ enum change_kind {
 	CHANGE_OWNER_CLEAR,
 	CHANGE_TAG_ADD,
 	CHANGE_TAG_REMOVE,
+	CHANGE_MERGE_PATCH, /* PATCH /crm/customers/{id}: RFC 7396 over the client-owned members */
 	CHANGE__MAX
 };
 
@@ -27,7 +28,8 @@ struct change {
 	const char *text;       /* next action text (NULL clears), owner id, or tag (in NFC) */
 	int has_due;            /* CHANGE_NEXT_ACTION */
 	crm_time_t due;
-	const char *actor; /* the caller's sub */
+	const json_t *patch; /* CHANGE_MERGE_PATCH: checked by shape_customer_patch_check */
+	const char *actor;   /* the caller's sub */
 	crm_time_t now;
 	const char *event_id; /* id for the event a real change appends */
 };
@@ -36,6 +38,7 @@ enum change_result {
 	CHANGE_APPLIED, /* the document was edited and an event appended */
 	CHANGE_NOOP,    /* nothing to do: the document is untouched */
 	CHANGE_REFUSED, /* a rule forbids it: 409 with the message */
+	CHANGE_INVALID, /* the request's values are bad: 400 with the member path in the message */
 	CHANGE_FAILED   /* the stored document is not what we wrote, or no memory */
 };
 
@@ -48,5 +51,20 @@ enum change_result {
  * tag keeps its first spelling, removing one removes it in any casing.
  */
 enum change_result change_apply(json_t *doc, const struct change *ch, char *msg, size_t msglen);
+
+/* Appends the event of a real change (type, description) and sets updated/updatedBy. */
+enum change_result change_record(json_t *doc, const struct change *ch, const char *type,
+                                 const char *description);
+
+/*
+ * CHANGE_MERGE_PATCH (change_patch.c): merges ch->patch into the
+ * client-owned members (objects merge, arrays are replaced, null clears),
+ * checks the result with import's validator, gives nested items without an
+ * id a UUIDv7, and records one UPDATE event "Updated a, b" naming the
+ * members whose value changed (in the shape's order).  CHANGE_NOOP when none
+ * did; CHANGE_INVALID with the member path in msg.
+ */
+enum change_result change_merge_patch(json_t *doc, const struct change *ch, char *msg,
+                                      size_t msglen);
 
 #endif

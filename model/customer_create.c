@@ -5,6 +5,7 @@
 
 #include "lib/timefmt.h"
 #include "lib/uuid7.h"
+#include "model/customer_ids.h"
 #include "model/model.h"
 #include "model/shape.h"
 #include "model/stmt.h"
@@ -14,17 +15,6 @@ static enum db_rc found_row(void *arg, const struct db_row *row)
 	(void)row;
 	*(int *)arg = 1;
 	return DB_OK;
-}
-
-/* Gives v (an object, or anything else: left alone) a UUIDv7 id when its id is null. */
-static int give_id(json_t *v)
-{
-	char id[UUID7_STR_SIZE];
-	if (!json_is_object(v) || !json_is_null(json_object_get(v, "id")))
-		return 0;
-	if (uuid7_generate(id) != 0)
-		return -1;
-	return json_object_set_new(v, "id", json_string(id));
 }
 
 /* The server's members of a new customer: times, authors, the CREATE event, nested ids. */
@@ -42,14 +32,7 @@ static int fill(json_t *item, const char *actor, crm_time_t now)
 	         json_object_set_new(item, "updated", json_string(when)) != 0 ||
 	         json_object_set_new(item, "createdBy", json_string(actor)) != 0 ||
 	         json_object_set_new(item, "updatedBy", json_string(actor)) != 0 ||
-	         give_id(json_object_get(item, "billingAddress")) != 0;
-	static const char *const lists[] = {"contacts", "deliveryAddresses"};
-	for (size_t l = 0; rc == 0 && l < 2; l++) {
-		size_t i;
-		json_t *v;
-		json_array_foreach (json_object_get(item, lists[l]), i, v)
-			rc |= give_id(v);
-	}
+	         customer_give_ids(item) != 0;
 	return rc ? -1 : 0;
 }
 

@@ -15,11 +15,22 @@ struct locked {
 	int found;
 };
 
+/* The list shape, whole: the document with the list fragment (",...") before its closing brace. */
 static enum db_rc locked_row(void *arg, const struct db_row *row)
 {
 	struct locked *l = arg;
+	size_t doc_len = row->len[COL_LOCK_DOC], extra_len = row->len[COL_LOCK_EXTRA];
 	l->found = 1;
-	l->doc = json_loadb(row->val[COL_LOCK_DOC], row->len[COL_LOCK_DOC], 0, NULL);
+	if (doc_len < 2 || row->val[COL_LOCK_DOC][doc_len - 1] != '}')
+		return DB_ERROR;
+	char *text = malloc(doc_len + extra_len + 1);
+	if (text == NULL)
+		return DB_ERROR;
+	memcpy(text, row->val[COL_LOCK_DOC], doc_len - 1);
+	memcpy(text + doc_len - 1, row->val[COL_LOCK_EXTRA], extra_len);
+	text[doc_len - 1 + extra_len] = '}';
+	l->doc = json_loadb(text, doc_len + extra_len, 0, NULL);
+	free(text);
 	return l->doc ? DB_OK : DB_ERROR;
 }
 
@@ -31,33 +42,36 @@ static enum db_rc found_row(void *arg, const struct db_row *row)
 }
 
 /*
- * Writes the edited document back with the keys that order and find it;
- * DB_CONFLICT (out->message says why) when it would grow past the limit.
+ * Writes the edited customer back, split as import splits it, with the keys
+ * that order and find it; DB_CONFLICT (out->message says why) when it would
+ * grow past the limit.
  */
-static enum db_rc store(struct db *db, const char *tenant, const char *id, const json_t *doc,
+static enum db_rc store(struct db *db, const char *tenant, const char *id, const json_t *item,
                         struct customer_change_out *out)
 {
-	char *text = json_dumps(doc, DOC_DUMP_FLAGS);
-	if (text == NULL)
+	char *doc = NULL, *extra = NULL;
+	if (customer_split(item, &doc, &extra) != 0)
 		return DB_ERROR;
-	size_t len = strlen(text), max = db_max_doc_bytes(db);
+	size_t len = strlen(doc) + strlen(extra), max = db_max_doc_bytes(db);
+	enum db_rc rc = DB_OK;
 	if (len > max) {
-		free(text);
 		out->result = CHANGE_REFUSED;
 		snprintf(out->message, sizeof(out->message),
 		         "This change would make the customer's stored document %zu bytes, more "
 		         "than the limit of %zu (max_customer_bytes); nothing was changed.",
 		         len, max);
-		return DB_CONFLICT;
+		rc = DB_CONFLICT;
 	}
 	struct customer_keys k;
-	customer_keys(doc, &k);
-	struct db_param p[7] = {
-	        k.sort_name,    k.owner,          k.status,     k.overdue,
-	        dbp_cstr(text), dbp_cstr(tenant), dbp_cstr(id),
+	customer_keys(item, &k);
+	struct db_param p[8] = {
+	        k.sort_name,   k.owner,         k.status,         k.overdue,
+	        dbp_cstr(doc), dbp_cstr(extra), dbp_cstr(tenant), dbp_cstr(id),
 	};
-	enum db_rc rc = db_run(db, STMT_CUSTOMER_UPDATE, p, NULL, NULL, NULL);
-	free(text);
+	if (rc == DB_OK)
+		rc = db_run(db, STMT_CUSTOMER_UPDATE, p, NULL, NULL, NULL);
+	free(doc);
+	free(extra);
 	return rc;
 }
 
@@ -124,6 +138,8 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 			rc = store(db, tenant, id, l.doc, out);
 		else if (out->result == CHANGE_REFUSED)
 			rc = DB_CONFLICT;
+		else if (out->result == CHANGE_INVALID)
+			rc = DB_INVALID;
 		else if (out->result == CHANGE_FAILED) {
 			db_note_error(db, "customer document could not be edited");
 			rc = DB_ERROR;

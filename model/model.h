@@ -108,7 +108,7 @@ struct customer_change_out {
 	int result;              /* enum change_result */
 	int user_missing;        /* CHANGE_OWNER_SET: no active user of that id */
 	int precondition_failed; /* DB_CONFLICT because If-Match named no current tag */
-	char message[256];       /* CHANGE_REFUSED: why, for the client */
+	char message[320];       /* CHANGE_REFUSED, CHANGE_INVALID: why, for the client */
 };
 
 /*

@@ -720,3 +720,57 @@ json_t *shape_customer_create(const json_t *in, const char *tenant, const char *
 	}
 	return out;
 }
+
+/* The members with endpoints of their own, and those endpoints, as the reference writes them. */
+static const struct {
+	const char *member;
+	const char *endpoint;
+} own_endpoints[] = {
+        {"crmStatus", "PATCH /crm/customers/{id}/crm-status"},
+        {"nextAction", "PATCH /crm/customers/{id}/next-action"},
+        {"nextActionDueDate", "PATCH /crm/customers/{id}/next-action"},
+        {"ownerId",
+         "PATCH /crm/customers/{id}/owner/{ownerId} (DELETE /crm/customers/{id}/owner clears it)"},
+        {"tags", "POST or DELETE /crm/customers/{id}/tags/{tag}"},
+};
+
+/* Refuses the first member of a patch that has an endpoint of its own; 0 or -1 with err. */
+static int check_own_endpoint(struct shape_ctx *c, const json_t *patch)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach ((json_t *)patch, key, v) {
+		for (size_t i = 0; i < sizeof(own_endpoints) / sizeof(own_endpoints[0]); i++) {
+			if (strcmp(key, own_endpoints[i].member) != 0)
+				continue;
+			push_key(c, key);
+			fail(c, "has an endpoint of its own, with its own rules: %s",
+			     own_endpoints[i].endpoint);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int shape_customer_patch_check(const json_t *patch, char *err, size_t errlen)
+{
+	struct shape_ctx c = {"", err, errlen, "", 0};
+	if (errlen > 0)
+		err[0] = '\0';
+	if (!json_is_object(patch)) {
+		fail(&c, "expected an object");
+		return -1;
+	}
+	if (check_own_endpoint(&c, patch) != 0 || check_client_owned(&c, patch) != 0 ||
+	    check_unknown(&c, &kind_schemas[SHAPE_CUSTOMER], patch) != 0)
+		return -1;
+	const json_t *name = json_object_get(patch, "name");
+	if (name != NULL && check_name(&c, name) != 0)
+		return -1;
+	if (json_is_null(json_object_get(patch, "type"))) {
+		push_key(&c, "type");
+		fail(&c, "cannot be cleared: one of %s", enum_list(ENUM_CUSTOMER_TYPE));
+		return -1;
+	}
+	return 0;
+}

@@ -52,4 +52,15 @@ int shape_customer_server_owned(const char *member);
 json_t *shape_customer_create(const json_t *in, const char *tenant, const char *id, char *err,
                               size_t errlen);
 
+/*
+ * The checks of a merge patch (PATCH /crm/customers/{id}) that need no
+ * stored customer: an object whose members are client-owned members of the
+ * customer; crmStatus, nextAction, nextActionDueDate, ownerId and tags are
+ * refused with the path of their own endpoint, server-owned and unknown
+ * members by name; name and type cannot be null; name keeps create's rule.
+ * 0, or -1 with the member path and the reason in err.  The values are
+ * checked after the merge (change_merge_patch), with shape_canonical.
+ */
+int shape_customer_patch_check(const json_t *patch, char *err, size_t errlen);
+
 #endif

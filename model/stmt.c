@@ -69,9 +69,9 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                      2, lock_cols),
         [STMT_CUSTOMER_UPDATE] =
                 NO_ROWS("UPDATE customers SET sort_name = ?, owner_id = ?, crm_status = ?,"
-                        " overdue_key = ?, doc = ? WHERE tenant_id = ? AND id = ?"
+                        " overdue_key = ?, doc = ?, list_extra = ? WHERE tenant_id = ? AND id = ?"
                         " AND deleted_at IS NULL",
-                        7),
+                        8),
         [STMT_CUSTOMER_DELETE] = NO_ROWS("UPDATE customers SET deleted_at = ?, deleted_by = ?"
                                          " WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL",
                                          4),

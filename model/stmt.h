@@ -74,10 +74,12 @@ enum enriched_col { ENRICHED_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_ENRICHED__MAX };
 	NEXT(LIST_ID, "id")
 enum list_col { LIST_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_LIST__MAX };
 
-/* STMT_CUSTOMER_LOCK: the document a change edits.  Its WHERE names
- * deleted_at: a locking read sees the latest committed row, so a change
- * that waited for a DELETE's lock finds no row (404), never a tombstone. */
-#define LOCK_COLS(FIRST, NEXT) FIRST(LOCK_DOC, "doc")
+/* STMT_CUSTOMER_LOCK: the document a change edits and the list fragment
+ * (preferredLanguage lives there; a merge patch may change it).  Its WHERE
+ * names deleted_at: a locking read sees the latest committed row, so a
+ * change that waited for a DELETE's lock finds no row (404), never a
+ * tombstone. */
+#define LOCK_COLS(FIRST, NEXT) FIRST(LOCK_DOC, "doc") NEXT(LOCK_EXTRA, "list_extra")
 enum lock_col { LOCK_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_LOCK__MAX };
 
 /* STMT_USER_GET_ACTIVE: a row says the user exists and is active. */

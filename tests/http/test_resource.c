@@ -13,7 +13,7 @@
 #include "tests/http/test_write_helpers.h"
 
 /* The methods of /crm/customers/{id}. */
-#define RES_ID_ALLOW "GET, HEAD, DELETE"
+#define RES_ID_ALLOW "GET, HEAD, PATCH, DELETE"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
