@@ -9,8 +9,13 @@
 # BENCH_CONNECTIONS (32), BENCH_THREADS (wrk threads, 2), BENCH_SCENARIOS (a subset, e.g.
 # "ceiling2 get"), BENCH_IMPORT_JOBS (parallel imports, 2), BENCH_KEEP_DATA=1 (keep the JSON
 # Lines files after the import), BENCH_HOLD=1 (keep it all running afterwards, for EXPLAIN and
-# perf).  The write mix changes only a "write set" of customers, which is restored before the
-# scenarios and after the write scenario, so every run starts from the same data.
+# perf), BENCH_CUSTOMERS (size of the data set, 100000; opportunities, activities and the write
+# set scale with it; a smaller one is for smoke tests, its figures are not comparable, and a
+# size other than the loaded one loads the data set again).
+# Every run of every scenario starts from the same data: the write mix changes only a "write set"
+# of customers, which is restored before the scenarios and after the write scenario; the create
+# scenario's customers (every id not of the data set's form TENANT-cNNNNNN) are deleted before
+# the scenarios and after the create scenario.
 # Everything started here is stopped by PID on exit.
 set -u
 BUILD=${1:-build}
@@ -25,7 +30,9 @@ WARMUP=${BENCH_WARMUP:-3}
 CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_THREADS:-2}
 IMPORT_JOBS=${BENCH_IMPORT_JOBS:-2}
-SCENARIOS=${BENCH_SCENARIOS:-"ceiling1 ceiling2 get by-status my overdue write"}
+KNOWN_SCENARIOS="ceiling1 ceiling2 get by-status conditional my overdue write create"
+SCENARIOS=${BENCH_SCENARIOS:-$KNOWN_SCENARIOS}
+CUSTOMERS=${BENCH_CUSTOMERS:-100000}
 export CRM_DB_POOL=${CRM_DB_POOL:-2G}
 CORES=$(nproc)
 WORKERS=${CRM_WORKERS:-0}
@@ -34,6 +41,15 @@ THREADS=${CRM_THREADS:-1}
 # The bench runs with its own configuration and the two knobs above only: no other CRM_<KEY>
 # of the caller's.
 conf_env_unset workers threads
+
+for s in $SCENARIOS; do
+	case " $KNOWN_SCENARIOS " in *" $s "*) ;; *) die "unknown scenario $s (known: $KNOWN_SCENARIOS)" ;; esac
+done
+# gen-data: at least one customer per tenant (10), at most 999,999 per tenant
+case $CUSTOMERS in '' | *[!0-9]* | 0*) die "BENCH_CUSTOMERS=$CUSTOMERS: expected a number" ;; esac
+if [ "$CUSTOMERS" -lt 10 ] || [ "$CUSTOMERS" -gt 9999990 ]; then
+	die "BENCH_CUSTOMERS=$CUSTOMERS: expected 10..9999990"
+fi
 
 for tool in wrk curl mariadb nginx; do
 	command -v $tool >/dev/null 2>&1 || die "$tool is missing (make bootstrap installs it)"
@@ -93,24 +109,40 @@ fi
 "$BUILD/crmctl" -c "$CONF" migrate >/dev/null || die "migrate failed"
 
 DATA=$V/data
-EXPECT_CUSTOMERS=100000
 count_rows() { $DB -N -e "SELECT COUNT(*) FROM crm.$1" 2>/dev/null || echo 0; }
 
+# remove_created: deletes the customers the create scenario made (every id that is not of the
+# data set's form TENANT-cNNNNNN: they are UUIDv7s) and prints how many.  Plain rows go, no
+# tombstones: the API's DELETE would keep a row each.
+remove_created() {
+	$DB -N -e "DELETE FROM crm.customers WHERE id NOT LIKE CONCAT(tenant_id, '-c%'); SELECT ROW_COUNT()" ||
+		die "deleting the customers of the create scenario failed"
+}
+# an interrupted create scenario leaves its customers: without them the data set is as loaded
+n=$(remove_created) || exit 1
+[ "$n" -gt 0 ] && echo "data set: deleted $n customers an earlier create scenario left"
+
+# opportunities, activities and the write set scale with BENCH_CUSTOMERS (gen-data's defaults
+# at 100,000, so the default data set is the same as before the knob)
+GEN_ARGS="--customers $CUSTOMERS --opportunities $((CUSTOMERS / 2)) --activities $((CUSTOMERS * 2))"
+GEN_ARGS="$GEN_ARGS --write-set $((CUSTOMERS / 200 > 0 ? CUSTOMERS / 200 : 1))"
 DATA_VERSION=3 # bump when gen-data's output changes: the next run loads again
 LOAD_NOTE=""
 LOADED_VERSION=$(sed -n 's/^DATA_VERSION=//p' "$V/loaded" 2>/dev/null)
-if [ "$LOADED_VERSION" = "$DATA_VERSION" ] && [ -d "$DATA/reset" ] &&
-	[ "$(count_rows customers)" = "$EXPECT_CUSTOMERS" ]; then
+LOADED_CUSTOMERS=$(sed -n 's/^CUSTOMERS=//p' "$V/loaded" 2>/dev/null)
+if [ "$LOADED_VERSION" = "$DATA_VERSION" ] && [ "${LOADED_CUSTOMERS:-100000}" = "$CUSTOMERS" ] &&
+	[ -d "$DATA/reset" ] && [ "$(count_rows customers)" = "$CUSTOMERS" ]; then
 	. "$V/loaded"
 	echo "data set: already loaded ($LOADED_AT; generated in ${GEN_S}s, imported in ${IMPORT_S}s)"
 	LOAD_NOTE="loaded earlier"
 else
 	rm -f "$V/loaded"
 	anchor=$(date -u +%Y-%m-%dT00:00:00Z)
-	echo "data set: generating (anchor $anchor) into $DATA ..."
+	echo "data set: generating $CUSTOMERS customers (anchor $anchor) into $DATA ..."
 	t0=$(now)
 	rm -rf "$DATA"
-	"$BUILD/gen-data" --anchor "$anchor" "$DATA" || die "gen-data failed"
+	# shellcheck disable=SC2086 # GEN_ARGS: options and numbers only
+	"$BUILD/gen-data" --anchor "$anchor" $GEN_ARGS "$DATA" || die "gen-data failed"
 	t1=$(now)
 	echo "data set: generated $(du -sh "$DATA" | cut -f1) in $(elapsed "$t0" "$t1")s; importing ($IMPORT_JOBS at a time) ..."
 	failed=0
@@ -136,8 +168,8 @@ else
 	IMPORT_S=$(elapsed "$t1" "$t2")
 	LOAD_S=$(elapsed "$t0" "$t2")
 	LOADED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-	printf 'DATA_VERSION=%s\nLOADED_AT=%s\nANCHOR=%s\nGEN_S=%s\nIMPORT_S=%s\nLOAD_S=%s\n' \
-		"$DATA_VERSION" "$LOADED_AT" "$anchor" "$GEN_S" "$IMPORT_S" "$LOAD_S" >"$V/loaded"
+	printf 'DATA_VERSION=%s\nCUSTOMERS=%s\nLOADED_AT=%s\nANCHOR=%s\nGEN_S=%s\nIMPORT_S=%s\nLOAD_S=%s\n' \
+		"$DATA_VERSION" "$CUSTOMERS" "$LOADED_AT" "$anchor" "$GEN_S" "$IMPORT_S" "$LOAD_S" >"$V/loaded"
 	echo "data set: imported in ${IMPORT_S}s; generate + import: ${LOAD_S}s (target < 180 s)"
 	LOAD_NOTE="loaded now"
 	[ "${BENCH_KEEP_DATA:-0}" = 1 ] || rm -f "$DATA"/*.jsonl
@@ -190,30 +222,79 @@ mv "$TOKENS.new" "$TOKENS"
 read -r T0 _ _ TOK0 <"$TOKENS"
 
 # ---- scenarios ---------------------------------------------------------------------------------
-# name|label|how (url path for a ceiling, else crm.lua mode)|sample path|log routes|kind
+# name|label|how (url path for a ceiling, else crm.lua mode)|sample path|log routes|kind|expected
+# status (empty: any status below 400 counts as a success, as wrk counts; else every other status
+# is an error)
 scenario_def() {
 	case $1 in
-	ceiling1) echo "ceiling 1: nginx return 200|/ceiling/nginx|/ceiling/nginx||ceiling" ;;
-	ceiling2) echo "ceiling 2: fixed-fcgi|/ceiling/fcgi|/ceiling/fcgi||ceiling" ;;
-	get) echo "GET /customers/{id}|get|/api/v1/crm/customers/$T0-c000001|customers.get|get" ;;
-	by-status) echo "GET /by-status/{status}|by-status|/api/v1/crm/customers/by-status/LEAD|customers.by_status|list" ;;
-	my) echo "GET /my|my|/api/v1/crm/customers/my|customers.my|list" ;;
-	overdue) echo "GET /overdue-actions|overdue|/api/v1/crm/customers/overdue-actions|customers.overdue|list" ;;
-	write) echo "write mix (tag add/remove, next action)|write|/api/v1/crm/customers/$T0-c000002|customers.add_tag customers.remove_tag customers.set_next_action|write" ;;
-	*) die "unknown scenario $1 (known: ceiling1 ceiling2 get by-status my overdue write)" ;;
+	ceiling1) echo "ceiling 1: nginx return 200|/ceiling/nginx|/ceiling/nginx||ceiling|" ;;
+	ceiling2) echo "ceiling 2: fixed-fcgi|/ceiling/fcgi|/ceiling/fcgi||ceiling|" ;;
+	get) echo "GET /customers/{id}|get|/api/v1/crm/customers/$T0-c000001|customers.get|get|" ;;
+	by-status) echo "GET /by-status/{status}|by-status|/api/v1/crm/customers/by-status/LEAD|customers.by_status|list|" ;;
+	conditional) echo "GET /by-status/{status} If-None-Match|conditional|/api/v1/crm/customers/by-status/LEAD|customers.by_status|conditional|304" ;;
+	my) echo "GET /my|my|/api/v1/crm/customers/my|customers.my|list|" ;;
+	overdue) echo "GET /overdue-actions|overdue|/api/v1/crm/customers/overdue-actions|customers.overdue|list|" ;;
+	write) echo "write mix (tag add/remove, next action)|write|/api/v1/crm/customers/$T0-c000002|customers.add_tag customers.remove_tag customers.set_next_action|write|" ;;
+	create) echo "POST /customers (create)|create|/api/v1/crm/customers|customers.create|create|201" ;;
+	*) die "unknown scenario $1 (known: $KNOWN_SCENARIOS)" ;;
 	esac
 }
 field() { printf '%s\n' "$1" | cut -d'|' -f"$2"; }
 kv() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# kvn LINE KEY: the number KEY of a RESULT line, 0 when the line has none
+kvn() {
+	kvn_v=$(kv "$1" "$2")
+	echo "${kvn_v:-0}"
+}
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-# wrk_run SCENARIO SECONDS: one wrk run; prints its RESULT line
+# wrk_run SCENARIO SECONDS: one wrk run; prints its RESULT line.  BENCH_EXPECT_STATUS tells
+# crm.lua which status to count (it must be known when wrk loads the script, before the arguments).
 wrk_run() {
-	how=$(field "$(scenario_def "$1")" 2)
+	wr_def=$(scenario_def "$1")
+	how=$(field "$wr_def" 2)
 	case $how in
 	/*) BENCH_LUA_DIR=$ROOT/bench wrk -t"$WRK_THREADS" -c"$CONNS" -d"$2"s -s "$ROOT/bench/report.lua" "$BASE$how" ;;
-	*) BENCH_LUA_DIR=$ROOT/bench wrk -t"$WRK_THREADS" -c"$CONNS" -d"$2"s -s "$ROOT/bench/crm.lua" "$BASE" -- "$how" "$TOKENS" "$WRITE_SET" ;;
+	*) BENCH_LUA_DIR=$ROOT/bench BENCH_EXPECT_STATUS=$(field "$wr_def" 6) wrk -t"$WRK_THREADS" -c"$CONNS" \
+		-d"$2"s -s "$ROOT/bench/crm.lua" "$BASE" -- "$how" "$TOKENS" "$WRITE_SET" "$ETAGS" ;;
 	esac 2>&1 | grep '^RESULT' | tail -1
+}
+
+# The conditional scenario polls every (tenant, status) page that by-status reads, each with the
+# ETag it has now: ETAGS holds "TENANT STATUS ETAG" lines, fetched with the tenant's first token.
+ETAGS=$V/etags.txt
+STATUSES="LEAD PROSPECT ACTIVE CUSTOMER INACTIVE CHURNED" # crm.lua's by-status picks from the same
+fetch_etags() {
+	: >"$ETAGS.new"
+	awk '!seen[$1]++ { print $1, $4 }' "$TOKENS" | while read -r fe_tenant fe_tok; do
+		for fe_status in $STATUSES; do
+			fe_tag=$(curl -s -o /dev/null -D - -H "Authorization: Bearer $fe_tok" \
+				"$BASE/api/v1/crm/customers/by-status/$fe_status" |
+				tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: *//p')
+			[ -n "$fe_tag" ] || die "no ETag on GET by-status/$fe_status of $fe_tenant"
+			echo "$fe_tenant $fe_status $fe_tag" >>"$ETAGS.new"
+		done
+	done || exit 1
+	mv "$ETAGS.new" "$ETAGS"
+}
+
+# sample_request SCENARIO: one request as the scenario makes them, with the first token; prints
+# "STATUS BYTES"
+CREATE_SAMPLE='{"name":"Bench sample customer","type":"COMPANY","email":"sample@example.com","tags":["bench"]}'
+sample_request() {
+	sr_path=$(field "$(scenario_def "$1")" 3)
+	case $1 in
+	create)
+		curl -s -o /dev/null -w '%{http_code} %{size_download}' -H "Authorization: Bearer $TOK0" \
+			-H 'Content-Type: application/json' --data-binary "$CREATE_SAMPLE" "$BASE$sr_path"
+		;;
+	conditional)
+		curl -s -o /dev/null -w '%{http_code} %{size_download}' -H "Authorization: Bearer $TOK0" \
+			-H "If-None-Match: $(awk -v t="$T0" '$1 == t && $2 == "LEAD" { print $3; exit }' "$ETAGS")" \
+			"$BASE$sr_path"
+		;;
+	*) curl -s -o /dev/null -w '%{http_code} %{size_download}' -H "Authorization: Bearer $TOK0" "$BASE$sr_path" ;;
+	esac
 }
 
 # rss_sampler OUT: the largest VmRSS (kB) of the pool's workers, sampled while the flag exists
@@ -231,17 +312,20 @@ rss_sampler() {
 	done
 }
 
-# server_ms FROM TO ROUTES: p50, p99 and non-2xx count of the pool's own timings in log lines FROM..TO
+# server_ms FROM TO ROUTES [EXPECT]: p50, p99, non-2xx count, request count and the count of
+# statuses other than EXPECT (without EXPECT: the non-2xx count again) of the pool's own timings
+# in log lines FROM..TO
 server_ms() {
-	sed -n "$1,$2p" "$V/crm-fcgi.log" | awk -v routes=" $3 " '
+	sed -n "$1,$2p" "$V/crm-fcgi.log" | awk -v routes=" $3 " -v expect="${4:-}" '
 		$3 == "request" && index(routes, " " $8 " ") {
 			ms = $10; sub(/^ms=/, "", ms); st = $9; sub(/^status=/, "", st)
-			print ms, (st >= 200 && st < 300) ? 0 : 1
-		}' | sort -g | awk '{ a[NR] = $1; bad += $2 } END {
-			if (NR == 0) { print "- - 0 0"; exit }
+			non2xx = (st >= 200 && st < 300) ? 0 : 1
+			print ms, non2xx, expect == "" ? non2xx : (st == expect ? 0 : 1)
+		}' | sort -g | awk '{ a[NR] = $1; bad += $2; other += $3 } END {
+			if (NR == 0) { print "- - 0 0 0"; exit }
 			i50 = int(NR * 0.50); if (i50 < 1) i50 = 1
 			i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
-			print a[i50], a[i99], bad + 0, NR }'
+			print a[i50], a[i99], bad + 0, NR, other + 0 }'
 }
 
 # cpu_snap: "user nice system idle iowait irq softirq steal" jiffies of all cores
@@ -309,12 +393,13 @@ RESULTS=$V/tmp/results.txt
 for s in $SCENARIOS; do
 	def=$(scenario_def "$s")
 	label=$(field "$def" 1)
-	sample=$(field "$def" 3)
 	routes=$(field "$def" 4)
 	kind=$(field "$def" 5)
+	expect=$(field "$def" 6)
+	# the ETags of the pages as they are now, after the scenarios before this one
+	[ "$s" = conditional ] && fetch_etags
 	# one request first: it must work, and its size says much about the cost
-	code_size=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' \
-		-H "Authorization: Bearer $TOK0" "$BASE$sample")
+	code_size=$(sample_request "$s")
 	printf '%-42s sample %s (%s bytes) ' "$label" "${code_size% *}" "${code_size#* }"
 	[ "$WARMUP" -gt 0 ] && wrk_run "$s" "$WARMUP" >/dev/null
 	rps_l="" p50_l="" p99_l="" err_l="" bytes_l="" runs_json=""
@@ -323,6 +408,7 @@ for s in $SCENARIOS; do
 	cpu0=$(cpu_snap)
 	ticks0=$(ticks_snap "$s")
 	nreq=0
+	matched=0
 	r=1
 	while [ $r -le "$RUNS" ]; do
 		rss=""
@@ -346,62 +432,97 @@ for s in $SCENARIOS; do
 		rps=$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.1f", (d > 0 ? r / (d / 1e6) : 0) }')
 		p50=$(awk -v u="$(kv "$line" p50_us)" 'BEGIN { printf "%.2f", u / 1000 }')
 		p99=$(awk -v u="$(kv "$line" p99_us)" 'BEGIN { printf "%.2f", u / 1000 }')
-		err=$(($(kv "$line" status) + $(kv "$line" connect) + $(kv "$line" read) + $(kv "$line" write) + $(kv "$line" timeout)))
+		# status errors: wrk's (>= 400) and, for a scenario that expects one status, crm.lua's
+		# count of the other statuses below 400
+		st_err=$(($(kvn "$line" status) + $(kvn "$line" other)))
+		err=$((st_err + $(kvn "$line" connect) + $(kvn "$line" read) + $(kvn "$line" write) + $(kvn "$line" timeout)))
+		run_matched=null
+		[ -n "$expect" ] && run_matched=$(kvn "$line" matched) && matched=$((matched + run_matched))
 		bpr=$(awk -v b="$(kv "$line" bytes)" -v r="$req" 'BEGIN { printf "%d", (r > 0 ? b / r : 0) }')
 		rps_l="$rps_l $rps" p50_l="$p50_l $p50" p99_l="$p99_l $p99" err_l="$err_l $err" bytes_l="$bytes_l $bpr"
-		runs_json="$runs_json${runs_json:+,}{\"rps\":$rps,\"p50_ms\":$p50,\"p99_ms\":$p99,\"errors\":$err,\"status_errors\":$(kv "$line" status),\"socket_errors\":$((err - $(kv "$line" status))),\"bytes_per_response\":$bpr,\"worker_rss_kb\":${rss:-null}}"
+		runs_json="$runs_json${runs_json:+,}{\"rps\":$rps,\"p50_ms\":$p50,\"p99_ms\":$p99,\"errors\":$err,\"status_errors\":$st_err,\"socket_errors\":$((err - st_err)),\"expected_responses\":$run_matched,\"bytes_per_response\":$bpr,\"worker_rss_kb\":${rss:-null}}"
 		printf '.'
 		r=$((r + 1))
 	done
 	log_to=$(wc -l <"$V/crm-fcgi.log")
 	cpu=$(cpu_share "$cpu0" "$(cpu_snap)")
 	cpureq=$(cpu_per_request "$ticks0" "$(ticks_snap "$s")" "$nreq")
-	srv="- - 0 0"
-	[ -n "$routes" ] && srv=$(server_ms "$log_from" "$log_to" "$routes")
-	srv=$(echo "$srv" | tr ' ' '|')
+	srv="- - 0 0 0"
+	[ -n "$routes" ] && srv=$(server_ms "$log_from" "$log_to" "$routes" "$expect")
+	srv_other=$(echo "$srv" | cut -d' ' -f5)
+	srv=$(echo "$srv" | cut -d' ' -f1-4 | tr ' ' '|')
 	# shellcheck disable=SC2086
-	echo "$s|$label|$kind|$(median $rps_l)|$(median $p50_l)|$(median $p99_l)|$(printf '%s\n' $err_l | awk '{ n += $1 } END { print n + 0 }')|$(median $bytes_l)|$rss_max|$srv|$(echo "$cpu" | tr ' ' '|')|$(echo "$cpureq" | tr ' ' '|')|$runs_json" >>"$RESULTS"
+	echo "$s|$label|$kind|$(median $rps_l)|$(median $p50_l)|$(median $p99_l)|$(printf '%s\n' $err_l | awk '{ n += $1 } END { print n + 0 }')|$(median $bytes_l)|$rss_max|$srv|$(echo "$cpu" | tr ' ' '|')|$(echo "$cpureq" | tr ' ' '|')|$runs_json|${expect:--}|$matched|$srv_other" >>"$RESULTS"
+	# shellcheck disable=SC2086
 	set -- $cpu $cpureq
 	echo " $(median $rps_l) req/s"
 	[ "$kind" = write ] && reset_write_set
 	echo "    cpu: ${1}% ours, ${2}% niced background, ${3}% idle; per request: nginx ${4} us, app ${5} us, db ${6} us, rest (wrk, kernel) ${7} us"
+	[ -n "$expect" ] && echo "    $matched responses with status $expect; the pool logged $srv_other with another status"
+	if [ "$kind" = create ]; then
+		n=$(remove_created) || exit 1
+		echo "    deleted the $n customers it created (sample included)"
+	fi
 done
 
 # ---- the table and the JSON -------------------------------------------------------------------
 C2=$(awk -F'|' '$1 == "ceiling2" { print $4 }' "$RESULTS")
+BS=$(awk -F'|' '$1 == "by-status" { print $4, $8 }' "$RESULTS") # the conditional's reference
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=$ROOT/bench/results/$STAMP.json
-awk -F'|' -v c2="${C2:-0}" -v out="$OUT" -v stamp="$STAMP" -v workers="$WORKERS" \
+awk -F'|' -v c2="${C2:-0}" -v bs="${BS:-0 0}" -v out="$OUT" -v stamp="$STAMP" -v workers="$WORKERS" \
 	-v threads="$THREADS" -v cores="$CORES" -v conns="$CONNS" -v wthreads="$WRK_THREADS" \
 	-v dur="$DURATION" -v runs="$RUNS" -v rows="$ROWS" -v loadtotal="${LOAD_S:-null}" \
 	-v gen="${GEN_S:-null}" -v imp="${IMPORT_S:-null}" -v loadnote="$LOAD_NOTE" \
 	-v loadavg="$(cut -d' ' -f1-3 /proc/loadavg)" -v niced="$niced" -v cpu="$(cpu_share "$CPU_START" "$(cpu_snap)")" '
-function ratio_target(kind) { return kind == "get" ? 0.25 : kind == "list" ? 0.08 : kind == "write" ? 0.05 : 0 }
+# create takes the write target and conditional the list one (it is a list read that sends no body)
+function ratio_target(kind) {
+	return kind == "get" ? 0.25 : kind == "list" || kind == "conditional" ? 0.08 : kind == "write" || kind == "create" ? 0.05 : 0
+}
 function jstr(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
 BEGIN {
 	printf "\n%-40s %8s %7s %7s %6s %6s %7s %6s %7s %7s %-19s  %s\n", "scenario", "req/s", "p50 ms", "p99 ms",
 		"errors", "ratio", "bytes", "RSS MB", "svc p50", "svc p99", "cpu us ngx/app/db/+", "targets"
 	json = ""
+	split(bs, b, " ")
+	bs_rps = b[1] + 0
+	bs_bytes = b[2] + 0
+	cond = ""
 }
 {
+	# without ceiling 2 in the run there is no ratio to judge: "-" and null, not a miss
 	ratio = c2 > 0 ? $4 / c2 : 0
+	ratio_s = c2 > 0 ? sprintf("%.3f", ratio) : "-"
 	rss = $9 > 0 ? sprintf("%.1f", $9 / 1024) : "-"
 	miss = ""
 	if ($3 != "ceiling") {
 		t = ratio_target($3)
-		if (ratio < t) miss = miss sprintf(" ratio<%.2f", t)
-		if ($3 != "write" && $6 > 25) miss = miss " p99>25ms"
+		if (c2 > 0 && ratio < t) miss = miss sprintf(" ratio<%.2f", t)
+		if ($3 != "write" && $3 != "create" && $6 > 25) miss = miss " p99>25ms"
 		if ($7 > 0) miss = miss " errors"
 		if ($9 > 16 * 1024) miss = miss " RSS>16MB"
 		verdict = miss == "" ? "ok" : "MISS" miss
 	} else verdict = "-"
-	printf "%-40s %8.0f %7.2f %7.2f %6d %6.3f %7d %6s %7s %7s %-19s  %s\n", substr($2, 1, 40), $4, $5, $6, $7, ratio, $8, rss, $10, $11, $17 "/" $18 "/" $19 "/" $20, verdict
-	json = json (json == "" ? "" : ",\n    ") sprintf("{\"scenario\":%s,\"label\":%s,\"kind\":%s,\"rps\":%s,\"p50_ms\":%s,\"p99_ms\":%s,\"errors\":%s,\"ratio_to_ceiling2\":%.4f,\"bytes_per_response\":%s,\"worker_rss_kb_max\":%s,\"server_ms_p50\":%s,\"server_ms_p99\":%s,\"server_non2xx\":%s,\"server_requests\":%s,\"verdict\":%s,\"cpu_busy_pct\":%s,\"cpu_niced_pct\":%s,\"cpu_idle_pct\":%s,\"cpu_us_per_request\":{\"nginx\":%s,\"app\":%s,\"db\":%s,\"rest\":%s},\"runs\":[%s]}",
-		jstr($1), jstr($2), jstr($3), $4, $5, $6, $7, ratio, $8, $3 == "ceiling" ? "null" : $9,
-		$10 == "-" ? "null" : $10, $11 == "-" ? "null" : $11, $12, $13, jstr(verdict), $14, $15, $16, $17, $18, $19, $20, $21)
+	bs_ratio = "null"
+	if ($3 == "conditional") {
+		if (bs_rps > 0) {
+			bs_ratio = sprintf("%.4f", $4 / bs_rps)
+			cond = sprintf("conditional: %.0f req/s of 304s = %.2f x the plain by-status GET of this run (%.0f req/s); %d instead of %d bytes per response", $4, $4 / bs_rps, bs_rps, $8, bs_bytes)
+		} else
+			cond = "conditional: no by-status in this run, so no ratio to the plain GET"
+	}
+	printf "%-40s %8.0f %7.2f %7.2f %6d %6s %7d %6s %7s %7s %-19s  %s\n", substr($2, 1, 40), $4, $5, $6, $7, ratio_s, $8, rss, $10, $11, $17 "/" $18 "/" $19 "/" $20, verdict
+	json = json (json == "" ? "" : ",\n    ") sprintf("{\"scenario\":%s,\"label\":%s,\"kind\":%s,\"rps\":%s,\"p50_ms\":%s,\"p99_ms\":%s,\"errors\":%s,\"ratio_to_ceiling2\":%s,\"bytes_per_response\":%s,\"worker_rss_kb_max\":%s,\"server_ms_p50\":%s,\"server_ms_p99\":%s,\"server_non2xx\":%s,\"server_requests\":%s,\"expected_status\":%s,\"expected_responses\":%s,\"server_other_status\":%s,\"ratio_to_by_status\":%s,\"verdict\":%s,\"cpu_busy_pct\":%s,\"cpu_niced_pct\":%s,\"cpu_idle_pct\":%s,\"cpu_us_per_request\":{\"nginx\":%s,\"app\":%s,\"db\":%s,\"rest\":%s},\"runs\":[%s]}",
+		jstr($1), jstr($2), jstr($3), $4, $5, $6, $7, c2 > 0 ? sprintf("%.4f", ratio) : "null", $8, $3 == "ceiling" ? "null" : $9,
+		$10 == "-" ? "null" : $10, $11 == "-" ? "null" : $11, $12, $13,
+		$22 == "-" ? "null" : $22, $22 == "-" ? "null" : $23, $22 == "-" ? "null" : $24, bs_ratio,
+		jstr(verdict), $14, $15, $16, $17, $18, $19, $20, $21)
 }
 END {
-	print "\nratio: req/s over ceiling 2; errors: non-2xx + socket errors, summed over the runs;"
+	if (cond != "")
+		print "\n" cond
+	print "\nratio: req/s over ceiling 2; errors: status >= 400 + socket errors, summed over the runs;"
+	print "create and conditional: every status but 201 / 304 is an error; targets: create as write, conditional as a list;"
 	print "bytes: per response incl. headers; RSS MB: largest VmRSS of a pool worker sampled under load;"
 	print "svc p50/p99: ms inside the worker for the same requests (crm-fcgi.log);"
 	print "cpu us: CPU microseconds per request in nginx / the pool (fixed-fcgi for ceiling 2) / MariaDB / the rest (wrk, kernel)"
