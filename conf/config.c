@@ -67,6 +67,7 @@ static const struct key_def keys[] = {
         INT(jwt_leeway, 0, 3600),
         INT(jwt_max_ttl, 60, 366 * 86400),
         STR(cursor_key),
+        INT(idempotency_ttl, 60, 366 * 86400),
 };
 
 static void set_defaults(struct config *c)
@@ -93,6 +94,7 @@ static void set_defaults(struct config *c)
 	c->jwt_alg = CONFIG_ALG_HS256;
 	c->jwt_leeway = 60;
 	c->jwt_max_ttl = 86400;
+	c->idempotency_ttl = 86400;
 }
 
 const char *config_alg_name(enum config_alg alg)

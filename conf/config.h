@@ -45,6 +45,7 @@ struct config {
 	int jwt_leeway;                 /* seconds */
 	int jwt_max_ttl;                /* seconds: exp may lie at most this far ahead */
 	char cursor_key[256];           /* paging cursors are sealed with a key made from it */
+	int idempotency_ttl;            /* seconds a keyed request's 2xx answer is kept */
 	/* loaded, not configured */
 	char *jwt_public_key; /* PEM text read from jwt_public_key_file */
 	size_t jwt_public_key_len;

@@ -62,15 +62,17 @@ void uri_free(struct uri *u);
 /* ---- the request the app sees ---------------------------------------- */
 
 struct request {
-	const char *method;        /* REQUEST_METHOD */
-	const char *raw_uri;       /* REQUEST_URI as nginx received it */
-	const char *request_id;    /* REQUEST_ID from nginx, or "-" */
-	const char *content_type;  /* CONTENT_TYPE or NULL */
-	const char *authorization; /* HTTP_AUTHORIZATION or NULL */
-	int authorization_count;   /* how many Authorization headers came */
-	const char *if_match;      /* HTTP_IF_MATCH or NULL (nginx lets one line through) */
-	const char *if_none_match; /* HTTP_IF_NONE_MATCH or NULL (likewise) */
-	const char *body;          /* NUL-terminated, body_len bytes, or NULL */
+	const char *method;          /* REQUEST_METHOD */
+	const char *raw_uri;         /* REQUEST_URI as nginx received it */
+	const char *request_id;      /* REQUEST_ID from nginx, or "-" */
+	const char *content_type;    /* CONTENT_TYPE or NULL */
+	const char *authorization;   /* HTTP_AUTHORIZATION or NULL */
+	int authorization_count;     /* how many Authorization headers came */
+	const char *if_match;        /* HTTP_IF_MATCH or NULL (nginx lets one line through) */
+	const char *if_none_match;   /* HTTP_IF_NONE_MATCH or NULL (likewise) */
+	const char *idempotency_key; /* HTTP_IDEMPOTENCY_KEY or NULL */
+	int idempotency_key_count;   /* how many Idempotency-Key lines came */
+	const char *body;            /* NUL-terminated, body_len bytes, or NULL */
 	size_t body_len;
 	int body_too_large; /* more than max_body bytes were sent */
 	struct uri uri;

@@ -103,6 +103,8 @@ static void build_request(FCGX_Request *fr, const struct config *cfg, struct str
 	 * If-None-Match lines (400) before it reaches us */
 	req->if_match = FCGX_GetParam("HTTP_IF_MATCH", env);
 	req->if_none_match = FCGX_GetParam("HTTP_IF_NONE_MATCH", env);
+	req->idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", env);
+	req->idempotency_key_count = count_param(env, "HTTP_IDEMPOTENCY_KEY");
 	if (req->method == NULL)
 		req->method = "";
 	if (req->raw_uri == NULL)

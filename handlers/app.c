@@ -45,6 +45,7 @@ void app_close(void *state)
  * call: the checked values the route declared, never req's URI or body.
  */
 struct ctx {
+	struct keyed keyed; /* the Idempotency-Key, when the request has one */
 	struct app *app;
 	struct request *req;
 	struct response *resp;
@@ -132,6 +133,25 @@ static int authenticate(struct ctx *c)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Every change may carry an Idempotency-Key (a read ignores one).  Its
+ * kept answer, or its 422 for another request, comes before any other
+ * check of the request: a retry gets what the first request got.
+ */
+static int read_key(struct ctx *c)
+{
+	if (c->route->access == ACCESS_READ || c->req->idempotency_key == NULL)
+		return 0;
+	if (keyed_read(c->req, &c->call, &c->keyed, c->resp) != 0)
+		return -1;
+	c->call.keyed = &c->keyed;
+	enum db_rc rc = db_keyed_peek(c->app->db, &c->keyed, &c->resp->body);
+	if (rc == DB_OK)
+		return 0;
+	reply_db_error(&c->call, rc, "customer not found");
+	return -1;
 }
 
 /* Routes that take no query parameters refuse any. */
@@ -329,8 +349,8 @@ static void dispatch(struct ctx *c)
 	c->call.route = c->route;
 	c->call.if_match = req->if_match;
 	c->call.if_none_match = req->if_none_match;
-	if (authenticate(c) != 0 || check_no_params(c) != 0 || read_body(c) != 0 ||
-	    read_path(c) != 0 || read_query(c) != 0 || parse_body(c) != 0)
+	if (authenticate(c) != 0 || read_key(c) != 0 || check_no_params(c) != 0 ||
+	    read_body(c) != 0 || read_path(c) != 0 || read_query(c) != 0 || parse_body(c) != 0)
 		return;
 	c->route->handler(&c->call);
 }

@@ -9,7 +9,7 @@ void customer_delete(struct call *c)
 	struct customer_change_out out;
 	struct precondition pre = reply_precondition(c);
 	enum db_rc rc = db_customer_delete(c->app->db, c->who->tenant, c->id, c->who->sub, &pre,
-	                                   &c->resp->body, &out);
+	                                   keyed_answer(c, 204, NULL), &c->resp->body, &out);
 	if (rc == DB_CONFLICT && out.precondition_failed) {
 		reply_precondition_failed(c, &out);
 		return;
@@ -25,8 +25,15 @@ void customer_delete(struct call *c)
 void customer_create(struct call *c)
 {
 	char id[UUID7_STR_SIZE], err[300], location[256];
+	if (uuid7_generate(id) != 0) {
+		log_msg("error", "no UUIDv7 for a new customer (clock or random source)");
+		resp_error(c->resp, 500, "Internal error; it has been logged.");
+		return;
+	}
+	snprintf(location, sizeof(location), "%s/crm/customers/%s", c->app->cfg->base_path, id);
 	enum db_rc rc = db_customer_create(c->app->db, c->who->tenant, c->who->sub,
-	                                   c->body.customer, id, &c->resp->body, err, sizeof(err));
+	                                   c->body.customer, id, keyed_answer(c, 201, location),
+	                                   &c->resp->body, err, sizeof(err));
 	if (rc == DB_INVALID || rc == DB_CONFLICT) {
 		resp_error(c->resp, rc == DB_INVALID ? 400 : 409, err);
 		return;
@@ -35,7 +42,6 @@ void customer_create(struct call *c)
 		reply_db_error(c, rc, "customer not found");
 		return;
 	}
-	snprintf(location, sizeof(location), "%s/crm/customers/%s", c->app->cfg->base_path, id);
 	resp_header(c->resp, "Location", location);
 	if (reply_etag(c) == 0)
 		c->resp->status = 201;

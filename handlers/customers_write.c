@@ -8,7 +8,7 @@ static void run_change(struct call *c, struct change *ch)
 	struct precondition pre = reply_precondition(c);
 	ch->actor = c->who->sub;
 	enum db_rc rc = db_customer_change(c->app->db, c->who->tenant, c->id, ch, &pre,
-	                                   &c->resp->body, &out);
+	                                   keyed_answer(c, 200, NULL), &c->resp->body, &out);
 	if (rc == DB_CONFLICT && out.precondition_failed) {
 		reply_precondition_failed(c, &out);
 		return;

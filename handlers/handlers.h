@@ -297,6 +297,7 @@ struct call {
 	struct call_body body;     /* BODY_ other than BODY_NONE */
 	const char *if_match;      /* the If-Match field as sent, or NULL (reply_precondition) */
 	const char *if_none_match; /* the If-None-Match field as sent, or NULL */
+	struct keyed *keyed;       /* the request's Idempotency-Key (keyed.c), or NULL */
 };
 
 typedef void (*handler_fn)(struct call *c);
@@ -376,6 +377,25 @@ int reply_etag(struct call *c);
  * a 304 with no body.  Sets status (200, 304, or 500).
  */
 void reply_read(struct call *c);
+
+/* ---- Idempotency-Key (keyed.c) ------------------------------------------ */
+
+/*
+ * Reads the request's Idempotency-Key into out, bound to the caller (c->who)
+ * and to the request's method, path and body (their SHA-256).  0 when there
+ * is none (out untouched) or it is good; -1 with a 400 in resp for a bad
+ * one (empty, blank, too long, not visible ASCII, sent twice).
+ */
+int keyed_read(const struct request *req, const struct call *c, struct keyed *out,
+               struct response *resp);
+
+/* The key of c (NULL: none) made ready for a change whose success is
+ * answered with status (and Location, or NULL), for the model's calls. */
+struct keyed *keyed_answer(struct call *c, int status, const char *location);
+
+/* The model's DB_REPLAY: the kept answer again (its body is already in
+ * c->resp), with its ETag and Location and Idempotent-Replayed: true. */
+void keyed_replay(struct call *c);
 
 /* ---- endpoints ---------------------------------------------------------- */
 

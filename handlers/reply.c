@@ -15,6 +15,18 @@ void reply_db_error(struct call *c, enum db_rc rc, const char *not_found)
 		resp_error(c->resp, 503, "The database is unavailable or busy; retry shortly.");
 		break;
 	case DB_INVALID: resp_error(c->resp, 400, "The request's values are not valid."); break;
+	case DB_REPLAY: keyed_replay(c); break;
+	case DB_KEY_REUSED:
+		resp_error(c->resp, 422,
+		           "This Idempotency-Key was used for another request (method, path or "
+		           "body); use a new key for a new request.");
+		break;
+	case DB_KEY_BUSY:
+		resp_header(c->resp, "Retry-After", "1");
+		resp_error(c->resp, 409,
+		           "The first request with this Idempotency-Key is still being processed; "
+		           "retry shortly to get its answer.");
+		break;
 	case DB_CONFLICT:
 		resp_error(c->resp, 409, "The change conflicts with the current state.");
 		break;

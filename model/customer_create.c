@@ -37,14 +37,14 @@ static int fill(json_t *item, const char *actor, crm_time_t now)
 }
 
 static enum db_rc attempt(struct db *db, const char *tenant, const json_t *item,
-                          struct strbuf *answer, char *err, size_t errlen)
+                          struct keyed *keyed, struct strbuf *answer, char *err, size_t errlen)
 {
 	const char *id = json_string_value(json_object_get(item, "id"));
 	const char *owner = json_string_value(json_object_get(item, "ownerId"));
 	char *doc = NULL, *extra = NULL;
 	if (customer_split(item, &doc, &extra) != 0)
 		return DB_ERROR;
-	enum db_rc rc = db_begin(db);
+	enum db_rc rc = db_keyed_begin(db, keyed, answer);
 	if (rc == DB_OK && owner != NULL) {
 		int found = 0;
 		struct db_param p[2] = {dbp_cstr(tenant), dbp_cstr(owner)};
@@ -71,18 +71,16 @@ static enum db_rc attempt(struct db *db, const char *tenant, const json_t *item,
 		rc = db_customer_get_enriched(db, tenant, id, answer);
 	}
 	if (rc == DB_OK)
-		return db_commit(db);
+		return db_keyed_commit(db, keyed, answer);
 	db_rollback(db);
 	return rc;
 }
 
 enum db_rc db_customer_create(struct db *db, const char *tenant, const char *actor,
-                              const json_t *in, char *id, struct strbuf *answer, char *err,
-                              size_t errlen)
+                              const json_t *in, const char *id, struct keyed *keyed,
+                              struct strbuf *answer, char *err, size_t errlen)
 {
 	err[0] = '\0';
-	if (uuid7_generate(id) != 0)
-		return DB_ERROR;
 	json_t *item = shape_customer_create(in, tenant, id, err, errlen);
 	if (item == NULL)
 		return strstr(err, "out of memory") != NULL ? DB_ERROR : DB_INVALID;
@@ -101,7 +99,7 @@ enum db_rc db_customer_create(struct db *db, const char *tenant, const char *act
 	}
 	/* Deadlocks and lock waits are normal under contention: start over a few times. */
 	for (int i = 0; i <= db_retries(db) && rc == DB_RETRY; i++)
-		rc = attempt(db, tenant, item, answer, err, errlen);
+		rc = attempt(db, tenant, item, keyed, answer, err, errlen);
 	json_decref(item);
 	return rc;
 }

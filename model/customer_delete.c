@@ -18,13 +18,13 @@ static enum db_rc found_row(void *arg, const struct db_row *row)
  * against the customer as it is, then mark the row deleted.
  */
 static enum db_rc attempt(struct db *db, const char *tenant, const char *id, const char *actor,
-                          const struct precondition *pre, struct strbuf *scratch,
-                          struct customer_change_out *out)
+                          const struct precondition *pre, struct keyed *keyed,
+                          struct strbuf *scratch, struct customer_change_out *out)
 {
 	int found = 0;
 	unsigned long long affected = 0;
 	struct db_param key[2] = {dbp_cstr(tenant), dbp_cstr(id)};
-	enum db_rc rc = db_begin(db);
+	enum db_rc rc = db_keyed_begin(db, keyed, scratch);
 	if (rc == DB_OK)
 		rc = db_run(db, STMT_CUSTOMER_LOCK, key, found_row, &found, NULL);
 	if (rc == DB_OK && !found)
@@ -40,21 +40,23 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id, con
 			rc = DB_ERROR;
 		}
 	}
-	if (rc == DB_OK)
-		return db_commit(db);
+	if (rc == DB_OK) {
+		strbuf_reset(scratch); /* the answer is a 204 */
+		return db_keyed_commit(db, keyed, scratch);
+	}
 	db_rollback(db);
 	return rc;
 }
 
 enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id, const char *actor,
-                              const struct precondition *pre, struct strbuf *scratch,
-                              struct customer_change_out *out)
+                              const struct precondition *pre, struct keyed *keyed,
+                              struct strbuf *scratch, struct customer_change_out *out)
 {
 	enum db_rc rc = DB_RETRY;
 	/* Deadlocks and lock waits are normal under contention: start over a few times. */
 	for (int i = 0; i <= db_retries(db) && rc == DB_RETRY; i++) {
 		memset(out, 0, sizeof(*out));
-		rc = attempt(db, tenant, id, actor, pre, scratch, out);
+		rc = attempt(db, tenant, id, actor, pre, keyed, scratch, out);
 	}
 	return rc;
 }

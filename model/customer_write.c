@@ -116,11 +116,12 @@ enum db_rc db_precondition_check(struct db *db, const char *tenant, const char *
  */
 static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
                           const struct change *ch, const struct precondition *pre,
-                          struct customer_change_out *out, struct strbuf *answer)
+                          struct keyed *keyed, struct customer_change_out *out,
+                          struct strbuf *answer)
 {
 	struct locked l = {NULL, 0};
 	struct db_param key[2] = {dbp_cstr(tenant), dbp_cstr(id)};
-	enum db_rc rc = db_begin(db);
+	enum db_rc rc = db_keyed_begin(db, keyed, answer);
 	if (rc == DB_OK)
 		rc = db_run(db, STMT_CUSTOMER_LOCK, key, locked_row, &l, NULL);
 	if (rc == DB_OK && !l.found)
@@ -150,15 +151,16 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 		strbuf_reset(answer);
 		rc = db_customer_get_enriched(db, tenant, id, answer);
 	}
-	if (rc == DB_OK && out->result == CHANGE_APPLIED)
-		return db_commit(db);
+	/* a no-op stores nothing, but its answer is kept for its key */
+	if (rc == DB_OK && (out->result == CHANGE_APPLIED || keyed != NULL))
+		return db_keyed_commit(db, keyed, answer);
 	db_rollback(db);
 	return rc;
 }
 
 enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id, struct change *ch,
-                              const struct precondition *pre, struct strbuf *answer,
-                              struct customer_change_out *out)
+                              const struct precondition *pre, struct keyed *keyed,
+                              struct strbuf *answer, struct customer_change_out *out)
 {
 	char event_id[UUID7_STR_SIZE];
 	if (uuid7_generate(event_id) != 0)
@@ -169,7 +171,7 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
 	for (int i = 0; i <= db_retries(db) && rc == DB_RETRY; i++) {
 		memset(out, 0, sizeof(*out));
 		ch->now = timefmt_now() / 1000 * 1000;
-		rc = attempt(db, tenant, id, ch, pre, out, answer);
+		rc = attempt(db, tenant, id, ch, pre, keyed, out, answer);
 	}
 	ch->event_id = NULL;
 	return rc;

@@ -26,6 +26,7 @@ struct db {
 	size_t max_doc; /* max_customer_bytes, lowered to what the server's packets carry */
 	crm_time_t last_attempt;
 	char error[256];
+	unsigned error_code; /* the server's or client's error number of error, or 0 */
 	/* result buffers, reused by every statement of this connection */
 	char *col[DB_MAX_COLS];
 	unsigned long cap[DB_MAX_COLS];
@@ -44,6 +45,9 @@ const char *db_strerror(enum db_rc rc)
 	        [DB_UNAVAILABLE] = "database unavailable",
 	        [DB_RETRY] = "retry",
 	        [DB_ERROR] = "database error",
+	        [DB_REPLAY] = "replay",
+	        [DB_KEY_REUSED] = "key reused",
+	        [DB_KEY_BUSY] = "key busy",
 	};
 	return (rc >= 0 && rc < DB__MAX) ? names[rc] : "unknown";
 }
@@ -103,6 +107,11 @@ void db_close(struct db *db)
 const char *db_last_error(const struct db *db)
 {
 	return db->error;
+}
+
+unsigned db_last_error_code(const struct db *db)
+{
+	return db->error_code;
 }
 
 static void set_options(MYSQL *conn, const struct config *cfg, int admin)
@@ -246,6 +255,7 @@ static enum db_rc classify(struct db *db, unsigned int err, const char *msg)
 	}
 	snprintf(db->error, sizeof(db->error), "%u: %s", err,
 	         err ? msg : "failed without an error");
+	db->error_code = err;
 	if (err == 0 || connection_lost(err)) {
 		disconnect(db);
 		return DB_UNAVAILABLE;

@@ -115,11 +115,44 @@ static const char *const v4_sql[] = {
         NULL,
 };
 
+/*
+ * Idempotency-Key: the 2xx answer kept per caller (tenant, sub) and key,
+ * written in the transaction of the change it answers.  A row is inserted
+ * (uncommitted) when a keyed request starts: the primary key's lock is
+ * what makes a concurrent request with the same key wait, and then replay
+ * or answer 409; a worker that dies takes its uncommitted row with it.
+ * request_hash is hex SHA-256 of method, path and body; body holds the
+ * answer's bytes (LONGBLOB: replayed byte for byte, no charset involved).
+ */
+#define V5_KEY_CHARS 255
+_Static_assert(LIMIT_IDEMPOTENCY_KEY <= V5_KEY_CHARS, "keys longer than idem_key (v5)");
+#define KEY_COL(name) " " name " " V1_ID " COLLATE utf8mb4_nopad_bin NOT NULL,"
+static const char *const v5_sql[] = {
+        "CREATE TABLE IF NOT EXISTS idempotency_keys (" KEY_COL("tenant_id")
+                KEY_COL("sub") " idem_key VARCHAR(" LIMIT_STR(
+                        V5_KEY_CHARS) ") CHARACTER SET ascii COLLATE"
+                                      " ascii_bin NOT NULL,"
+                                      " request_hash CHAR(64) CHARACTER SET ascii COLLATE "
+                                      "ascii_bin NOT NULL,"
+                                      " status SMALLINT NOT NULL COMMENT '0 while the first "
+                                      "request runs',"
+                                      " etag VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin "
+                                      "NULL,"
+                                      " location VARCHAR(2048) NULL, body LONGBLOB NULL,"
+                                      " created_at BIGINT NOT NULL COMMENT 'us since epoch',"
+                                      " expires_at BIGINT NOT NULL COMMENT 'us since epoch; "
+                                      "removed after it',"
+                                      " PRIMARY KEY (tenant_id, sub, idem_key),"
+                                      " KEY idempotency_keys_expiry (expires_at))" TABLE_OPTS,
+        NULL,
+};
+
 static const struct migration migrations[] = {
         {1, "users, customers, opportunities, activities", v1_sql},
         {2, "customers.enriched_extra", v2_sql},
         {3, "identifiers compare byte for byte (NO PAD)", v3_sql},
         {4, "customers.deleted_at, deleted_by: tombstones", v4_sql},
+        {5, "idempotency_keys: kept answers of keyed requests", v5_sql},
 };
 
 static enum db_rc exec_sql(MYSQL *conn, const char *sql, char *err, size_t errlen)

@@ -20,6 +20,9 @@ enum db_rc {
 	DB_UNAVAILABLE, /* the database cannot be reached or timed out: 503 */
 	DB_RETRY,       /* deadlock or lock wait: the transaction may be retried */
 	DB_ERROR,       /* anything else: logged, 500 */
+	DB_REPLAY,      /* an Idempotency-Key's kept answer is to be sent again (struct keyed) */
+	DB_KEY_REUSED,  /* the key was used for another method, path or body: 422 */
+	DB_KEY_BUSY,    /* the key's first request is still running: 409 */
 	DB__MAX
 };
 const char *db_strerror(enum db_rc rc);
@@ -41,6 +44,8 @@ void db_close(struct db *db);
 enum db_rc db_connect_now(struct db *db, char *err, size_t errlen);
 /* The last error text of the connection, for logs (never for clients). */
 const char *db_last_error(const struct db *db);
+/* The error number (mysqld_error.h, errmsg.h) of db_last_error, or 0. */
+unsigned db_last_error_code(const struct db *db);
 
 enum db_rc db_begin(struct db *db);
 enum db_rc db_commit(struct db *db);
@@ -112,6 +117,30 @@ struct customer_change_out {
 };
 
 /*
+ * A change request's Idempotency-Key (CONTRACT.md, "Idempotent retries"),
+ * given to every change below (NULL: no key).  The caller fills the first
+ * part; the change claims the key inside its transaction (idempotency.c)
+ * and, when it succeeds, keeps its answer in the same transaction, so a
+ * crash can never leave a change without its replay or a replay without its
+ * change.  An error answer rolls the claim back: a retry runs afresh.
+ */
+#define KEYED_HASH_SIZE     65   /* hex SHA-256 and its NUL */
+#define KEYED_LOCATION_SIZE 1024 /* the most a kept Location holds */
+struct keyed {
+	const char *tenant, *sub, *key;
+	char request_hash[KEYED_HASH_SIZE]; /* of method, path and body: the same request? */
+	long long ttl_us;                   /* how long the answer is kept */
+	/* the answer a success gets, kept for the key */
+	int status;           /* 200, 201 or 204 */
+	const char *location; /* or NULL */
+	int keep_body;        /* 0: the answer has no body and no ETag (204) */
+	/* DB_REPLAY: the kept answer, its body in the call's answer buffer */
+	int kept_status;
+	char kept_etag[64];                      /* "" when none */
+	char kept_location[KEYED_LOCATION_SIZE]; /* "" when none */
+};
+
+/*
  * Inside a change's transaction, after its row lock: DB_OK when pre is NULL
  * or holds (scratch then holds the customer's enriched answer, or is left
  * as it was for no precondition); DB_CONFLICT with out->precondition_failed
@@ -134,8 +163,8 @@ enum db_rc db_precondition_check(struct db *db, const char *tenant, const char *
  * unknown customer is DB_NOT_FOUND whatever pre says.
  */
 enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id, struct change *ch,
-                              const struct precondition *pre, struct strbuf *answer,
-                              struct customer_change_out *out);
+                              const struct precondition *pre, struct keyed *keyed,
+                              struct strbuf *answer, struct customer_change_out *out);
 
 /* ---- customers: the resource (customer_delete.c) ------------------------ */
 
@@ -150,13 +179,13 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
  * does not hold (nothing deleted).
  */
 enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id, const char *actor,
-                              const struct precondition *pre, struct strbuf *scratch,
-                              struct customer_change_out *out);
+                              const struct precondition *pre, struct keyed *keyed,
+                              struct strbuf *scratch, struct customer_change_out *out);
 
 /*
  * Creates a customer in tenant from in, the POST body (model/shape.h,
- * shape_customer_create: the same checks as an import), with a new UUIDv7
- * (written to id, UUID7_STR_SIZE bytes), created = updated = now, createdBy
+ * shape_customer_create: the same checks as an import), with the id the
+ * caller made (a new UUIDv7: its Location is known before), created = updated = now, createdBy
  * = updatedBy = actor and one CREATE event; nested contacts and addresses
  * without an id get one.  DB_OK with the enriched customer in answer (read
  * before COMMIT); DB_INVALID with the member and reason in err (a bad body,
@@ -164,8 +193,37 @@ enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id,
  * when it would exceed max_customer_bytes; else the database's error.
  */
 enum db_rc db_customer_create(struct db *db, const char *tenant, const char *actor,
-                              const json_t *in, char *id, struct strbuf *answer, char *err,
-                              size_t errlen);
+                              const json_t *in, const char *id, struct keyed *keyed,
+                              struct strbuf *answer, char *err, size_t errlen);
+
+/* ---- Idempotency-Key (idempotency.c): called by the changes above ------- */
+
+/*
+ * Before a keyed request is checked any further: DB_REPLAY (the kept answer
+ * in k and answer) or DB_KEY_REUSED when a live answer is kept for the key,
+ * else DB_OK (none, expired, or the first request still runs: the claim in
+ * the change's transaction decides then).  A plain read, no lock.
+ */
+enum db_rc db_keyed_peek(struct db *db, struct keyed *k, struct strbuf *answer);
+
+/*
+ * Starts a change's transaction and claims k in it (NULL k: only BEGIN).
+ * DB_OK when the key is new to the caller, or its kept answer expired (it
+ * is taken over); DB_REPLAY with the kept answer in k and answer when the
+ * same request was answered before; DB_KEY_REUSED when another request
+ * was; DB_KEY_BUSY when the first request with the key still runs (its
+ * uncommitted claim held the lock for db_lock_wait_timeout).  On anything
+ * but DB_OK the caller rolls back.
+ */
+enum db_rc db_keyed_begin(struct db *db, struct keyed *k, struct strbuf *answer);
+
+/*
+ * Keeps the answer for k (its status and location, answer's bytes and
+ * their ETag; NULL k: nothing) and commits; rolls back when keeping fails.
+ * After a keyed COMMIT, before the caller answers, expired keys are
+ * removed a few at a time: no cron job is needed.
+ */
+enum db_rc db_keyed_commit(struct db *db, const struct keyed *k, const struct strbuf *answer);
 
 /* Rebuilds every customer's stored enriched fragment in tenant (after an
  * import changed opportunities or activities); in the caller's transaction. */

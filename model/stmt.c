@@ -11,6 +11,7 @@ static const char *const list_by_name_cols[] = {LIST_COLS(COLUMN_NAME, COLUMN_NA
 static const char *const list_by_due_cols[] = {LIST_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
 static const char *const lock_cols[] = {LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const user_cols[] = {USER_COLS(COLUMN_NAME, COLUMN_NAME)};
+static const char *const key_cols[] = {KEY_COLS(COLUMN_NAME, COLUMN_NAME)};
 
 #define NCOLS(cols) (sizeof(cols) / sizeof(cols[0]))
 _Static_assert(NCOLS(enriched_cols) == COL_ENRICHED__MAX, "enriched columns");
@@ -18,6 +19,7 @@ _Static_assert(NCOLS(list_by_name_cols) == COL_LIST__MAX, "list columns");
 _Static_assert(NCOLS(list_by_due_cols) == COL_LIST__MAX, "list columns");
 _Static_assert(NCOLS(lock_cols) == COL_LOCK__MAX, "lock columns");
 _Static_assert(NCOLS(user_cols) == COL_USER__MAX, "user columns");
+_Static_assert(NCOLS(key_cols) == COL_KEY__MAX && COL_KEY__MAX <= DB_MAX_COLS, "key columns");
 _Static_assert(COL_ENRICHED__MAX <= DB_MAX_COLS && COL_LIST__MAX <= DB_MAX_COLS,
                "a statement selects more columns than db.c has buffers for");
 
@@ -113,4 +115,30 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                         " customer_id = VALUES(customer_id), recent_key = VALUES(recent_key),"
                         " doc = VALUES(doc)",
                         5),
+        [STMT_KEY_CLAIM] = NO_ROWS("INSERT INTO idempotency_keys (tenant_id, sub, idem_key,"
+                                   " request_hash, status, created_at, expires_at)"
+                                   " VALUES (?, ?, ?, ?, 0, ?, ?)",
+                                   6),
+        [STMT_KEY_GET] = ROWS("SELECT " KEY_COLS(COLUMN_SQL_FIRST,
+                                                 COLUMN_SQL_NEXT) " FROM idempotency_keys"
+                                                                  " WHERE tenant_id = ? AND sub = ?"
+                                                                  " AND idem_key = ? FOR UPDATE",
+                              3, key_cols),
+        [STMT_KEY_PEEK] =
+                ROWS("SELECT " KEY_COLS(COLUMN_SQL_FIRST,
+                                        COLUMN_SQL_NEXT) " FROM idempotency_keys"
+                                                         " WHERE tenant_id = ? AND sub = ?"
+                                                         " AND idem_key = ?",
+                     3, key_cols),
+        [STMT_KEY_TAKE_OVER] = NO_ROWS("UPDATE idempotency_keys SET request_hash = ?, status = 0,"
+                                       " etag = NULL, location = NULL, body = NULL,"
+                                       " created_at = ?, expires_at = ?"
+                                       " WHERE tenant_id = ? AND sub = ? AND idem_key = ?",
+                                       6),
+        [STMT_KEY_KEEP] = NO_ROWS("UPDATE idempotency_keys SET status = ?, etag = ?, location = ?,"
+                                  " body = ? WHERE tenant_id = ? AND sub = ? AND idem_key = ?",
+                                  7),
+        [STMT_KEY_PURGE] = NO_ROWS("DELETE FROM idempotency_keys WHERE expires_at < ?"
+                                   " ORDER BY expires_at LIMIT 100",
+                                   1),
 };

@@ -25,6 +25,12 @@ enum stmt {
 	STMT_CUSTOMER_UPSERT,
 	STMT_OPPORTUNITY_UPSERT,
 	STMT_ACTIVITY_UPSERT,
+	STMT_KEY_CLAIM,
+	STMT_KEY_GET,
+	STMT_KEY_PEEK,
+	STMT_KEY_TAKE_OVER,
+	STMT_KEY_KEEP,
+	STMT_KEY_PURGE,
 	STMT__MAX
 };
 
@@ -81,6 +87,16 @@ enum list_col { LIST_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_LIST__MAX };
  * tombstone. */
 #define LOCK_COLS(FIRST, NEXT) FIRST(LOCK_DOC, "doc") NEXT(LOCK_EXTRA, "list_extra")
 enum lock_col { LOCK_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_LOCK__MAX };
+
+/* STMT_KEY_GET: an Idempotency-Key's committed row, locked; STMT_KEY_PEEK: read. */
+#define KEY_COLS(FIRST, NEXT)                                                                      \
+	FIRST(KEY_REQUEST_HASH, "request_hash")                                                    \
+	NEXT(KEY_STATUS, "status")                                                                 \
+	NEXT(KEY_ETAG, "etag")                                                                     \
+	NEXT(KEY_LOCATION, "location")                                                             \
+	NEXT(KEY_BODY, "body")                                                                     \
+	NEXT(KEY_EXPIRES_AT, "expires_at")
+enum key_col { KEY_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_KEY__MAX };
 
 /* STMT_USER_GET_ACTIVE: a row says the user exists and is active. */
 #define USER_COLS(FIRST, NEXT) FIRST(USER_ID, "id")
