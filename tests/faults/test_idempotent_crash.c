@@ -18,10 +18,12 @@
 #define EXPIRED_KEY "expired-crash"
 #define EXPIRED_SUB "u-expired"
 
-/* Every NOT NULL column of idempotency_keys (model/migrate.c, migration 5), expired long ago. */
+/* Every NOT NULL column of idempotency_keys (model/migrate.c, migration 5): a kept 201
+ * of another caller of the tenant, expired long ago (times in us since the epoch). */
 #define EXPIRED_INSERT_SQL                                                                         \
-	"INSERT INTO idempotency_keys (tenant_id, sub, idem_key, status, expires_at, body)"        \
-	" VALUES ('%s', '" EXPIRED_SUB "', '" EXPIRED_KEY "', 201, 1, '')"
+	"INSERT INTO idempotency_keys (tenant_id, sub, idem_key, request_hash, status, etag,"      \
+	" location, body, created_at, expires_at) VALUES ('%s', '" EXPIRED_SUB "', '" EXPIRED_KEY  \
+	"', REPEAT('0', 64), 201, NULL, NULL, '{}', 1000000, 2000000)"
 
 /*
  * The seam: after a keyed change commits and before it answers, the worker
