@@ -297,6 +297,58 @@ Test(idempotency, each_of_the_six_older_changes_replays_and_writes_its_event_onc
 	free(tok);
 }
 
+Test(idempotency, a_keyed_no_op_is_kept_and_replayed_like_any_2xx)
+{
+	char tenant[64], path[128];
+	char *tok = fixture(tenant, sizeof(tenant), "idem-noop");
+	ih_path(path, sizeof(path), "c1");
+	char *row = wh_row(tenant, "c1");
+	struct http *first = ih_send("PATCH", path, tok, IH_MERGE, "{}", "noop-patch", NULL);
+	wh_assert_ok(first, "a keyed PATCH that changes nothing");
+	ih_assert_not_replayed(first, "a keyed no-op");
+	wh_assert_row_unchanged(tenant, "c1", row, "a keyed no-op");
+	cr_assert_eq(ih_key_status(tenant, WH_ACTOR, "noop-patch"), 200, "the no-op's 200 is kept");
+	struct http *t = ih_send("POST", "/crm/customers/c1/tags/Beta", tok, NULL, NULL, "noop-tag",
+	                         NULL); /* c1 has Beta already */
+	wh_assert_ok(t, "a keyed tag add of a present tag");
+	wh_assert_row_unchanged(tenant, "c1", row, "a keyed tag add of a present tag");
+	struct http *change = wh_add_tag(tok, "c1", "meanwhile");
+	cr_assert_eq(change->status, 200);
+	http_free(change);
+	struct http *again = ih_send("PATCH", path, tok, IH_MERGE, "{}", "noop-patch", NULL);
+	ih_assert_replay(first, again, "the retried no-op PATCH");
+	http_free(again);
+	again = ih_send("POST", "/crm/customers/c1/tags/Beta", tok, NULL, NULL, "noop-tag", NULL);
+	ih_assert_replay(t, again, "the retried no-op tag add");
+	http_free(again);
+	http_free(t);
+	http_free(first);
+	free(row);
+	free(tok);
+}
+
+Test(idempotency, a_retry_with_a_fresh_token_of_the_same_caller_replays)
+{
+	char tenant[64], id[64], claims[256];
+	char *tok = fixture(tenant, sizeof(tenant), "idem-token");
+	struct http *first = post(tok, ACME, "token-key");
+	created_id(first, id, sizeof(id));
+	/* another token of the same sub and tenant: other exp, other iat */
+	snprintf(claims, sizeof(claims),
+	         "{\"sub\":\"" WH_ACTOR "\",\"tenantId\":\"%s\",\"scope\":\"crm:write\","
+	         "\"iat\":%lld,\"exp\":%lld}",
+	         tenant, (long long)time(NULL) - 5, (long long)time(NULL) + 900);
+	char *fresh = token_with_claims(claims);
+	cr_assert_str_neq(fresh, tok);
+	struct http *again = post(fresh, ACME, "token-key");
+	ih_assert_replay(first, again, "the retry with a renewed token");
+	cr_assert_eq(ih_named(tenant, "Acme BV"), 1);
+	http_free(again);
+	http_free(first);
+	free(fresh);
+	free(tok);
+}
+
 /* ---- the same key for another request: 422 --------------------------------------------- */
 
 Test(idempotency, the_same_key_with_another_body_is_422_and_changes_nothing)
@@ -681,6 +733,8 @@ Test(idempotency, eight_parallel_posts_with_one_key_create_one_customer)
 		if (cl[i].r->status == 201 && i != fresh)
 			ih_assert_replay(cl[fresh].r, cl[i].r, "a parallel POST");
 	cr_assert_eq(1 + replays + busy, POSTERS);
+	fprintf(stderr, "idempotency parallel POSTs: 1 first, %d replayed, %d x 409\n", replays,
+	        busy);
 	cr_assert_eq(ih_named(tenant, name), 1, "exactly one customer for one key");
 	cr_assert_eq(live_customers(tenant), 2);
 	struct http *again = post(tok, body, "parallel");
@@ -688,6 +742,44 @@ Test(idempotency, eight_parallel_posts_with_one_key_create_one_customer)
 	http_free(again);
 	for (int i = 0; i < POSTERS; i++)
 		http_free(cl[i].r);
+	free(tok);
+}
+
+/*
+ * A first request that is still running holds its key's row, uncommitted: the
+ * test's own session plays it (INSERT without COMMIT), so the second request
+ * surely meets a running first one.
+ */
+Test(idempotency, the_same_key_while_its_first_request_runs_is_409_and_changes_nothing)
+{
+	char tenant[64];
+	char *tok = fixture(tenant, sizeof(tenant), "idem-409");
+	char *row = wh_row(tenant, "c1");
+	db_scalar("START TRANSACTION");
+	db_scalar("INSERT INTO idempotency_keys (tenant_id, sub, idem_key, request_hash, status,"
+	          " created_at, expires_at) VALUES ('%s', '" WH_ACTOR
+	          "', 'running', REPEAT('0', 64),"
+	          " 0, UNIX_TIMESTAMP() * 1000000, (UNIX_TIMESTAMP() + 3600) * 1000000)",
+	          tenant);
+	time_t t0 = time(NULL);
+	struct http *r = post(tok, ACME, "running");
+	time_t took = time(NULL) - t0;
+	db_scalar("ROLLBACK");
+	wh_assert_error(r, 409, NULL, "a POST while its key's first request runs");
+	ih_assert_not_replayed(r, "the 409");
+	cr_assert_null(http_header(r, "Location"), "a 409 with a Location");
+	http_free(r);
+	cr_assert_eq(ih_named(tenant, "Acme BV"), 0, "the 409 created the customer");
+	cr_assert_eq(ih_key_rows(tenant, "running"), 0, "the 409 kept something");
+	wh_assert_row_unchanged(tenant, "c1", row, "the 409");
+	fprintf(stderr, "idempotency 409: answered after about %lld s\n", (long long)took);
+	/* once the first one is gone, the key is free: processed afresh */
+	r = post(tok, ACME, "running");
+	cr_assert_eq(r->status, 201, "after the first request ended: %ld %s", r->status, r->body);
+	ih_assert_not_replayed(r, "the POST after the running one ended");
+	http_free(r);
+	cr_assert_eq(ih_named(tenant, "Acme BV"), 1);
+	free(row);
 	free(tok);
 }
 
