@@ -11,6 +11,8 @@ static void usage(void)
 	        "  migrate                                   apply pending schema migrations\n"
 	        "  import --tenant T FILE                    load a JSON document or JSON Lines "
 	        "file\n"
+	        "  export --tenant T                         write the tenant's items to stdout "
+	        "as JSON Lines (import's format)\n"
 	        "  demo                                      load the demo data set (two tenants)\n"
 	        "  token --sub ID --tenant ID [--scope S] [--ttl SECONDS]\n"
 	        "                                            print a signed token\n"
@@ -35,8 +37,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-        {"migrate", cmd_migrate, 0}, {"import", cmd_import, 0}, {"demo", cmd_demo, 0},
-        {"token", cmd_token, 0},     {"user", cmd_user, 0},     {"lifecycle", cmd_lifecycle, 0},
+        {"migrate", cmd_migrate, 0},     {"import", cmd_import, 0}, {"export", cmd_export, 0},
+        {"demo", cmd_demo, 0},           {"token", cmd_token, 0},   {"user", cmd_user, 0},
+        {"lifecycle", cmd_lifecycle, 0},
 };
 
 int main(int argc, char **argv)

@@ -12,6 +12,7 @@
 /* Each command returns the process exit status: 0 ok, 1 failed, 2 usage. */
 int cmd_migrate(const struct config *cfg, int argc, char **argv);
 int cmd_import(const struct config *cfg, int argc, char **argv);
+int cmd_export(const struct config *cfg, int argc, char **argv);
 int cmd_demo(const struct config *cfg, int argc, char **argv);
 int cmd_token(const struct config *cfg, int argc, char **argv);
 int cmd_user(const struct config *cfg, int argc, char **argv);
