@@ -6,7 +6,10 @@
 -- status), my, overdue (default page), write (a cycle of tag add, next-action
 -- update, removal of the tag added two requests before), create (POST
 -- /crm/customers, a new name every request), conditional (by-status's GET with
--- If-None-Match naming the page's current ETag).
+-- If-None-Match naming the page's current ETag); get-gz, by-status-gz, my-gz,
+-- overdue-gz: the same as get, by-status, my and overdue with
+-- "Accept-Encoding: gzip" (what the client gets back, compressed or not, is the
+-- server's choice; bench.sh probes and reports it).
 -- TOKENS_FILE: lines "TENANT USER CUSTOMERS TOKEN" (bench.sh writes it); every
 -- request uses a random line, so tenants and users are spread evenly.  Customer
 -- ids are derived as gen-data makes them: TENANT-c%06d, 0 <= n < CUSTOMERS.
@@ -58,9 +61,15 @@ local tokens = {}
 local write_set = 500
 local etags = {} -- tenant -> { { status = S, tag = T }, ... }
 local stamp = 0
+local gzip = false
 
 function init(args)
 	mode = args[1] or "get"
+	-- MODE-gz: MODE's requests, asking for gzip
+	if mode:sub(-3) == "-gz" then
+		mode = mode:sub(1, -4)
+		gzip = true
+	end
 	local file = args[2] or error("crm.lua: no tokens file given")
 	write_set = tonumber(args[3] or "500")
 	for line in io.lines(file) do
@@ -109,6 +118,9 @@ local function headers(t, body)
 	local h = { Authorization = t.auth }
 	if body then
 		h["Content-Type"] = "application/json"
+	end
+	if gzip then
+		h["Accept-Encoding"] = "gzip"
 	end
 	return h
 end
