@@ -49,7 +49,7 @@ case $NGINX_GZIP in 0 | 1) ;; *) die "BENCH_NGINX_GZIP=$NGINX_GZIP: expected 0 o
 export CRM_DB_POOL=${CRM_DB_POOL:-2G}
 CORES=$(nproc)
 WORKERS=${CRM_WORKERS:-0}
-[ "$WORKERS" = 0 ] && WORKERS=$CORES
+[ "$WORKERS" = 0 ] && WORKERS=$CORES # until the pool says how many it runs (below)
 THREADS=${CRM_THREADS:-1}
 # The bench runs with its own configuration and the two knobs above only: no other CRM_<KEY>
 # of the caller's.
@@ -235,6 +235,16 @@ $DB -N -e "SELECT SUM(LENGTH(doc)) FROM crm.customers; SELECT SUM(LENGTH(doc)) F
 # ---- the pool, the fixed FastCGI program and nginx --------------------------------------------
 [ -f "$V/crm-fcgi.log" ] && mv "$V/crm-fcgi.log" "$V/crm-fcgi.log.1"
 pool_start "$V/run/crm.pid" "$V/run/crm.sock" "$V/crm-fcgi.log" 30 "$BUILD/crm-fcgi" -c "$CONF" || exit 1
+# The ceiling programs get as many processes as the pool really runs: its first log line says
+# ("generation 0: N workers x T threads"); workers = 0 is not one per core for every version
+# of the service (two per core now), so nproc alone would give the ceilings fewer.
+pool_line=$(sed -n 's/.* generation 0: \([0-9][0-9]*\) workers x \([0-9][0-9]*\) threads.*/\1 \2/p' "$V/crm-fcgi.log" | head -1)
+if [ -n "$pool_line" ]; then
+	WORKERS=${pool_line% *}
+	THREADS=${pool_line#* }
+else
+	echo "bench: the pool did not log its worker count; the ceilings get $WORKERS processes" >&2
+fi
 
 "$BUILD/fixed-fcgi" "$V/run/fixed.sock" "$WORKERS" 2>>"$V/fixed-fcgi.log" &
 echo $! >"$V/run/fixed.pid"
