@@ -5,7 +5,7 @@
 # bench/results/<timestamp>.json.
 #
 # Knobs (environment): BENCH_PORT (18280), CRM_WORKERS, CRM_THREADS (override the generated configuration; workers
-# 0 = one per core), CRM_DB_POOL (InnoDB buffer pool, default 2G), BENCH_DURATION (seconds per
+# 0 = two per core; the ceilings get as many processes), CRM_DB_POOL (InnoDB buffer pool, default 2G), BENCH_DURATION (seconds per
 # run, 10), BENCH_RUNS (3; every figure is the median), BENCH_WARMUP (seconds, 3),
 # BENCH_CONNECTIONS (32), BENCH_THREADS (wrk threads, 2), BENCH_SCENARIOS (a subset, e.g.
 # "ceiling2 get"), BENCH_IMPORT_JOBS (parallel imports, 2), BENCH_KEEP_DATA=1 (keep the JSON
@@ -236,8 +236,8 @@ $DB -N -e "SELECT SUM(LENGTH(doc)) FROM crm.customers; SELECT SUM(LENGTH(doc)) F
 [ -f "$V/crm-fcgi.log" ] && mv "$V/crm-fcgi.log" "$V/crm-fcgi.log.1"
 pool_start "$V/run/crm.pid" "$V/run/crm.sock" "$V/crm-fcgi.log" 30 "$BUILD/crm-fcgi" -c "$CONF" || exit 1
 # The ceiling programs get as many processes as the pool really runs: its first log line says
-# ("generation 0: N workers x T threads"); workers = 0 is not one per core for every version
-# of the service (two per core now), so nproc alone would give the ceilings fewer.
+# ("generation 0: N workers x T threads"); workers = 0 is two per core in the service, not the
+# one per core this script assumed, so nproc alone would give the ceilings fewer processes.
 pool_line=$(sed -n 's/.* generation 0: \([0-9][0-9]*\) workers x \([0-9][0-9]*\) threads.*/\1 \2/p' "$V/crm-fcgi.log" | head -1)
 if [ -n "$pool_line" ]; then
 	WORKERS=${pool_line% *}
