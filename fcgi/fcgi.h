@@ -3,6 +3,7 @@
 #define CRM_FCGI_H
 
 #include <stddef.h>
+#include <sys/uio.h>
 
 #include "conf/config.h"
 #include "lib/strbuf.h"
@@ -110,6 +111,62 @@ void resp_errorf(struct response *r, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* The reason phrase of an HTTP status ("Not Found"). */
 const char *http_reason(int status);
+
+/* ---- the answer as FastCGI records (records.c) --------------------------- */
+
+/*
+ * libfcgi writes a stream through an 8 KB buffer: one record and one
+ * write(2) per 8 KB.  The answer goes instead as records of up to 64 KB
+ * (the protocol's limit), several to a writev(2) call, straight from the
+ * buffers that hold it.  The pure part (headers, framing) is exported for
+ * the unit tests.
+ */
+#define RECORDS_HEADER_LEN  8
+#define RECORDS_MAX_CONTENT 65535 /* a record's content length is 16 bits */
+#define RECORDS_TYPE_STDOUT 6
+
+/* Pure: the header of a record of type for request_id with content_len bytes
+ * (at most RECORDS_MAX_CONTENT) of content and no padding. */
+void records_header(unsigned char out[RECORDS_HEADER_LEN], int type, unsigned request_id,
+                    size_t content_len);
+
+/* How far records_frame has got: the first i pieces of src and off bytes of
+ * the next are framed.  Start with {src, nsrc, 0, 0}. */
+struct records_cursor {
+	const struct iovec *src;
+	size_t nsrc;
+	size_t i;
+	size_t off;
+};
+
+/*
+ * Pure: frames the bytes after c as STDOUT records of request_id into iov
+ * (niov entries): a header, taken from hdr (nhdr of them), then pointers
+ * into the pieces, at most RECORDS_MAX_CONTENT bytes a record and never an
+ * empty record (that would end the stream); empty pieces are skipped.
+ * Stops when the pieces, headers or iov entries run out and advances c.
+ * Returns the iov entries used; 0 when nothing is left (or niov < 2).
+ */
+size_t records_frame(struct records_cursor *c, unsigned request_id,
+                     unsigned char (*hdr)[RECORDS_HEADER_LEN], size_t nhdr, struct iovec *iov,
+                     size_t niov);
+
+/*
+ * Pure: after writev(2) wrote `written` bytes of iov[0..n), trims the entry
+ * it stopped in and returns the index of the first with bytes left (n when
+ * all were written).
+ */
+size_t records_consumed(struct iovec *iov, size_t n, size_t written);
+
+/*
+ * Writes the nsrc pieces to fd (the request's connection) as STDOUT records
+ * of request_id, several records to a writev(2), going on after partial
+ * writes and EINTR; the socket's SO_SNDTIMEO bounds each call.  The caller
+ * flushes what libfcgi holds for the stream first, and leaves the end of the
+ * stream and END_REQUEST to FCGX_Finish_r.  Returns 0, or the errno of the
+ * call that failed (EAGAIN: the timeout); what was written stays written.
+ */
+int records_write(int fd, unsigned request_id, const struct iovec *src, size_t nsrc);
 
 /* ---- logging (log.c) ---------------------------------------------------- */
 

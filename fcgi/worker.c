@@ -143,9 +143,15 @@ static int status_has_body(int status)
 	return status != 204 && status != 304;
 }
 
-/* Returns 0, or -1 when the answer could not be written to nginx (logged by the caller).
- * Takes no memory: the head is formatted on the stack, libfcgi buffers the rest.
- * A 204 or 304 goes with neither body nor Content-Type nor Content-Length. */
+/*
+ * Returns 0, or the error (an errno, or libfcgi's) that kept the answer from
+ * nginx (logged by the caller).  Takes no memory: the head is formatted on
+ * the stack and the answer goes as records of up to 64 KB, written from the
+ * response's buffers (records.c), not through libfcgi's 8 KB stream buffer.
+ * Whatever that stream holds is flushed first; FCGX_Finish_r then ends the
+ * stream (an empty STDOUT record) and the request (END_REQUEST) as ever.
+ * A 204 or 304 goes with neither body nor Content-Type nor Content-Length.
+ */
 static int send_response(FCGX_Request *fr, const struct request *req, struct response *resp)
 {
 	if (strbuf_failed(&resp->body) || strbuf_failed(&resp->headers))
@@ -158,22 +164,28 @@ static int send_response(FCGX_Request *fr, const struct request *req, struct res
 	                        resp->status, http_reason(resp->status), resp->body.len)
 	             : snprintf(head, sizeof(head), "Status: %d %s\r\nCache-Control: no-store\r\n",
 	                        resp->status, http_reason(resp->status));
-	int rc = n > 0 && (size_t)n < sizeof(head) && FCGX_PutStr(head, n, fr->out) == n ? 0 : -1;
-	if (rc == 0 && resp->headers.len > 0)
-		rc = FCGX_PutStr(resp->headers.data, (int)resp->headers.len, fr->out) < 0 ? -1 : 0;
-	if (rc == 0)
-		rc = FCGX_PutStr("\r\n", 2, fr->out) < 0 ? -1 : 0;
-	if (rc == 0 && body && strcmp(req->method, "HEAD") != 0 && resp->body.len > 0)
-		rc = FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out) < 0 ? -1 : 0;
-	return rc;
+	if (n <= 0 || (size_t)n >= sizeof(head))
+		return EOVERFLOW;
+	if (FCGX_FFlush(fr->out) != 0)
+		return FCGX_GetError(fr->out);
+	struct iovec pieces[4] = {
+	        {head, (size_t)n},
+	        {resp->headers.data, resp->headers.len},
+	        {"\r\n", 2},
+	        {resp->body.data, 0},
+	};
+	if (body && strcmp(req->method, "HEAD") != 0)
+		pieces[3].iov_len = resp->body.len;
+	return records_write(fr->ipcFd, (unsigned)fr->requestId, pieces, 4);
 }
 
 /*
  * nginx buffers every answer (memory, then temp files), so a slow client
  * never blocks a worker; should nginx itself stop reading, a write gives up
  * after write_timeout seconds instead of holding the thread for ever.  The
- * accepted socket is blocking: SO_SNDTIMEO bounds each write(2) libfcgi
- * makes, and libfcgi then marks the stream failed and writes no more.
+ * accepted socket is blocking: SO_SNDTIMEO bounds each writev(2) of the
+ * answer (records_write then gives up) and each write(2) libfcgi makes for
+ * the closing records (it then marks the stream failed and writes no more).
  */
 static void bound_writes(int fd, const struct config *cfg)
 {
@@ -219,8 +231,9 @@ static void serve(struct thread *t, void *state)
 		memset(&fields, 0, sizeof(fields));
 		t->app->log_fields(state, &fields);
 		/* before Finish: the request's strings live in libfcgi's params */
-		if (send_response(&fr, &req, &resp) != 0) {
-			log_write_failure(&req, &fields, FCGX_GetError(fr.out), elapsed_ms(&t0));
+		int err = send_response(&fr, &req, &resp);
+		if (err != 0) {
+			log_write_failure(&req, &fields, err, elapsed_ms(&t0));
 			/* give the connection up now: libfcgi's closing records would wait
 			 * out the timeout once more */
 			shutdown(fr.ipcFd, SHUT_RDWR);
