@@ -492,3 +492,83 @@ void db_rollback(struct db *db)
 		mysql_real_query(db->conn, "ROLLBACK", 8);
 	db->in_tx = 0;
 }
+
+/*
+ * db_run_bulk: MariaDB's array binding (Connector/C 3, COM_STMT_BULK_EXECUTE).
+ * Each parameter is bound column-wise: an array of values, one per row
+ * (strings as pointers and lengths, integers as long long), and an array of
+ * indicators that marks the NULLs.  A column takes its type from its first
+ * non-NULL value; a column of strings and integers both is refused (the
+ * statement table binds each parameter one way).
+ */
+enum db_rc db_run_bulk(struct db *db, enum stmt id, const struct db_param *rows, size_t stride,
+                       unsigned nrows, unsigned long long *affected)
+{
+	const struct stmt_def *def = &stmt_table[id];
+	const unsigned np = def->nparams;
+	MYSQL_BIND pb[MAX_PARAMS];
+	MYSQL_STMT *st = NULL;
+	if (nrows == 0)
+		return DB_OK;
+	if (def->ncols > 0 || np == 0 || np > MAX_PARAMS || stride < np) {
+		snprintf(db->error, sizeof(db->error), "statement %d: not a bulk statement",
+		         (int)id);
+		return DB_ERROR;
+	}
+	enum db_rc rc = db->conn ? DB_OK : connect_db(db);
+	if (rc == DB_OK)
+		rc = prepare(db, id, &st);
+	if (rc != DB_OK)
+		return rc;
+	/* per parameter: nrows pointers, lengths, integers and indicators, in one block */
+	size_t per_row = sizeof(const char *) + sizeof(unsigned long) + sizeof(long long) + 1;
+	unsigned char *block = malloc(per_row * nrows * np);
+	if (block == NULL) {
+		snprintf(db->error, sizeof(db->error), "out of memory for %u rows", nrows);
+		return DB_ERROR;
+	}
+	const char **ptrs = (const char **)block;
+	unsigned long *lens = (unsigned long *)(ptrs + (size_t)nrows * np);
+	long long *nums = (long long *)(lens + (size_t)nrows * np);
+	char *ind = (char *)(nums + (size_t)nrows * np);
+	memset(pb, 0, sizeof(pb[0]) * np);
+	for (unsigned c = 0; c < np && rc == DB_OK; c++) {
+		const char **cp = ptrs + (size_t)c * nrows;
+		unsigned long *cl = lens + (size_t)c * nrows;
+		long long *cn = nums + (size_t)c * nrows;
+		char *ci = ind + (size_t)c * nrows;
+		enum db_param_type type = DBP_NULL;
+		for (unsigned r = 0; r < nrows; r++) {
+			const struct db_param *p = &rows[(size_t)r * stride + c];
+			ci[r] = p->type == DBP_NULL ? STMT_INDICATOR_NULL : STMT_INDICATOR_NONE;
+			cp[r] = p->type == DBP_STR ? p->str : "";
+			cl[r] = p->type == DBP_STR ? p->len : 0;
+			cn[r] = p->type == DBP_INT ? p->num : 0;
+			if (p->type != DBP_NULL && type != DBP_NULL && p->type != type) {
+				snprintf(db->error, sizeof(db->error),
+				         "statement %d: parameter %u mixes strings and integers",
+				         (int)id, c);
+				rc = DB_ERROR;
+			}
+			if (p->type != DBP_NULL)
+				type = p->type;
+		}
+		pb[c].buffer_type = type == DBP_INT ? MYSQL_TYPE_LONGLONG : MYSQL_TYPE_STRING;
+		pb[c].buffer = type == DBP_INT ? (void *)cn : (void *)cp;
+		pb[c].length = type == DBP_INT ? NULL : cl;
+		pb[c].u.indicator = ci;
+	}
+	unsigned size = nrows, single = 0;
+	if (rc == DB_OK) {
+		if (mysql_stmt_attr_set(st, STMT_ATTR_ARRAY_SIZE, &size) != 0 ||
+		    mysql_stmt_bind_param(st, pb) != 0 || mysql_stmt_execute(st) != 0)
+			rc = classify(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+		else if (affected != NULL)
+			*affected = mysql_stmt_affected_rows(st);
+	}
+	/* the statement is shared with db_run: back to one row per execution */
+	if (db->stmts[id] == st && st != NULL)
+		mysql_stmt_attr_set(st, STMT_ATTR_ARRAY_SIZE, &single);
+	free(block);
+	return rc;
+}

@@ -10,6 +10,7 @@ static const char *const enriched_cols[] = {ENRICHED_COLS(COLUMN_NAME, COLUMN_NA
 static const char *const list_by_name_cols[] = {LIST_COLS(COLUMN_NAME, COLUMN_NAME, "sort_name")};
 static const char *const list_by_due_cols[] = {LIST_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
 static const char *const lock_cols[] = {LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
+static const char *const named_lock_cols[] = {NAMED_LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const user_cols[] = {USER_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const key_cols[] = {KEY_COLS(COLUMN_NAME, COLUMN_NAME)};
 
@@ -50,8 +51,63 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                                                               " WHERE c.tenant_id = ? AND c.id = ?"
                                                               " AND c.deleted_at IS NULL",
                      2, enriched_cols),
+        /* The touched customers' fragments.  One possible plan: the small
+         * touched table first (STRAIGHT_JOIN), each customer by its primary
+         * key, and the subqueries by the index they name. */
         [STMT_CUSTOMER_REFRESH_ENRICHED] =
-                NO_ROWS(ENRICHED_REFRESH_SQL " WHERE c.tenant_id = ?", 1),
+                NO_ROWS("UPDATE " IMPORT_TOUCHED_TABLE " t STRAIGHT_JOIN customers c"
+                        " FORCE INDEX (PRIMARY) ON c.tenant_id = ? AND c.id = t.id"
+                        " SET c.enriched_extra = " ENRICHED_REFRESH_VALUE,
+                        1),
+        /* db_import_session (model.h says why) */
+        [STMT_IMPORT_READ_COMMITTED] =
+                NO_ROWS("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", 0),
+        /* One import of a tenant at a time (a second waits, up to ? seconds):
+         * two imports of the same customers would each refresh fragments
+         * from what they see.  A named lock of the session, beside the
+         * transaction; its name is at most 64 characters, so the tenant is
+         * hashed. */
+        [STMT_IMPORT_TENANT_LOCK] =
+                ROWS("SELECT got FROM (SELECT GET_LOCK(CONCAT('crm_import:', MD5(?)), ?) AS got) l",
+                     2, named_lock_cols),
+        [STMT_IMPORT_TENANT_UNLOCK] = ROWS(
+                "SELECT got FROM (SELECT RELEASE_LOCK(CONCAT('crm_import:', MD5(?))) AS got) l", 1,
+                named_lock_cols),
+        [STMT_IMPORT_TOUCHED_CREATE] =
+                NO_ROWS("CREATE TEMPORARY TABLE IF NOT EXISTS " IMPORT_TOUCHED_TABLE
+                        " (id VARCHAR(" LIMIT_ID_CHARS_TEXT ") CHARACTER SET utf8mb4"
+                        " COLLATE utf8mb4_nopad_bin NOT NULL PRIMARY KEY) ENGINE=InnoDB",
+                        0),
+        [STMT_IMPORT_TOUCHED_CLEAR] = NO_ROWS("DELETE FROM " IMPORT_TOUCHED_TABLE, 0),
+        [STMT_IMPORT_TOUCH] =
+                NO_ROWS("INSERT IGNORE INTO " IMPORT_TOUCHED_TABLE " (id) VALUES (?)", 1),
+        [STMT_IMPORT_ITEMS_CREATE] =
+                NO_ROWS("CREATE TEMPORARY TABLE IF NOT EXISTS " IMPORT_ITEMS_TABLE
+                        " (id VARCHAR(" LIMIT_ID_CHARS_TEXT ") CHARACTER SET utf8mb4"
+                        " COLLATE utf8mb4_nopad_bin NOT NULL, customer_id"
+                        " VARCHAR(" LIMIT_ID_CHARS_TEXT ") CHARACTER SET utf8mb4"
+                        " COLLATE utf8mb4_nopad_bin NOT NULL) ENGINE=InnoDB",
+                        0),
+        [STMT_IMPORT_ITEMS_ADD] =
+                NO_ROWS("INSERT INTO " IMPORT_ITEMS_TABLE " (id, customer_id) VALUES (?, ?)", 2),
+        [STMT_IMPORT_ITEMS_CLEAR] = NO_ROWS("DELETE FROM " IMPORT_ITEMS_TABLE, 0),
+        /* The customers the items belong to after the upsert, and before it:
+         * one possible plan, the few items first, each stored item by its
+         * primary key. */
+        [STMT_IMPORT_TOUCH_OPPORTUNITY_OWNERS] =
+                NO_ROWS("INSERT IGNORE INTO " IMPORT_TOUCHED_TABLE " (id)"
+                        " SELECT i.customer_id FROM " IMPORT_ITEMS_TABLE " i UNION ALL"
+                        " SELECT o.customer_id FROM " IMPORT_ITEMS_TABLE " i STRAIGHT_JOIN"
+                        " opportunities o FORCE INDEX (PRIMARY)"
+                        " ON o.tenant_id = ? AND o.id = i.id",
+                        1),
+        [STMT_IMPORT_TOUCH_ACTIVITY_OWNERS] =
+                NO_ROWS("INSERT IGNORE INTO " IMPORT_TOUCHED_TABLE " (id)"
+                        " SELECT i.customer_id FROM " IMPORT_ITEMS_TABLE " i UNION ALL"
+                        " SELECT a.customer_id FROM " IMPORT_ITEMS_TABLE " i STRAIGHT_JOIN"
+                        " activities a FORCE INDEX (PRIMARY)"
+                        " ON a.tenant_id = ? AND a.id = i.id",
+                        1),
         [STMT_CUSTOMER_LIST_BY_OWNER] = ROWS(LIST_BY("owner_id"), 6, list_by_name_cols),
         [STMT_CUSTOMER_LIST_BY_STATUS] = ROWS(LIST_BY("crm_status"), 6, list_by_name_cols),
         [STMT_CUSTOMER_LIST_OVERDUE] =

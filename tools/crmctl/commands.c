@@ -1,6 +1,7 @@
 /* commands: migrate, import, demo and user add — each one transaction or nothing. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/ids.h"
 #include "lib/limits.h"
@@ -9,6 +10,7 @@
 #include "model/shape.h"
 #include "tools/crmctl/crmctl.h"
 #include "tools/crmctl/demo_data.h"
+#include "tools/crmctl/import_file.h"
 
 #define ID_LENGTHS "1.." LIMIT_ID_CHARS_TEXT
 
@@ -57,19 +59,19 @@ static int looks_like_lines(FILE *f)
 	return lines;
 }
 
-static int load_file(struct db *db, FILE *f, const char *tenant, long *count, char *err,
-                     size_t errlen)
+static enum db_rc load_file(struct db *db, FILE *f, const char *tenant, long *count, char *err,
+                            size_t errlen)
 {
 	if (looks_like_lines(f))
-		return import_lines(db, f, tenant, count, err, errlen);
+		return import_lines_items(db, f, tenant, count, err, errlen);
 	json_error_t jerr;
 	json_t *doc = json_loadf(f, 0, &jerr);
 	if (doc == NULL) {
 		snprintf(err, errlen, "invalid JSON at line %d column %d: %s", jerr.line,
 		         jerr.column, jerr.text);
-		return -1;
+		return DB_INVALID;
 	}
-	int rc = import_document(db, doc, tenant, count, err, errlen);
+	enum db_rc rc = import_document_items(db, doc, tenant, count, err, errlen);
 	json_decref(doc);
 	return rc;
 }
@@ -111,28 +113,132 @@ static int in_transaction(struct db *db, int (*fn)(struct db *, void *, char *, 
 	return 0;
 }
 
+/* How long an import waits for another import of the same tenant to finish. */
+#define IMPORT_TENANT_WAIT_S 1800
+
+/*
+ * An import's input: read again from its start when the import is retried
+ * (a file can be; a pipe cannot).
+ */
 struct file_job {
 	FILE *f;
 	const char *tenant;
 	long count;
 };
 
-/* After items are stored: every customer's ready enriched fragment, anew. */
-static int refresh(struct db *db, const char *tenant, char *err, size_t errlen)
+/* After items are stored: the ready enriched fragment of each customer they touched, anew. */
+static enum db_rc refresh(struct db *db, const char *tenant, char *err, size_t errlen)
 {
-	if (db_refresh_enriched(db, tenant) == DB_OK)
-		return 0;
-	snprintf(err, errlen, "cannot refresh the customers' opportunities and activities: %s",
-	         db_last_error(db));
-	return -1;
+	enum db_rc rc = db_refresh_enriched(db, tenant);
+	if (rc != DB_OK)
+		snprintf(err, errlen,
+		         "cannot refresh the customers' opportunities and activities: %s",
+		         db_last_error(db));
+	return rc;
 }
 
-static int run_file_job(struct db *db, void *arg, char *err, size_t errlen)
+static enum db_rc run_file_job(struct db *db, void *arg, char *err, size_t errlen)
 {
 	struct file_job *job = arg;
-	if (load_file(db, job->f, job->tenant, &job->count, err, errlen) != 0)
-		return -1;
-	return refresh(db, job->tenant, err, errlen);
+	job->count = 0;
+	enum db_rc rc = db_import_start(db);
+	if (rc != DB_OK) {
+		snprintf(err, errlen, "cannot start the import: %s", db_last_error(db));
+		return rc;
+	}
+	rc = load_file(db, job->f, job->tenant, &job->count, err, errlen);
+	return rc == DB_OK ? refresh(db, job->tenant, err, errlen) : rc;
+}
+
+/* Input that can be read again from its start: a regular file, not a pipe or terminal. */
+static int can_rewind(void *arg)
+{
+	struct file_job *job = arg;
+	return fseek(job->f, 0, SEEK_SET) == 0;
+}
+
+/* The words for a transaction that met a deadlock or lock wait every time it ran. */
+static void say_contended(const struct db *db, int tries, const char *why_not_again)
+{
+	const char *what =
+	        db_last_was_lock_wait(db)
+	                ? "waited too long for rows another import or change held"
+	                : "met another import or change holding rows it needed (deadlock)";
+	fprintf(stderr, "crmctl: nothing was imported: the import %s%s%s; run it again\n", what,
+	        tries > 1 ? ", every one of its tries" : "", why_not_again);
+	fprintf(stderr, "crmctl: the database said: %s\n", db_last_error(db));
+}
+
+/*
+ * Runs fn inside one transaction (everything is stored, or nothing), and
+ * again from the start, up to db_retries more times, while it fails on a
+ * deadlock or lock wait (retries: the configuration's db_retries); rewind (may be NULL: always possible) makes its
+ * input ready to be read again, or says it cannot.  Returns the exit status.
+ */
+static int in_retried_transaction(struct db *db, int retries,
+                                  enum db_rc (*fn)(struct db *, void *, char *, size_t),
+                                  int (*rewind_input)(void *), void *arg)
+{
+	char err[600] = "";
+	int tries = retries + 1;
+	for (int attempt = 1;; attempt++) {
+		enum db_rc rc = db_begin(db);
+		if (rc != DB_OK) {
+			fprintf(stderr, "crmctl: cannot start a transaction: %s\n",
+			        db_last_error(db));
+			return 1;
+		}
+		err[0] = '\0';
+		rc = fn(db, arg, err, sizeof(err));
+		if (rc == DB_OK) {
+			rc = db_commit(db);
+			if (rc == DB_OK)
+				return 0;
+			snprintf(err, sizeof(err), "commit failed: %s", db_last_error(db));
+		} else
+			db_rollback(db);
+		if (rc != DB_RETRY) {
+			fprintf(stderr, "crmctl: nothing was imported: %s\n", err);
+			return 1;
+		}
+		if (attempt >= tries) {
+			say_contended(db, tries, "");
+			return 1;
+		}
+		if (rewind_input != NULL && !rewind_input(arg)) {
+			say_contended(
+			        db, 1,
+			        " (its input, a pipe, cannot be read a second time to retry it:"
+			        " import from a file to have it retried)");
+			return 1;
+		}
+		/* let the other transaction finish: 50 ms, 100 ms, 200 ms, ... */
+		struct timespec pause = {0, 50L * 1000 * 1000};
+		for (int i = 1; i < attempt && pause.tv_nsec < 400L * 1000 * 1000; i++)
+			pause.tv_nsec *= 2;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* One import of tenant at a time; says so while this one waits. */
+static int lock_tenant(struct db *db, const char *tenant)
+{
+	enum db_rc rc = db_import_lock_tenant(db, tenant, 0);
+	if (rc == DB_CONFLICT) {
+		fprintf(stderr,
+		        "crmctl: another import into tenant %s is running; waiting for it\n",
+		        tenant);
+		rc = db_import_lock_tenant(db, tenant, IMPORT_TENANT_WAIT_S);
+	}
+	if (rc == DB_CONFLICT)
+		fprintf(stderr,
+		        "crmctl: nothing was imported: another import into tenant %s was still"
+		        " running after %d s; run this one again when it has finished\n",
+		        tenant, IMPORT_TENANT_WAIT_S);
+	else if (rc != DB_OK)
+		fprintf(stderr, "crmctl: nothing was imported: cannot lock tenant %s: %s\n", tenant,
+		        db_last_error(db));
+	return rc == DB_OK ? 0 : -1;
 }
 
 int cmd_import(const struct config *cfg, int argc, char **argv)
@@ -151,7 +257,14 @@ int cmd_import(const struct config *cfg, int argc, char **argv)
 	}
 	struct db *db = open_admin(cfg);
 	struct file_job job = {f, tenant, 0};
-	int rc = db ? in_transaction(db, run_file_job, &job) : 1;
+	int rc = 1;
+	if (db != NULL && db_import_session(db) != DB_OK)
+		fprintf(stderr, "crmctl: cannot set up the import's session: %s\n",
+		        db_last_error(db));
+	else if (db != NULL && lock_tenant(db, tenant) == 0) {
+		rc = in_retried_transaction(db, cfg->db_retries, run_file_job, can_rewind, &job);
+		db_import_unlock_tenant(db, tenant);
+	}
 	if (rc == 0)
 		printf("imported %ld items into tenant %s\n", job.count, tenant);
 	db_close(db);
@@ -161,22 +274,27 @@ int cmd_import(const struct config *cfg, int argc, char **argv)
 }
 
 /* Each demo tenant's document from the embedded fixture, through the import of any file. */
-static int run_demo_job(struct db *db, void *arg, char *err, size_t errlen)
+static enum db_rc run_demo_job(struct db *db, void *arg, char *err, size_t errlen)
 {
 	(void)arg;
 	json_t *set = demo_data_set(timefmt_now(), err, errlen);
 	const char *tenant;
 	json_t *doc;
-	int rc = 0;
+	enum db_rc rc = DB_OK;
 	if (set == NULL)
-		return -1;
+		return DB_INVALID;
 	json_object_foreach (set, tenant, doc) {
 		long count = 0;
 		char why[500] = "";
-		if (import_document(db, doc, tenant, &count, why, sizeof(why)) != 0 ||
-		    refresh(db, tenant, why, sizeof(why)) != 0) {
+		rc = db_import_start(db);
+		if (rc != DB_OK)
+			snprintf(why, sizeof(why), "%s", db_last_error(db));
+		if (rc == DB_OK)
+			rc = import_document_items(db, doc, tenant, &count, why, sizeof(why));
+		if (rc == DB_OK)
+			rc = refresh(db, tenant, why, sizeof(why));
+		if (rc != DB_OK) {
 			snprintf(err, errlen, "demo tenant %s: %s", tenant, why);
-			rc = -1;
 			break;
 		}
 		printf("demo: %ld items in tenant %s\n", count, tenant);
@@ -188,7 +306,12 @@ static int run_demo_job(struct db *db, void *arg, char *err, size_t errlen)
 int cmd_demo(const struct config *cfg, int argc, char **argv)
 {
 	struct db *db = open_admin(cfg);
-	int rc = db ? in_transaction(db, run_demo_job, NULL) : 1;
+	int rc = 1;
+	if (db != NULL && db_import_session(db) != DB_OK)
+		fprintf(stderr, "crmctl: cannot set up the import's session: %s\n",
+		        db_last_error(db));
+	else if (db != NULL)
+		rc = in_retried_transaction(db, cfg->db_retries, run_demo_job, NULL, NULL);
 	db_close(db);
 	return rc;
 }
