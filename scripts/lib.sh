@@ -99,7 +99,7 @@ db_ping() {
 # returns once it answers (at most 30 s).  A server of ours that still runs there is reused.
 db_start() {
 	ds_d=$1
-	mkdir -p "$ds_d/data" "$ds_d/run" || die "cannot create $ds_d"
+	mkdir -p "$ds_d/data" "$ds_d/run" "$ds_d/tmp" || die "cannot create $ds_d"
 	if pid_alive "$ds_d/run/mysqld.pid" && db_ping "$ds_d"; then
 		echo "MariaDB already runs on $ds_d/run/mysqld.sock (pid $(cat "$ds_d/run/mysqld.pid")); using it" >&2
 		return 0
@@ -112,8 +112,11 @@ db_start() {
 		}
 	fi
 	# Sized for a small machine: one buffer pool, a modest redo log, no binary log, and
-	# commits flushed once a second (this is development and test data).
+	# commits flushed once a second (this is development and test data).  Each server has
+	# its own tmpdir: a starting mariadbd deletes every #sql* file in its tmpdir, and in a
+	# shared /tmp that was the live temporary tables of other servers' statements.
 	mariadbd --no-defaults --datadir="$ds_d/data" --socket="$ds_d/run/mysqld.sock" \
+		--tmpdir="$ds_d/tmp" \
 		--pid-file="$ds_d/run/mysqld.pid" --skip-networking --skip-name-resolve --user=root \
 		--innodb-buffer-pool-size="${CRM_DB_POOL:-256M}" --innodb-log-file-size=64M \
 		--innodb-flush-log-at-trx-commit=2 --max-connections=200 \
