@@ -50,7 +50,8 @@ void customers_list(struct call *c)
 	                       c->app->cfg->max_page_bytes};
 	struct page_key next;
 	int more = 0;
-	enum db_rc rc = db_customer_list(c->app->db, &q, &c->resp->body, &more, &next);
+	char tag[ETAG_SIZE];
+	enum db_rc rc = db_customer_list(c->app->db, &q, &c->resp->body, &more, &next, tag);
 	if (rc != DB_OK) {
 		reply_db_error(c, rc, "not found");
 		return;
@@ -60,7 +61,7 @@ void customers_list(struct call *c)
 		resp_error(c->resp, 500, "Internal error; it has been logged.");
 		return;
 	}
-	reply_read(c);
+	reply_read_tagged(c, tag);
 }
 
 void customer_get(struct call *c)

@@ -378,6 +378,9 @@ int reply_etag(struct call *c);
  */
 void reply_read(struct call *c);
 
+/* reply_read with the body's tag made already (a list page's, from its customers' tags). */
+void reply_read_tagged(struct call *c, const char *tag);
+
 /* ---- Idempotency-Key (keyed.c) ------------------------------------------ */
 
 /*

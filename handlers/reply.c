@@ -60,6 +60,17 @@ int reply_etag(struct call *c)
 	return 0;
 }
 
+void reply_read_tagged(struct call *c, const char *tag)
+{
+	resp_header(c->resp, "ETag", tag);
+	c->resp->status = 200;
+	if (c->if_none_match != NULL && etag_list_match(c->if_none_match, strlen(c->if_none_match),
+	                                                tag, ETAG_WEAK) == ETAG_LIST_MATCH) {
+		c->resp->status = 304;
+		strbuf_reset(&c->resp->body);
+	}
+}
+
 void reply_read(struct call *c)
 {
 	char tag[ETAG_SIZE];
@@ -68,11 +79,5 @@ void reply_read(struct call *c)
 		resp_error(c->resp, 500, "Internal error; it has been logged.");
 		return;
 	}
-	resp_header(c->resp, "ETag", tag);
-	c->resp->status = 200;
-	if (c->if_none_match != NULL && etag_list_match(c->if_none_match, strlen(c->if_none_match),
-	                                                tag, ETAG_WEAK) == ETAG_LIST_MATCH) {
-		c->resp->status = 304;
-		strbuf_reset(&c->resp->body);
-	}
+	reply_read_tagged(c, tag);
 }

@@ -245,7 +245,12 @@ static void insert_twin(const char *tenant, const char *id, const char *to_tenan
 	free(db_scalar("UPDATE claims_twin SET tenant_id = '%s', id = '%s', sort_name = '%s',"
 	               " doc = REPLACE(doc, '%s', '%s')",
 	               to_tenant, to_id, TWIN_NAME, HX_FIXTURE_NAME, TWIN_NAME));
-	free(db_scalar("INSERT INTO customers SELECT * FROM claims_twin"));
+	/* generated columns (list_tag) are computed, never given */
+	char *cols = db_scalar("SELECT GROUP_CONCAT(column_name ORDER BY ordinal_position)"
+	                       " FROM information_schema.columns WHERE table_schema = DATABASE()"
+	                       " AND table_name = 'customers' AND is_generated = 'NEVER'");
+	free(db_scalar("INSERT INTO customers (%s) SELECT %s FROM claims_twin", cols, cols));
+	free(cols);
 	free(db_scalar("DROP TEMPORARY TABLE claims_twin"));
 	long n = db_count("SELECT COUNT(*) FROM customers WHERE tenant_id = '%s' AND id = '%s'"
 	                  " AND doc LIKE '%%%s%%'",
