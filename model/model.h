@@ -227,8 +227,10 @@ enum db_rc db_keyed_begin(struct db *db, struct keyed *k, struct strbuf *answer)
  */
 enum db_rc db_keyed_commit(struct db *db, const struct keyed *k, const struct strbuf *answer);
 
-/* Rebuilds every customer's stored enriched fragment in tenant (after an
- * import changed opportunities or activities); in the caller's transaction. */
+/* Rebuilds the stored enriched fragment of every customer of tenant that the
+ * import batches run since db_import_start touched (its own row, or an
+ * opportunity or activity that joined or left it), then forgets them; in
+ * the caller's transaction. */
 enum db_rc db_refresh_enriched(struct db *db, const char *tenant);
 
 /* ---- import (import.c) ------------------------------------------------- */
@@ -241,5 +243,55 @@ enum db_rc db_refresh_enriched(struct db *db, const char *tenant);
  */
 enum db_rc db_import_item(struct db *db, int shape_kind, const json_t *item, int user_active,
                           const char *tenant, char *err, size_t errlen);
+
+/*
+ * Bulk import.  An import_batch collects the rows of many canonical items of
+ * one tenant (their strings copied, so the items may be freed and the batch
+ * built on another thread than the one that runs it); db_import_batch runs
+ * them in a few round trips.  The sequence, inside one transaction:
+ *
+ *   db_import_start; (import_batch_add ...; db_import_batch) ...; db_refresh_enriched
+ *
+ * import_batch_new: NULL when out of memory; free with import_batch_free
+ * (NULL-safe).  import_batch_add: DB_OK, DB_INVALID with a message in err
+ * (an item storing refuses), DB_ERROR when out of memory.  db_import_batch:
+ * what the statements gave (DB_RETRY for a deadlock or lock wait); the
+ * batch is empty afterwards either way.
+ */
+struct import_batch;
+struct import_batch *import_batch_new(const char *tenant);
+void import_batch_free(struct import_batch *b);
+void import_batch_clear(struct import_batch *b);
+enum db_rc import_batch_add(struct import_batch *b, int shape_kind, const json_t *item,
+                            int user_active, char *err, size_t errlen);
+size_t import_batch_items(const struct import_batch *b);
+size_t import_batch_bytes(const struct import_batch *b); /* of the strings held */
+enum db_rc db_import_batch(struct db *db, struct import_batch *b);
+/* Makes the session's (empty) set of touched customers; in the transaction. */
+enum db_rc db_import_start(struct db *db);
+
+/*
+ * One import per tenant at a time: a lock of the session (not of a
+ * transaction), so it holds across the retries of an import.  DB_OK when
+ * held, DB_CONFLICT when another session held it for wait_seconds, else
+ * what the statement gave.  Unlocking is best effort (closing the
+ * connection releases it too).
+ */
+enum db_rc db_import_lock_tenant(struct db *db, const char *tenant, int wait_seconds);
+void db_import_unlock_tenant(struct db *db, const char *tenant);
+
+/*
+ * Sets up an importing session, before its first transaction: READ
+ * COMMITTED, so that the import's reads (the refresh's subqueries, the
+ * lookups of the customer an item leaves) lock no gaps.  Under REPEATABLE
+ * READ they locked the next key past a tenant's range, which is the first
+ * of the next tenant's: two tenants' imports then waited for and deadlocked
+ * each other.  What an import reads is its own writes and committed rows;
+ * the tenant lock keeps every other import of its tenant out meanwhile.
+ */
+enum db_rc db_import_session(struct db *db);
+
+/* After DB_RETRY: 1 when it was a lock wait that timed out, 0 for a deadlock. */
+int db_last_was_lock_wait(const struct db *db);
 
 #endif

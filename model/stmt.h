@@ -13,6 +13,17 @@
 enum stmt {
 	STMT_CUSTOMER_GET_ENRICHED,
 	STMT_CUSTOMER_REFRESH_ENRICHED,
+	STMT_IMPORT_READ_COMMITTED,
+	STMT_IMPORT_TENANT_LOCK,
+	STMT_IMPORT_TENANT_UNLOCK,
+	STMT_IMPORT_TOUCHED_CREATE,
+	STMT_IMPORT_TOUCHED_CLEAR,
+	STMT_IMPORT_TOUCH,
+	STMT_IMPORT_ITEMS_CREATE,
+	STMT_IMPORT_ITEMS_ADD,
+	STMT_IMPORT_ITEMS_CLEAR,
+	STMT_IMPORT_TOUCH_OPPORTUNITY_OWNERS,
+	STMT_IMPORT_TOUCH_ACTIVITY_OWNERS,
 	STMT_CUSTOMER_LIST_BY_OWNER,
 	STMT_CUSTOMER_LIST_BY_STATUS,
 	STMT_CUSTOMER_LIST_OVERDUE,
@@ -102,6 +113,10 @@ enum lock_col { LOCK_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_LOCK__MAX };
 	NEXT(KEY_EXPIRES_AT, "expires_at")
 enum key_col { KEY_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_KEY__MAX };
 
+/* STMT_IMPORT_TENANT_LOCK / _UNLOCK: GET_LOCK's and RELEASE_LOCK's answer (1, 0 or NULL). */
+#define NAMED_LOCK_COLS(FIRST, NEXT) FIRST(NAMED_LOCK_GOT, "got")
+enum named_lock_col { NAMED_LOCK_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_NAMED_LOCK__MAX };
+
 /* STMT_USER_GET_ACTIVE: a row says the user exists and is active. */
 #define USER_COLS(FIRST, NEXT) FIRST(USER_ID, "id")
 enum user_col { USER_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_USER__MAX };
@@ -145,12 +160,17 @@ enum user_col { USER_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_USER__MAX };
 #define ENRICHED_MEMBERS(M)                                                                        \
 	M("opportunities", OPPORTUNITIES_SQL)                                                      \
 	M("recentActivities", RECENT_ACTIVITIES_SQL)
+/* Both name their index: right after a bulk load InnoDB's statistics are
+ * stale, and the optimizer then read a tenant's every opportunity and
+ * activity through the PRIMARY key for each customer (issue 11). */
 #define OPPORTUNITIES_SQL                                                                          \
 	"SELECT GROUP_CONCAT(o.doc ORDER BY o.created_key DESC, o.id DESC SEPARATOR ',')"          \
-	" FROM opportunities o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id"
+	" FROM opportunities o FORCE INDEX (opportunities_by_customer)"                            \
+	" WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id"
 #define RECENT_ACTIVITIES_SQL                                                                      \
 	"SELECT GROUP_CONCAT(a.doc ORDER BY a.recent_key DESC, a.id DESC SEPARATOR ','"            \
 	" LIMIT " LIMIT_RECENT_ACTIVITIES_TEXT ") FROM activities a"                               \
+	" FORCE INDEX (activities_by_customer)"                                                    \
 	" WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id"
 
 /* One member of enriched_extra, as SQL: ,"member":[ elements ] */
@@ -159,12 +179,31 @@ enum user_col { USER_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_USER__MAX };
 #define ENRICHED_EMPTY_PART(member, sql) ",\"" member "\":[]"
 
 /*
- * Rebuilds customers.enriched_extra, the JSON fragment of ENRICHED_MEMBERS;
- * the WHERE clause is appended by its users.
+ * Rebuilds customers.enriched_extra, the JSON fragment of ENRICHED_MEMBERS,
+ * of every customer (migration 2); ENRICHED_REFRESH_VALUE is the value set.
  */
-#define ENRICHED_REFRESH_SQL                                                                       \
-	"UPDATE customers c SET c.enriched_extra = CONCAT(''" ENRICHED_REFRESH_PARTS ")"
+#define ENRICHED_REFRESH_VALUE "CONCAT(''" ENRICHED_REFRESH_PARTS ")"
+#define ENRICHED_REFRESH_SQL   "UPDATE customers c SET c.enriched_extra = " ENRICHED_REFRESH_VALUE
 #define ENRICHED_REFRESH_PARTS ENRICHED_MEMBERS(ENRICHED_REFRESH_PART)
+
+/*
+ * The customers an import touched, kept in the import's session: its
+ * customers, and for each opportunity and activity the customer it belongs
+ * to after the upsert and the one it belonged to before (an opportunity that
+ * moved leaves a customer whose fragment must lose it).  Only these
+ * customers' fragments are rebuilt (STMT_CUSTOMER_REFRESH_ENRICHED), so an
+ * import costs what it imports, not what the tenant holds.  A temporary
+ * InnoDB table: rolled back with the import's transaction, gone with its
+ * connection, no rows in the shared schema.
+ */
+#define IMPORT_TOUCHED_TABLE "import_touched"
+/*
+ * The opportunities or activities of one bulk statement, (id, customer_id),
+ * for a moment: MariaDB's array binding runs INSERT ... VALUES but not
+ * INSERT ... SELECT, so the customers they belong to before and after the
+ * upsert are recorded with one INSERT ... SELECT over this table.
+ */
+#define IMPORT_ITEMS_TABLE "import_items"
 /* enriched_extra of a customer without opportunities and activities, as an SQL string. */
 #define ENRICHED_EMPTY_SQL "'" ENRICHED_MEMBERS(ENRICHED_EMPTY_PART) "'"
 
@@ -215,6 +254,19 @@ typedef enum db_rc (*db_row_fn)(void *arg, const struct db_row *row);
  */
 enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db_row_fn fn,
                   void *arg, unsigned long long *affected);
+
+/*
+ * Executes statement id (one without rows) once for each of nrows rows of
+ * parameters, in one round trip (MariaDB's array binding): row r's
+ * parameters are rows[r * stride] .. rows[r * stride + nparams - 1], so a
+ * statement may take the leading parameters of wider rows.  Each parameter
+ * is a string in every row or an integer in every row, or NULL.  *affected
+ * (may be NULL) receives the affected-row count of all rows together.  The
+ * rows go in one packet: the caller keeps them well below the server's
+ * max_allowed_packet.  Never reconnects (bulk work runs in a transaction).
+ */
+enum db_rc db_run_bulk(struct db *db, enum stmt id, const struct db_param *rows, size_t stride,
+                       unsigned nrows, unsigned long long *affected);
 
 /* How stored JSON is written: compact, reals with 15 significant digits. */
 #define DOC_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
