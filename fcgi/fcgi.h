@@ -72,6 +72,7 @@ struct request {
 	const char *if_match;        /* HTTP_IF_MATCH or NULL (nginx lets one line through) */
 	const char *if_none_match;   /* HTTP_IF_NONE_MATCH or NULL (likewise) */
 	const char *idempotency_key; /* HTTP_IDEMPOTENCY_KEY or NULL */
+	const char *accept_encoding; /* HTTP_ACCEPT_ENCODING or NULL */
 	int idempotency_key_count;   /* how many Idempotency-Key lines came */
 	const char *body;            /* NUL-terminated, body_len bytes, or NULL */
 	size_t body_len;

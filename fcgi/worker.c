@@ -104,6 +104,7 @@ static void build_request(FCGX_Request *fr, const struct config *cfg, struct str
 	req->if_match = FCGX_GetParam("HTTP_IF_MATCH", env);
 	req->if_none_match = FCGX_GetParam("HTTP_IF_NONE_MATCH", env);
 	req->idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", env);
+	req->accept_encoding = FCGX_GetParam("HTTP_ACCEPT_ENCODING", env);
 	req->idempotency_key_count = count_param(env, "HTTP_IDEMPOTENCY_KEY");
 	if (req->method == NULL)
 		req->method = "";

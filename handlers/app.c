@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "handlers/handlers.h"
+#include "lib/accept.h"
 
 /* One accepting thread's state: what handlers see, and who asked what last (for the log). */
 struct app_thread {
@@ -349,6 +350,7 @@ static void dispatch(struct ctx *c)
 	c->call.route = c->route;
 	c->call.if_match = req->if_match;
 	c->call.if_none_match = req->if_none_match;
+	c->call.accepts_gzip = accept_gzip(req->accept_encoding);
 	if (authenticate(c) != 0 || read_key(c) != 0 || check_no_params(c) != 0 ||
 	    read_body(c) != 0 || read_path(c) != 0 || read_query(c) != 0 || parse_body(c) != 0)
 		return;

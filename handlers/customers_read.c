@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "handlers/handlers.h"
+#include "lib/gzip.h"
 #include "lib/timefmt.h"
 
 /* Link: <base/path?limit=N&cursor=C>; rel="next" — the route's path with its checked values.
@@ -47,7 +48,8 @@ void customers_list(struct call *c)
 	                       pg->has_cursor ? &pg->after : NULL,
 	                       pg->limit,
 	                       timefmt_now(),
-	                       c->app->cfg->max_page_bytes};
+	                       c->app->cfg->max_page_bytes,
+	                       c->accepts_gzip};
 	struct page_key next;
 	int more = 0;
 	char tag[ETAG_SIZE];
@@ -62,8 +64,10 @@ void customers_list(struct call *c)
 		return;
 	}
 	reply_read_tagged(c, tag);
+	reply_encoded(c);
 }
 
+/* One customer is small: a gzip answer is compressed here, at level 1 (lib/gzip.h). */
 void customer_get(struct call *c)
 {
 	enum db_rc rc = db_customer_get_enriched(c->app->db, c->who->tenant, c->id, &c->resp->body);
@@ -72,5 +76,17 @@ void customer_get(struct call *c)
 		reply_db_error(c, rc, "customer not found");
 		return;
 	}
+	if (c->accepts_gzip) {
+		struct strbuf gz = STRBUF_INIT;
+		if (gz_compress(c->resp->body.data, c->resp->body.len, &gz) != 0) {
+			strbuf_free(&gz);
+			log_msg("error", "the answer could not be compressed (zlib, memory)");
+			resp_error(c->resp, 500, "Internal error; it has been logged.");
+			return;
+		}
+		strbuf_free(&c->resp->body);
+		c->resp->body = gz;
+	}
 	reply_read(c);
+	reply_encoded(c);
 }

@@ -298,6 +298,7 @@ struct call {
 	const char *if_match;      /* the If-Match field as sent, or NULL (reply_precondition) */
 	const char *if_none_match; /* the If-None-Match field as sent, or NULL */
 	struct keyed *keyed;       /* the request's Idempotency-Key (keyed.c), or NULL */
+	int accepts_gzip;          /* Accept-Encoding accepts gzip (lib/accept.h) */
 };
 
 typedef void (*handler_fn)(struct call *c);
@@ -377,6 +378,11 @@ int reply_etag(struct call *c);
  * a 304 with no body.  Sets status (200, 304, or 500).
  */
 void reply_read(struct call *c);
+
+/* After reply_read: the headers of a read that has two encodings, Vary and
+ * Content-Encoding when the body in c->resp is gzip (c->accepts_gzip); an
+ * error answer gets neither. */
+void reply_encoded(struct call *c);
 
 /* reply_read with the body's tag made already (a list page's, from its customers' tags). */
 void reply_read_tagged(struct call *c, const char *tag);

@@ -81,3 +81,12 @@ void reply_read(struct call *c)
 	}
 	reply_read_tagged(c, tag);
 }
+
+void reply_encoded(struct call *c)
+{
+	if (c->resp->status >= 400)
+		return;
+	resp_header(c->resp, "Vary", "Accept-Encoding");
+	if (c->accepts_gzip)
+		resp_header(c->resp, "Content-Encoding", "gzip");
+}

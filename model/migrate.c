@@ -163,6 +163,20 @@ static const char *const v6_sql[] = {
         NULL,
 };
 
+/*
+ * Compressed list pages without compressing per request: each customer's
+ * list shape is kept as a raw-deflate fragment (lib/gzip.h) headed by the
+ * list_tag it was made from.  The worker makes it on the first gzip read
+ * after a change and stores it; a page is assembled from fragments.  A
+ * fragment whose head is not the current list_tag is ignored (every writer
+ * changes list_tag through the document), so none can be served stale.
+ */
+static const char *const v7_sql[] = {
+        "ALTER TABLE customers ADD COLUMN IF NOT EXISTS list_gz MEDIUMBLOB NULL"
+        " COMMENT 'list_tag, CRC-32, length, raw deflate of the list shape'",
+        NULL,
+};
+
 static const struct migration migrations[] = {
         {1, "users, customers, opportunities, activities", v1_sql},
         {2, "customers.enriched_extra", v2_sql},
@@ -170,6 +184,7 @@ static const struct migration migrations[] = {
         {4, "customers.deleted_at, deleted_by: tombstones", v4_sql},
         {5, "idempotency_keys: kept answers of keyed requests", v5_sql},
         {6, "customers.list_tag: list pages' ETags without hashing pages", v6_sql},
+        {7, "customers.list_gz: list pages gzip'ed from stored fragments", v7_sql},
 };
 
 static enum db_rc exec_sql(MYSQL *conn, const char *sql, char *err, size_t errlen)

@@ -80,6 +80,7 @@ struct list_query {
 	int limit;                    /* LIMIT_PAGE_MIN..LIMIT_PAGE_MAX */
 	int64_t now;                  /* overdue: due before this instant (µs) */
 	size_t max_bytes;             /* the page ends before it would grow past this */
+	int gzip;                     /* write the page as a gzip member (lib/gzip.h) */
 };
 
 /*

@@ -9,6 +9,8 @@
 static const char *const enriched_cols[] = {ENRICHED_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const list_by_name_cols[] = {LIST_COLS(COLUMN_NAME, COLUMN_NAME, "sort_name")};
 static const char *const list_by_due_cols[] = {LIST_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
+static const char *const gz_by_name_cols[] = {LIST_GZ_COLS(COLUMN_NAME, COLUMN_NAME, "sort_name")};
+static const char *const gz_by_due_cols[] = {LIST_GZ_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
 static const char *const lock_cols[] = {LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const named_lock_cols[] = {NAMED_LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const user_cols[] = {USER_COLS(COLUMN_NAME, COLUMN_NAME)};
@@ -19,6 +21,8 @@ _Static_assert(NCOLS(enriched_cols) == COL_ENRICHED__MAX, "enriched columns");
 _Static_assert(NCOLS(list_by_name_cols) == COL_LIST__MAX, "list columns");
 _Static_assert(NCOLS(list_by_due_cols) == COL_LIST__MAX, "list columns");
 _Static_assert(NCOLS(lock_cols) == COL_LOCK__MAX, "lock columns");
+_Static_assert(NCOLS(gz_by_name_cols) == COL_GZ__MAX && NCOLS(gz_by_due_cols) == COL_GZ__MAX,
+               "gzip list columns");
 _Static_assert(NCOLS(user_cols) == COL_USER__MAX, "user columns");
 _Static_assert(NCOLS(key_cols) == COL_KEY__MAX && COL_KEY__MAX <= DB_MAX_COLS, "key columns");
 _Static_assert(COL_ENRICHED__MAX <= DB_MAX_COLS && COL_LIST__MAX <= DB_MAX_COLS,
@@ -34,13 +38,15 @@ _Static_assert(COL_ENRICHED__MAX <= DB_MAX_COLS && COL_LIST__MAX <= DB_MAX_COLS,
 		sql, nparams, 0, NULL                                                              \
 	}
 
-#define LIST_BY(col)                                                                               \
-	"SELECT " LIST_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT,                                     \
-	                    "sort_name") " FROM customers"                                         \
-	                                 " WHERE tenant_id = ? AND " col                           \
-	                                 " = ? AND sort_name >= ? AND (sort_name > ? OR id > ?)"   \
-	                                 " AND deleted_at IS NULL"                                 \
-	                                 " ORDER BY sort_name, id LIMIT ?"
+/* What the list statements read after their columns: a page of a list by
+ * owner or status (col) in name order, or of the overdue list in due order. */
+#define LIST_BY_FROM(col)                                                                          \
+	" FROM customers WHERE tenant_id = ? AND " col " = ? AND sort_name >= ?"                   \
+	" AND (sort_name > ? OR id > ?) AND deleted_at IS NULL ORDER BY sort_name, id LIMIT ?"
+#define OVERDUE_FROM                                                                               \
+	" FROM customers WHERE tenant_id = ? AND overdue_key < ? AND overdue_key >= ?"             \
+	" AND (overdue_key > ? OR id > ?) AND deleted_at IS NULL ORDER BY overdue_key, id LIMIT ?"
+#define LIST_SELECT(key) "SELECT " LIST_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT, key)
 
 const struct stmt_def stmt_table[STMT__MAX] = {
         [STMT_CUSTOMER_GET_ENRICHED] =
@@ -108,17 +114,23 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                         " activities a FORCE INDEX (PRIMARY)"
                         " ON a.tenant_id = ? AND a.id = i.id",
                         1),
-        [STMT_CUSTOMER_LIST_BY_OWNER] = ROWS(LIST_BY("owner_id"), 6, list_by_name_cols),
-        [STMT_CUSTOMER_LIST_BY_STATUS] = ROWS(LIST_BY("crm_status"), 6, list_by_name_cols),
+        [STMT_CUSTOMER_LIST_BY_OWNER] =
+                ROWS(LIST_SELECT("sort_name") LIST_BY_FROM("owner_id"), 6, list_by_name_cols),
+        [STMT_CUSTOMER_LIST_BY_STATUS] =
+                ROWS(LIST_SELECT("sort_name") LIST_BY_FROM("crm_status"), 6, list_by_name_cols),
         [STMT_CUSTOMER_LIST_OVERDUE] =
-                ROWS("SELECT " LIST_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT,
-                                         "overdue_key") " FROM customers"
-                                                        " WHERE tenant_id = ? AND overdue_key < ? "
-                                                        "AND overdue_key >= ?"
-                                                        " AND (overdue_key > ? OR id > ?)"
-                                                        " AND deleted_at IS NULL ORDER BY "
-                                                        "overdue_key, id LIMIT ?",
-                     6, list_by_due_cols),
+                ROWS(LIST_SELECT("overdue_key") OVERDUE_FROM, 6, list_by_due_cols),
+        [STMT_CUSTOMER_LIST_BY_OWNER_GZ] =
+                ROWS(LIST_GZ_SELECT("sort_name") LIST_BY_FROM("owner_id"), 6, gz_by_name_cols),
+        [STMT_CUSTOMER_LIST_BY_STATUS_GZ] =
+                ROWS(LIST_GZ_SELECT("sort_name") LIST_BY_FROM("crm_status"), 6, gz_by_name_cols),
+        [STMT_CUSTOMER_LIST_OVERDUE_GZ] =
+                ROWS(LIST_GZ_SELECT("overdue_key") OVERDUE_FROM, 6, gz_by_due_cols),
+        /* hex, so that no byte of a fragment or tag meets a character set */
+        [STMT_CUSTOMER_GZ_STORE] =
+                NO_ROWS("UPDATE customers SET list_gz = UNHEX(?)"
+                        " WHERE tenant_id = ? AND id = ? AND list_tag = UNHEX(?)",
+                        4),
         [STMT_CUSTOMER_LOCK] =
                 ROWS("SELECT " LOCK_COLS(COLUMN_SQL_FIRST,
                                          COLUMN_SQL_NEXT) " FROM customers"

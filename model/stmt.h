@@ -27,6 +27,10 @@ enum stmt {
 	STMT_CUSTOMER_LIST_BY_OWNER,
 	STMT_CUSTOMER_LIST_BY_STATUS,
 	STMT_CUSTOMER_LIST_OVERDUE,
+	STMT_CUSTOMER_LIST_BY_OWNER_GZ,
+	STMT_CUSTOMER_LIST_BY_STATUS_GZ,
+	STMT_CUSTOMER_LIST_OVERDUE_GZ,
+	STMT_CUSTOMER_GZ_STORE,
 	STMT_CUSTOMER_LOCK,
 	STMT_CUSTOMER_UPDATE,
 	STMT_CUSTOMER_DELETE,
@@ -94,6 +98,26 @@ enum enriched_col { ENRICHED_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_ENRICHED__MAX };
 	NEXT(LIST_TAG, "list_tag")
 enum list_col { LIST_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_LIST__MAX };
 #define LIST_TAG_BYTES 16 /* BINARY(16) */
+
+/*
+ * The gzip list statements (migration 7): the customer's stored fragment
+ * (lib/gzip.h; its head is the list_tag it was made from) when it was made
+ * from the current list shape, else NULL and the document and list fragment
+ * to make one from; then the page key, the id and list_tag.  The columns
+ * are expressions, so their SQL (LIST_GZ_SELECT) and their names differ.
+ */
+#define LIST_GZ_COLS(FIRST, NEXT, key)                                                             \
+	FIRST(GZ_FRAGMENT, "gz")                                                                   \
+	NEXT(GZ_DOC, "doc")                                                                        \
+	NEXT(GZ_EXTRA, "list_extra")                                                               \
+	NEXT(GZ_KEY, key)                                                                          \
+	NEXT(GZ_ID, "id")                                                                          \
+	NEXT(GZ_TAG, "list_tag")
+enum list_gz_col { LIST_GZ_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_GZ__MAX };
+#define GZ_FRESH "LEFT(list_gz, 16) = list_tag"
+#define LIST_GZ_SELECT(key)                                                                        \
+	"SELECT IF(" GZ_FRESH ", list_gz, NULL) AS gz, IF(" GZ_FRESH ", NULL, doc) AS doc,"        \
+	" IF(" GZ_FRESH ", NULL, list_extra) AS list_extra, " key ", id, list_tag"
 
 /* STMT_CUSTOMER_LOCK: the document a change edits and the list fragment
  * (preferredLanguage lives there; a merge patch may change it).  Its WHERE
@@ -294,6 +318,9 @@ int customer_split(const json_t *item, char **doc, char **list_extra);
 /* Appends one customer in the list shape, from a row of a list statement
  * (enum list_col). */
 void customer_write_list(struct strbuf *out, const struct db_row *row);
+
+/* Appends a stored document (a JSON object) without its closing brace. */
+void customer_append_open_object(struct strbuf *out, const char *doc, unsigned long len);
 
 /* Appends the enriched customer, from a row of STMT_CUSTOMER_GET_ENRICHED
  * (enum enriched_col): 0, or -1 with nothing appended when the row has no

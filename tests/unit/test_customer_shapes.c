@@ -260,6 +260,21 @@ Test(customer_shapes, every_select_lists_the_columns_its_table_entry_names)
 			continue;
 		}
 		char want[512] = "SELECT ";
+		if (strstr(def->sql, " AS ") != NULL) {
+			/* columns that are expressions: each named in order, as "AS name" or alone */
+			const char *at = def->sql;
+			for (unsigned i = 0; i < def->ncols; i++) {
+				char as[64], bare[64];
+				snprintf(as, sizeof(as), " AS %s", def->cols[i]);
+				snprintf(bare, sizeof(bare), ", %s", def->cols[i]);
+				const char *a = strstr(at, as), *b = strstr(at, bare);
+				const char *hit = a && (!b || a < b) ? a : b;
+				cr_assert_not_null(hit, "statement %d: no column %s in order", id,
+				                   def->cols[i]);
+				at = hit + 1;
+			}
+			continue;
+		}
 		for (unsigned i = 0; i < def->ncols; i++) {
 			strcat(want, i ? ", " : "");
 			strcat(want, def->cols[i]);
