@@ -49,7 +49,8 @@ void customers_list(struct call *c)
 	                       pg->limit,
 	                       timefmt_now(),
 	                       c->app->cfg->max_page_bytes,
-	                       c->accepts_gzip};
+	                       c->accepts_gzip,
+	                       c->if_none_match};
 	struct page_key next;
 	int more = 0;
 	char tag[ETAG_SIZE];

@@ -153,6 +153,24 @@ static enum db_rc gz_row(void *arg, const struct db_row *row)
 	return rc == 0 ? DB_OK : DB_ERROR;
 }
 
+/* A row of a tags statement: the page's extent and tags, no bytes written. */
+static enum db_rc tags_row(void *arg, const struct db_row *row)
+{
+	struct list_ctx *c = arg;
+	if (c->more)
+		return DB_OK;
+	if (!has_tag(row, COL_TAGS_TAG) || row->is_null[COL_TAGS_BYTES]) {
+		db_note_error(c->db,
+		              "a customer without list_tag or list_bytes; run crmctl migrate");
+		return DB_ERROR;
+	}
+	if (!page_takes(c, (size_t)strtoull(row->val[COL_TAGS_BYTES], NULL, 10)))
+		return DB_OK;
+	c->count++;
+	page_note(c, row, COL_TAGS_KEY, COL_TAGS_ID, COL_TAGS_TAG);
+	return DB_OK;
+}
+
 /* Hex of p[0..n) into a new string (free it); NULL when out of memory. */
 static char *hex(const void *p, size_t n)
 {
@@ -210,6 +228,49 @@ static void list_params(const struct list_query *q, struct db_param p[6])
 	p[5] = dbp_int(q->limit + 1);
 }
 
+/* The page's tag into tag, from c->tags (its domain and its customers' tags). */
+static enum db_rc page_tag(struct list_ctx *c, char tag[ETAG_SIZE])
+{
+	if (c->out->failed || c->tags.failed || etag_of(c->tags.data, c->tags.len, tag) != 0) {
+		db_note_error(c->db, "the page could not be made (out of memory)");
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+/*
+ * A conditional GET: the page's tag from the tags statement, which reads
+ * no document.  1 when q->if_none_match names it (the page is not sent), 0
+ * when the page must be read, or -1 with *rc set on an error.
+ */
+static int page_unchanged(struct db *db, struct list_ctx *c, char tag[ETAG_SIZE], enum db_rc *rc)
+{
+	static const enum stmt tags[LIST__MAX] = {
+	        [LIST_BY_OWNER] = STMT_CUSTOMER_LIST_BY_OWNER_TAGS,
+	        [LIST_BY_STATUS] = STMT_CUSTOMER_LIST_BY_STATUS_TAGS,
+	        [LIST_OVERDUE] = STMT_CUSTOMER_LIST_OVERDUE_TAGS,
+	};
+	const char *inm = c->q->if_none_match;
+	struct db_param p[6];
+	list_params(c->q, p);
+	*rc = db_run(db, tags[c->q->kind], p, tags_row, c, NULL);
+	if (*rc == DB_OK)
+		*rc = page_tag(c, tag);
+	if (*rc != DB_OK)
+		return -1;
+	return etag_list_match(inm, strlen(inm), tag, ETAG_WEAK) == ETAG_LIST_MATCH;
+}
+
+/* Forgets what a tags statement gathered, for the page's own read. */
+static void page_restart(struct list_ctx *c)
+{
+	c->bytes = 1;
+	c->count = 0;
+	c->more = 0;
+	strbuf_reset(&c->tags);
+	strbuf_append_str(&c->tags, c->q->gzip ? PAGE_TAG_DOMAIN_GZ : PAGE_TAG_DOMAIN);
+}
+
 /* Runs the page's statement into c: plain JSON, or a gzip member of it. */
 static enum db_rc read_page(struct db *db, struct list_ctx *c)
 {
@@ -258,16 +319,22 @@ enum db_rc db_customer_list(struct db *db, const struct list_query *q, struct st
 	c.db = db;
 	c.q = q;
 	c.out = out;
-	c.bytes = 1;
 	strbuf_init(&c.tags);
 	strbuf_init(&c.shape);
 	strbuf_init(&c.frags);
-	strbuf_append_str(&c.tags, q->gzip ? PAGE_TAG_DOMAIN_GZ : PAGE_TAG_DOMAIN);
-	enum db_rc rc = read_page(db, &c);
-	if (rc == DB_OK &&
-	    (out->failed || c.tags.failed || etag_of(c.tags.data, c.tags.len, tag))) {
-		db_note_error(db, "the page could not be made (out of memory)");
-		rc = DB_ERROR;
+	enum db_rc rc = DB_OK;
+	int unchanged = 0;
+	if (q->if_none_match != NULL) {
+		page_restart(&c);
+		unchanged = page_unchanged(db, &c, tag, &rc);
+	}
+	if (unchanged == 0) {
+		page_restart(&c);
+		rc = read_page(db, &c);
+		if (rc == DB_OK)
+			rc = page_tag(&c, tag);
+	} else if (unchanged == 1) {
+		c.more = 0; /* a 304 carries no Link */
 	}
 	strbuf_free(&c.tags);
 	strbuf_free(&c.shape);

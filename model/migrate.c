@@ -177,6 +177,17 @@ static const char *const v7_sql[] = {
         NULL,
 };
 
+/*
+ * A poll with If-None-Match needs a page's tags and extent, not its
+ * documents: each row's list-shape length, kept by MariaDB beside list_tag,
+ * lets the page be cut at max_page_bytes without reading doc.
+ */
+static const char *const v8_sql[] = {
+        "ALTER TABLE customers ADD COLUMN IF NOT EXISTS list_bytes INT UNSIGNED AS"
+        " (LENGTH(doc) + LENGTH(list_extra)) STORED COMMENT 'bytes of the list shape'",
+        NULL,
+};
+
 static const struct migration migrations[] = {
         {1, "users, customers, opportunities, activities", v1_sql},
         {2, "customers.enriched_extra", v2_sql},
@@ -185,6 +196,7 @@ static const struct migration migrations[] = {
         {5, "idempotency_keys: kept answers of keyed requests", v5_sql},
         {6, "customers.list_tag: list pages' ETags without hashing pages", v6_sql},
         {7, "customers.list_gz: list pages gzip'ed from stored fragments", v7_sql},
+        {8, "customers.list_bytes: a conditional list GET without the documents", v8_sql},
 };
 
 static enum db_rc exec_sql(MYSQL *conn, const char *sql, char *err, size_t errlen)

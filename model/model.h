@@ -81,6 +81,7 @@ struct list_query {
 	int64_t now;                  /* overdue: due before this instant (µs) */
 	size_t max_bytes;             /* the page ends before it would grow past this */
 	int gzip;                     /* write the page as a gzip member (lib/gzip.h) */
+	const char *if_none_match;    /* the request's field, or NULL: see db_customer_list */
 };
 
 /*
@@ -89,6 +90,9 @@ struct list_query {
  * first).  *more is set to 1 when another page follows, and *next then
  * holds its key.  tag gets the page's strong ETag, made of the stored tags
  * of its customers (customers.list_tag): equal exactly when the bytes are.
+ * With q->if_none_match naming that tag (weak comparison), the page is
+ * known from the tags alone: out gets nothing, *more is 0, and the caller
+ * answers 304.
  */
 enum db_rc db_customer_list(struct db *db, const struct list_query *q, struct strbuf *out,
                             int *more, struct page_key *next, char tag[ETAG_SIZE]);

@@ -11,6 +11,10 @@ static const char *const list_by_name_cols[] = {LIST_COLS(COLUMN_NAME, COLUMN_NA
 static const char *const list_by_due_cols[] = {LIST_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
 static const char *const gz_by_name_cols[] = {LIST_GZ_COLS(COLUMN_NAME, COLUMN_NAME, "sort_name")};
 static const char *const gz_by_due_cols[] = {LIST_GZ_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
+static const char *const tags_by_name_cols[] = {
+        LIST_TAGS_COLS(COLUMN_NAME, COLUMN_NAME, "sort_name")};
+static const char *const tags_by_due_cols[] = {
+        LIST_TAGS_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
 static const char *const lock_cols[] = {LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const named_lock_cols[] = {NAMED_LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const user_cols[] = {USER_COLS(COLUMN_NAME, COLUMN_NAME)};
@@ -21,6 +25,9 @@ _Static_assert(NCOLS(enriched_cols) == COL_ENRICHED__MAX, "enriched columns");
 _Static_assert(NCOLS(list_by_name_cols) == COL_LIST__MAX, "list columns");
 _Static_assert(NCOLS(list_by_due_cols) == COL_LIST__MAX, "list columns");
 _Static_assert(NCOLS(lock_cols) == COL_LOCK__MAX, "lock columns");
+_Static_assert(NCOLS(tags_by_name_cols) == COL_TAGS__MAX &&
+                       NCOLS(tags_by_due_cols) == COL_TAGS__MAX,
+               "list tag columns");
 _Static_assert(NCOLS(gz_by_name_cols) == COL_GZ__MAX && NCOLS(gz_by_due_cols) == COL_GZ__MAX,
                "gzip list columns");
 _Static_assert(NCOLS(user_cols) == COL_USER__MAX, "user columns");
@@ -47,6 +54,7 @@ _Static_assert(COL_ENRICHED__MAX <= DB_MAX_COLS && COL_LIST__MAX <= DB_MAX_COLS,
 	" FROM customers WHERE tenant_id = ? AND overdue_key < ? AND overdue_key >= ?"             \
 	" AND (overdue_key > ? OR id > ?) AND deleted_at IS NULL ORDER BY overdue_key, id LIMIT ?"
 #define LIST_SELECT(key) "SELECT " LIST_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT, key)
+#define TAGS_SELECT(key) "SELECT " LIST_TAGS_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT, key)
 
 const struct stmt_def stmt_table[STMT__MAX] = {
         [STMT_CUSTOMER_GET_ENRICHED] =
@@ -126,6 +134,12 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                 ROWS(LIST_GZ_SELECT("sort_name") LIST_BY_FROM("crm_status"), 6, gz_by_name_cols),
         [STMT_CUSTOMER_LIST_OVERDUE_GZ] =
                 ROWS(LIST_GZ_SELECT("overdue_key") OVERDUE_FROM, 6, gz_by_due_cols),
+        [STMT_CUSTOMER_LIST_BY_OWNER_TAGS] =
+                ROWS(TAGS_SELECT("sort_name") LIST_BY_FROM("owner_id"), 6, tags_by_name_cols),
+        [STMT_CUSTOMER_LIST_BY_STATUS_TAGS] =
+                ROWS(TAGS_SELECT("sort_name") LIST_BY_FROM("crm_status"), 6, tags_by_name_cols),
+        [STMT_CUSTOMER_LIST_OVERDUE_TAGS] =
+                ROWS(TAGS_SELECT("overdue_key") OVERDUE_FROM, 6, tags_by_due_cols),
         /* hex, so that no byte of a fragment or tag meets a character set */
         [STMT_CUSTOMER_GZ_STORE] =
                 NO_ROWS("UPDATE customers SET list_gz = UNHEX(?)"

@@ -31,6 +31,9 @@ enum stmt {
 	STMT_CUSTOMER_LIST_BY_STATUS_GZ,
 	STMT_CUSTOMER_LIST_OVERDUE_GZ,
 	STMT_CUSTOMER_GZ_STORE,
+	STMT_CUSTOMER_LIST_BY_OWNER_TAGS,
+	STMT_CUSTOMER_LIST_BY_STATUS_TAGS,
+	STMT_CUSTOMER_LIST_OVERDUE_TAGS,
 	STMT_CUSTOMER_LOCK,
 	STMT_CUSTOMER_UPDATE,
 	STMT_CUSTOMER_DELETE,
@@ -114,6 +117,15 @@ enum list_col { LIST_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_LIST__MAX };
 	NEXT(GZ_ID, "id")                                                                          \
 	NEXT(GZ_TAG, "list_tag")
 enum list_gz_col { LIST_GZ_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_GZ__MAX };
+
+/* The list statements of a conditional GET: what a page's ETag and extent
+ * are made of, without the documents (list_bytes: migration 8). */
+#define LIST_TAGS_COLS(FIRST, NEXT, key)                                                           \
+	FIRST(TAGS_TAG, "list_tag")                                                                \
+	NEXT(TAGS_BYTES, "list_bytes")                                                             \
+	NEXT(TAGS_KEY, key)                                                                        \
+	NEXT(TAGS_ID, "id")
+enum list_tags_col { LIST_TAGS_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_TAGS__MAX };
 #define GZ_FRESH "LEFT(list_gz, 16) = list_tag"
 #define LIST_GZ_SELECT(key)                                                                        \
 	"SELECT IF(" GZ_FRESH ", list_gz, NULL) AS gz, IF(" GZ_FRESH ", NULL, doc) AS doc,"        \
