@@ -21,7 +21,6 @@ static int key_is_valid(const char *key)
 /* Hex SHA-256 of method, path and body, each ended by a NUL so none can pass for another. */
 static int request_hash(const struct request *req, char out[KEYED_HASH_SIZE])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned md_len = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -33,11 +32,7 @@ static int request_hash(const struct request *req, char out[KEYED_HASH_SIZE])
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		return -1;
-	for (unsigned i = 0; i < md_len; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[2 * md_len] = '\0';
+	hex_encode(md, md_len, out);
 	return 0;
 }
 

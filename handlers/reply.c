@@ -48,14 +48,21 @@ void reply_precondition_failed(struct call *c, const struct customer_change_out 
 	resp_error(c->resp, 412, out->message);
 }
 
+/* The tag of the body c->resp holds; 0, or -1 with the answer made a 500 (logged). */
+static int body_tag(struct call *c, char tag[ETAG_SIZE])
+{
+	if (etag_of(c->resp->body.data, c->resp->body.len, tag) == 0)
+		return 0;
+	log_msg("error", "the answer's ETag could not be computed (OpenSSL)");
+	resp_error(c->resp, 500, "Internal error; it has been logged.");
+	return -1;
+}
+
 int reply_etag(struct call *c)
 {
 	char tag[ETAG_SIZE];
-	if (etag_of(c->resp->body.data, c->resp->body.len, tag) != 0) {
-		log_msg("error", "the answer's ETag could not be computed (OpenSSL)");
-		resp_error(c->resp, 500, "Internal error; it has been logged.");
+	if (body_tag(c, tag) != 0)
 		return -1;
-	}
 	resp_header(c->resp, "ETag", tag);
 	return 0;
 }
@@ -74,12 +81,8 @@ void reply_read_tagged(struct call *c, const char *tag)
 void reply_read(struct call *c)
 {
 	char tag[ETAG_SIZE];
-	if (etag_of(c->resp->body.data, c->resp->body.len, tag) != 0) {
-		log_msg("error", "the answer's ETag could not be computed (OpenSSL)");
-		resp_error(c->resp, 500, "Internal error; it has been logged.");
-		return;
-	}
-	reply_read_tagged(c, tag);
+	if (body_tag(c, tag) == 0)
+		reply_read_tagged(c, tag);
 }
 
 void reply_encoded(struct call *c)

@@ -162,3 +162,22 @@ int strbuf_failed(const struct strbuf *sb)
 {
 	return sb->failed != 0;
 }
+
+void hex_encode(const void *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void strbuf_append_hex(struct strbuf *sb, const void *p, size_t n)
+{
+	if (n > (SIZE_MAX - 1) / 2 || strbuf_reserve(sb, 2 * n) != 0)
+		return;
+	hex_encode(p, n, sb->data + sb->len);
+	sb->len += 2 * n;
+}

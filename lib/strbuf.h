@@ -36,6 +36,10 @@ void strbuf_append_char(struct strbuf *sb, char c);
 void strbuf_appendf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s (len bytes, valid UTF-8 assumed) as a quoted JSON string. */
 void strbuf_append_json_string(struct strbuf *sb, const char *s, size_t len);
+/* Writes p[0..n) as lower-case hex into out (2n characters and a NUL). */
+void hex_encode(const void *p, size_t n, char *out);
+/* Appends p[0..n) as lower-case hex. */
+void strbuf_append_hex(struct strbuf *sb, const void *p, size_t n);
 /* Removes the last n bytes (n larger than len empties the buffer). */
 void strbuf_truncate(struct strbuf *sb, size_t n);
 int strbuf_failed(const struct strbuf *sb);

@@ -10,13 +10,6 @@
 #include "model/shape.h"
 #include "model/stmt.h"
 
-static enum db_rc found_row(void *arg, const struct db_row *row)
-{
-	(void)row;
-	*(int *)arg = 1;
-	return DB_OK;
-}
-
 /* The server's members of a new customer: times, authors, the CREATE event, nested ids. */
 static int fill(json_t *item, const char *actor, crm_time_t now)
 {
@@ -48,7 +41,7 @@ static enum db_rc attempt(struct db *db, const char *tenant, const json_t *item,
 	if (rc == DB_OK && owner != NULL) {
 		int found = 0;
 		struct db_param p[2] = {dbp_cstr(tenant), dbp_cstr(owner)};
-		rc = db_run(db, STMT_USER_GET_ACTIVE, p, found_row, &found, NULL);
+		rc = db_run(db, STMT_USER_GET_ACTIVE, p, db_row_found, &found, NULL);
 		if (rc == DB_OK && !found) {
 			snprintf(err, errlen,
 			         "ownerId: '%.64s' is not an active user of this tenant", owner);

@@ -5,13 +5,6 @@
 #include "model/model.h"
 #include "model/stmt.h"
 
-static enum db_rc found_row(void *arg, const struct db_row *row)
-{
-	(void)row;
-	*(int *)arg = 1;
-	return DB_OK;
-}
-
 /*
  * One attempt: lock the live row (a change holding it finishes first, and a
  * DELETE that waited for another finds no live row: 404), check If-Match
@@ -26,7 +19,7 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id, con
 	struct db_param key[2] = {dbp_cstr(tenant), dbp_cstr(id)};
 	enum db_rc rc = db_keyed_begin(db, keyed, scratch);
 	if (rc == DB_OK)
-		rc = db_run(db, STMT_CUSTOMER_LOCK, key, found_row, &found, NULL);
+		rc = db_run(db, STMT_CUSTOMER_LOCK, key, db_row_found, &found, NULL);
 	if (rc == DB_OK && !found)
 		rc = DB_NOT_FOUND;
 	if (rc == DB_OK)

@@ -76,9 +76,13 @@ static void page_note(struct list_ctx *c, const struct db_row *row, int key_col,
 	strbuf_append(&c->tags, row->val[tag_col], LIST_TAG_BYTES);
 }
 
-static int has_tag(const struct db_row *row, int tag_col)
+/* 1 when the row has its list_tag (migration 6 writes it on every row); else 0, noted. */
+static int has_tag(struct list_ctx *c, const struct db_row *row, int tag_col)
 {
-	return !row->is_null[tag_col] && row->len[tag_col] == LIST_TAG_BYTES;
+	if (!row->is_null[tag_col] && row->len[tag_col] == LIST_TAG_BYTES)
+		return 1;
+	db_note_error(c->db, "a customer without list_tag; run crmctl migrate");
+	return 0;
 }
 
 static enum db_rc list_row(void *arg, const struct db_row *row)
@@ -86,10 +90,8 @@ static enum db_rc list_row(void *arg, const struct db_row *row)
 	struct list_ctx *c = arg;
 	if (c->more)
 		return DB_OK; /* the page is complete; the rest of the rows are not needed */
-	if (!has_tag(row, COL_LIST_TAG)) {
-		db_note_error(c->db, "a customer without list_tag; run crmctl migrate");
+	if (!has_tag(c, row, COL_LIST_TAG))
 		return DB_ERROR;
-	}
 	if (!page_takes(c, row->len[COL_LIST_DOC] + row->len[COL_LIST_EXTRA]))
 		return DB_OK;
 	if (c->count++ > 0)
@@ -125,10 +127,8 @@ static enum db_rc gz_row(void *arg, const struct db_row *row)
 	uint32_t crc, plain = 0;
 	if (c->more)
 		return DB_OK;
-	if (!has_tag(row, COL_GZ_TAG)) {
-		db_note_error(c->db, "a customer without list_tag; run crmctl migrate");
+	if (!has_tag(c, row, COL_GZ_TAG))
 		return DB_ERROR;
-	}
 	int stored = !row->is_null[COL_GZ_FRAGMENT] &&
 	             gz_fragment_meta(row->val[COL_GZ_FRAGMENT], row->len[COL_GZ_FRAGMENT], &crc,
 	                              &plain) == 0;
@@ -159,30 +159,14 @@ static enum db_rc tags_row(void *arg, const struct db_row *row)
 	struct list_ctx *c = arg;
 	if (c->more)
 		return DB_OK;
-	if (!has_tag(row, COL_TAGS_TAG) || row->is_null[COL_TAGS_BYTES]) {
-		db_note_error(c->db,
-		              "a customer without list_tag or list_bytes; run crmctl migrate");
+	/* list_bytes is generated from two NOT NULL columns: it is there when list_tag is */
+	if (!has_tag(c, row, COL_TAGS_TAG))
 		return DB_ERROR;
-	}
 	if (!page_takes(c, (size_t)strtoull(row->val[COL_TAGS_BYTES], NULL, 10)))
 		return DB_OK;
 	c->count++;
 	page_note(c, row, COL_TAGS_KEY, COL_TAGS_ID, COL_TAGS_TAG);
 	return DB_OK;
-}
-
-/* Hex of p[0..n) into a new string (free it); NULL when out of memory. */
-static char *hex(const void *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	char *s = malloc(2 * n + 1);
-	for (size_t i = 0; s != NULL && i < n; i++) {
-		s[2 * i] = digits[((const unsigned char *)p)[i] >> 4];
-		s[2 * i + 1] = digits[((const unsigned char *)p)[i] & 15];
-	}
-	if (s != NULL)
-		s[2 * n] = '\0';
-	return s;
 }
 
 /*
@@ -192,20 +176,21 @@ static char *hex(const void *p, size_t n)
  */
 static void store_fragments(struct db *db, const struct list_ctx *c)
 {
+	struct strbuf frag = STRBUF_INIT, tag = STRBUF_INIT;
 	for (size_t i = 0; i < c->nmade; i++) {
 		const struct made *m = &c->made[i];
-		char *frag = hex(c->frags.data + m->off, m->len),
-		     *tag = hex(m->tag, LIST_TAG_BYTES);
-		struct db_param p[4] = {dbp_cstr(frag), dbp_cstr(c->q->tenant), dbp_cstr(m->id),
-		                        dbp_cstr(tag)};
-		enum db_rc rc = frag && tag
-		                        ? db_run(db, STMT_CUSTOMER_GZ_STORE, p, NULL, NULL, NULL)
-		                        : DB_ERROR;
-		free(frag);
-		free(tag);
-		if (rc != DB_OK)
+		strbuf_reset(&frag);
+		strbuf_reset(&tag);
+		strbuf_append_hex(&frag, c->frags.data + m->off, m->len);
+		strbuf_append_hex(&tag, m->tag, LIST_TAG_BYTES);
+		struct db_param p[4] = {dbp_cstr(frag.data), dbp_cstr(c->q->tenant),
+		                        dbp_cstr(m->id), dbp_cstr(tag.data)};
+		if (frag.failed || tag.failed ||
+		    db_run(db, STMT_CUSTOMER_GZ_STORE, p, NULL, NULL, NULL) != DB_OK)
 			break;
 	}
+	strbuf_free(&frag);
+	strbuf_free(&tag);
 }
 
 /* The statement's parameters: tenant, filter (or now), the position after the last page, limit. */

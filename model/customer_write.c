@@ -34,13 +34,6 @@ static enum db_rc locked_row(void *arg, const struct db_row *row)
 	return l->doc ? DB_OK : DB_ERROR;
 }
 
-static enum db_rc found_row(void *arg, const struct db_row *row)
-{
-	(void)row;
-	*(int *)arg = 1;
-	return DB_OK;
-}
-
 /*
  * Writes the edited customer back, split as import splits it, with the keys
  * that order and find it; DB_CONFLICT (out->message says why) when it would
@@ -81,7 +74,7 @@ static enum db_rc check_owner(struct db *db, const char *tenant, const struct ch
 		return DB_OK;
 	int found = 0;
 	struct db_param p[2] = {dbp_cstr(tenant), dbp_cstr(ch->text)};
-	enum db_rc rc = db_run(db, STMT_USER_GET_ACTIVE, p, found_row, &found, NULL);
+	enum db_rc rc = db_run(db, STMT_USER_GET_ACTIVE, p, db_row_found, &found, NULL);
 	return rc == DB_OK && !found ? DB_NOT_FOUND : rc;
 }
 

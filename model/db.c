@@ -572,3 +572,10 @@ enum db_rc db_run_bulk(struct db *db, enum stmt id, const struct db_param *rows,
 	free(block);
 	return rc;
 }
+
+enum db_rc db_row_found(void *arg, const struct db_row *row)
+{
+	(void)row;
+	*(int *)arg = 1;
+	return DB_OK;
+}

@@ -19,6 +19,9 @@ static const char *const lock_cols[] = {LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const named_lock_cols[] = {NAMED_LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const user_cols[] = {USER_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const key_cols[] = {KEY_COLS(COLUMN_NAME, COLUMN_NAME)};
+static const char *const ex_user_cols[] = {EX_USER_COLS(COLUMN_NAME, COLUMN_NAME)};
+static const char *const ex_customer_cols[] = {EX_CUSTOMER_COLS(COLUMN_NAME, COLUMN_NAME)};
+static const char *const ex_child_cols[] = {EX_CHILD_COLS(COLUMN_NAME, COLUMN_NAME)};
 
 #define NCOLS(cols) (sizeof(cols) / sizeof(cols[0]))
 _Static_assert(NCOLS(enriched_cols) == COL_ENRICHED__MAX, "enriched columns");
@@ -31,6 +34,10 @@ _Static_assert(NCOLS(tags_by_name_cols) == COL_TAGS__MAX &&
 _Static_assert(NCOLS(gz_by_name_cols) == COL_GZ__MAX && NCOLS(gz_by_due_cols) == COL_GZ__MAX,
                "gzip list columns");
 _Static_assert(NCOLS(user_cols) == COL_USER__MAX, "user columns");
+_Static_assert(NCOLS(ex_user_cols) == COL_EX_USER__MAX &&
+                       NCOLS(ex_customer_cols) == COL_EX_CUSTOMER__MAX &&
+                       NCOLS(ex_child_cols) == COL_EX_CHILD__MAX,
+               "export columns");
 _Static_assert(NCOLS(key_cols) == COL_KEY__MAX && COL_KEY__MAX <= DB_MAX_COLS, "key columns");
 _Static_assert(COL_ENRICHED__MAX <= DB_MAX_COLS && COL_LIST__MAX <= DB_MAX_COLS,
                "a statement selects more columns than db.c has buffers for");
@@ -53,6 +60,15 @@ _Static_assert(COL_ENRICHED__MAX <= DB_MAX_COLS && COL_LIST__MAX <= DB_MAX_COLS,
 #define OVERDUE_FROM                                                                               \
 	" FROM customers WHERE tenant_id = ? AND overdue_key < ? AND overdue_key >= ?"             \
 	" AND (overdue_key > ? OR id > ?) AND deleted_at IS NULL ORDER BY overdue_key, id LIMIT ?"
+/* An export page: the tenant's rows after the id given (ids compare byte for byte). */
+#define EXPORT_PAGE " AND id > ? ORDER BY id LIMIT ?"
+/* A child of a deleted customer goes with it; one without a customer row (an import
+ * may store such) is the tenant's data all the same and is exported. */
+#define NOT_OF_A_TOMBSTONE                                                                         \
+	" AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = x.tenant_id"               \
+	" AND c.id = x.customer_id AND c.deleted_at IS NOT NULL)"
+#define COLS_SELECT(cols) "SELECT " cols(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT)
+
 #define LIST_SELECT(key) "SELECT " LIST_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT, key)
 #define TAGS_SELECT(key) "SELECT " LIST_TAGS_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT, key)
 
@@ -140,6 +156,22 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                 ROWS(TAGS_SELECT("sort_name") LIST_BY_FROM("crm_status"), 6, tags_by_name_cols),
         [STMT_CUSTOMER_LIST_OVERDUE_TAGS] =
                 ROWS(TAGS_SELECT("overdue_key") OVERDUE_FROM, 6, tags_by_due_cols),
+        [STMT_EXPORT_USERS] =
+                ROWS(COLS_SELECT(EX_USER_COLS) " FROM users WHERE tenant_id = ?" EXPORT_PAGE, 3,
+                     ex_user_cols),
+        [STMT_EXPORT_CUSTOMERS] =
+                ROWS(COLS_SELECT(EX_CUSTOMER_COLS) " FROM customers WHERE tenant_id = ? AND "
+                                                   "deleted_at IS NULL" EXPORT_PAGE,
+                     3, ex_customer_cols),
+        [STMT_EXPORT_OPPORTUNITIES] =
+                ROWS(COLS_SELECT(EX_CHILD_COLS) " FROM opportunities x WHERE x.tenant_id = "
+                                                "?" NOT_OF_A_TOMBSTONE EXPORT_PAGE,
+                     3, ex_child_cols),
+        [STMT_EXPORT_ACTIVITIES] = ROWS(
+                COLS_SELECT(
+                        EX_CHILD_COLS) " FROM activities x WHERE x.tenant_id = ?" NOT_OF_A_TOMBSTONE
+                        EXPORT_PAGE,
+                3, ex_child_cols),
         /* hex, so that no byte of a fragment or tag meets a character set */
         [STMT_CUSTOMER_GZ_STORE] =
                 NO_ROWS("UPDATE customers SET list_gz = UNHEX(?)"

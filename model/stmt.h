@@ -49,6 +49,10 @@ enum stmt {
 	STMT_KEY_TAKE_OVER,
 	STMT_KEY_KEEP,
 	STMT_KEY_PURGE,
+	STMT_EXPORT_USERS,
+	STMT_EXPORT_CUSTOMERS,
+	STMT_EXPORT_OPPORTUNITIES,
+	STMT_EXPORT_ACTIVITIES,
 	STMT__MAX
 };
 
@@ -152,6 +156,23 @@ enum key_col { KEY_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_KEY__MAX };
 /* STMT_IMPORT_TENANT_LOCK / _UNLOCK: GET_LOCK's and RELEASE_LOCK's answer (1, 0 or NULL). */
 #define NAMED_LOCK_COLS(FIRST, NEXT) FIRST(NAMED_LOCK_GOT, "got")
 enum named_lock_col { NAMED_LOCK_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_NAMED_LOCK__MAX };
+
+/* The export statements (export.c): a keyset page of a tenant's rows, each
+ * selecting the row's id first, the page key. */
+#define EX_USER_COLS(FIRST, NEXT)                                                                  \
+	FIRST(EX_USER_ID, "id")                                                                    \
+	NEXT(EX_USER_USERNAME, "username")                                                         \
+	NEXT(EX_USER_DISPLAY_NAME, "display_name")                                                 \
+	NEXT(EX_USER_ACTIVE, "active")
+enum ex_user_col { EX_USER_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_EX_USER__MAX };
+#define EX_CUSTOMER_COLS(FIRST, NEXT)                                                              \
+	FIRST(EX_CUSTOMER_ID, "id")                                                                \
+	NEXT(EX_CUSTOMER_DOC, "doc")                                                               \
+	NEXT(EX_CUSTOMER_LIST_EXTRA, "list_extra")
+enum ex_customer_col { EX_CUSTOMER_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_EX_CUSTOMER__MAX };
+/* opportunities and activities */
+#define EX_CHILD_COLS(FIRST, NEXT) FIRST(EX_CHILD_ID, "id") NEXT(EX_CHILD_DOC, "doc")
+enum ex_child_col { EX_CHILD_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_EX_CHILD__MAX };
 
 /* STMT_USER_GET_ACTIVE: a row says the user exists and is active. */
 #define USER_COLS(FIRST, NEXT) FIRST(USER_ID, "id")
@@ -290,6 +311,9 @@ typedef enum db_rc (*db_row_fn)(void *arg, const struct db_row *row);
  */
 enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db_row_fn fn,
                   void *arg, unsigned long long *affected);
+
+/* A db_row_fn for "is there a row?": sets *(int *)arg to 1. */
+enum db_rc db_row_found(void *arg, const struct db_row *row);
 
 /*
  * Executes statement id (one without rows) once for each of nrows rows of
