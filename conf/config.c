@@ -46,6 +46,8 @@ static const struct key_def keys[] = {
          256 * 1024 * 1024},
         {"max_customer_bytes", KEY_SIZE, offsetof(struct config, max_customer_bytes), 0, 16384,
          64 * 1024 * 1024},
+        {"page_cache", KEY_SIZE, offsetof(struct config, page_cache), 0, 0,
+         16L * 1024 * 1024 * 1024},
         STR(db_host),
         INT(db_port, 1, 65535),
         STR(db_socket),
@@ -83,6 +85,7 @@ static void set_defaults(struct config *c)
 	c->write_timeout = 10;
 	c->max_page_bytes = 4 * 1024 * 1024;
 	c->max_customer_bytes = 1024 * 1024;
+	c->page_cache = 128 * 1024 * 1024;
 	snprintf(c->db_host, sizeof(c->db_host), "localhost");
 	c->db_port = 3306;
 	snprintf(c->db_name, sizeof(c->db_name), "crm");

@@ -16,11 +16,12 @@ struct config {
 	int workers;      /* worker processes; 0 = two per core */
 	int threads;      /* accepting threads per worker */
 	char pid_file[256];
-	char base_path[64];        /* URI prefix nginx passes, e.g. /api/v1 */
-	size_t max_body;           /* bytes; larger bodies get 413 */
-	int shutdown_timeout;      /* seconds a draining worker may take */
-	int write_timeout;         /* seconds a write to a stalled nginx connection may block */
-	size_t max_page_bytes;     /* a list page is cut before it grows past this */
+	char base_path[64];    /* URI prefix nginx passes, e.g. /api/v1 */
+	size_t max_body;       /* bytes; larger bodies get 413 */
+	int shutdown_timeout;  /* seconds a draining worker may take */
+	int write_timeout;     /* seconds a write to a stalled nginx connection may block */
+	size_t max_page_bytes; /* a list page is cut before it grows past this */
+	size_t page_cache;     /* bytes of list pages kept for the whole pool (lib/shm_cache.h) */
 	size_t max_customer_bytes; /* a change may not make a stored document larger */
 	/* database */
 	char db_host[256];

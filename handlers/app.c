@@ -16,6 +16,13 @@ struct app_thread {
 	char user[PRINCIPAL_ID_SIZE];
 };
 
+static struct shm_cache *shared_pages;
+
+void app_share_pages(struct shm_cache *pages)
+{
+	shared_pages = pages;
+}
+
 void *app_open(const struct config *cfg)
 {
 	struct app_thread *t = calloc(1, sizeof(*t));
@@ -23,6 +30,7 @@ void *app_open(const struct config *cfg)
 		return NULL;
 	t->app.cfg = cfg;
 	t->app.db = db_open(cfg, 0);
+	t->app.pages = shared_pages;
 	t->app.tokens = auth_cache_new();
 	if (t->app.db == NULL || t->app.tokens == NULL) {
 		app_close(t);

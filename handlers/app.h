@@ -12,6 +12,10 @@
  * app_close releases it and takes NULL.
  */
 void *app_open(const struct config *cfg);
+
+/* The pool's list page cache (NULL: none), given before the pool forks; every app_open uses it. */
+struct shm_cache;
+void app_share_pages(struct shm_cache *pages);
 void app_close(void *state);
 
 /* Answers one request into resp (status, headers, body).  Never fails:

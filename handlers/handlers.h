@@ -112,6 +112,7 @@ struct app {
 	const struct config *cfg;
 	struct db *db;
 	struct auth_cache *tokens;
+	struct shm_cache *pages; /* list pages, shared by the pool (NULL: none) */
 };
 
 /* ---- input checks (validate.c) --------------------------------------- */

@@ -1,9 +1,10 @@
-/* customer_list: list pages, plain or gzip, written from stored JSON and stored fragments by concatenation. */
+/* customer_list: list pages, plain or gzip: named by their customers' tags, then from the page cache or written from stored JSON. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/etag.h"
 #include "lib/gzip.h"
+#include "lib/shm_cache.h"
 #include "model/model.h"
 #include "model/stmt.h"
 
@@ -12,28 +13,15 @@
 #define PAGE_TAG_DOMAIN    "crm list page\n"
 #define PAGE_TAG_DOMAIN_GZ "crm list page, gzip\n"
 
-/* A fragment made for this page, to be stored once the page is read. */
-struct made {
-	char id[LIMIT_ID_CHARS + 1];
-	unsigned char tag[LIST_TAG_BYTES];
-	size_t off, len; /* in list_ctx.made */
-};
-
 struct list_ctx {
 	struct db *db;
 	const struct list_query *q;
-	struct strbuf *out;
-	size_t bytes; /* of the plain page so far, its '[' included */
+	struct strbuf *out; /* where list_row writes the page */
+	size_t bytes;       /* of the plain page so far, its '[' included */
 	int count;
 	int more;
 	struct page_key last;
 	struct strbuf tags; /* each listed customer's list_tag, in page order */
-	/* gzip pages */
-	struct gz_stream gz;
-	struct strbuf shape; /* a customer's list shape, to make its fragment from */
-	struct strbuf frags; /* fragments made for this page */
-	struct made *made;   /* q->limit of them at most */
-	size_t nmade;
 };
 
 void customer_write_list(struct strbuf *out, const struct db_row *row)
@@ -101,58 +89,6 @@ static enum db_rc list_row(void *arg, const struct db_row *row)
 	return DB_OK;
 }
 
-/* Makes the fragment of a customer whose stored one is missing or stale, and keeps it to store. */
-static int make_fragment(struct list_ctx *c, const struct db_row *row, size_t *off)
-{
-	struct made *m = &c->made[c->nmade];
-	strbuf_reset(&c->shape);
-	customer_append_open_object(&c->shape, row->val[COL_GZ_DOC], row->len[COL_GZ_DOC]);
-	strbuf_append(&c->shape, row->val[COL_GZ_EXTRA], row->len[COL_GZ_EXTRA]);
-	strbuf_append_char(&c->shape, '}');
-	memcpy(m->tag, row->val[COL_GZ_TAG], LIST_TAG_BYTES);
-	m->off = *off = c->frags.len;
-	if (c->shape.failed || row->len[COL_GZ_ID] >= sizeof(m->id) ||
-	    gz_fragment(c->shape.data, c->shape.len, m->tag, &c->frags) != 0)
-		return -1;
-	m->len = c->frags.len - m->off;
-	memcpy(m->id, row->val[COL_GZ_ID], row->len[COL_GZ_ID]);
-	m->id[row->len[COL_GZ_ID]] = '\0';
-	c->nmade++;
-	return 0;
-}
-
-static enum db_rc gz_row(void *arg, const struct db_row *row)
-{
-	struct list_ctx *c = arg;
-	uint32_t crc, plain = 0;
-	if (c->more)
-		return DB_OK;
-	if (!has_tag(c, row, COL_GZ_TAG))
-		return DB_ERROR;
-	int stored = !row->is_null[COL_GZ_FRAGMENT] &&
-	             gz_fragment_meta(row->val[COL_GZ_FRAGMENT], row->len[COL_GZ_FRAGMENT], &crc,
-	                              &plain) == 0;
-	size_t item = stored ? plain : row->len[COL_GZ_DOC] + row->len[COL_GZ_EXTRA];
-	if (!page_takes(c, item))
-		return DB_OK;
-	if (c->count++ > 0)
-		gz_append_plain(&c->gz, ",", 1);
-	int rc;
-	if (stored) {
-		rc = gz_append_fragment(&c->gz, row->val[COL_GZ_FRAGMENT],
-		                        row->len[COL_GZ_FRAGMENT]);
-	} else {
-		size_t off = 0;
-		rc = make_fragment(c, row, &off);
-		if (rc == 0)
-			rc = gz_append_fragment(&c->gz, c->frags.data + off, c->frags.len - off);
-	}
-	page_note(c, row, COL_GZ_KEY, COL_GZ_ID, COL_GZ_TAG);
-	if (rc != 0)
-		db_note_error(c->db, "a customer's gzip fragment could not be made (zlib, memory)");
-	return rc == 0 ? DB_OK : DB_ERROR;
-}
-
 /* A row of a tags statement: the page's extent and tags, no bytes written. */
 static enum db_rc tags_row(void *arg, const struct db_row *row)
 {
@@ -167,30 +103,6 @@ static enum db_rc tags_row(void *arg, const struct db_row *row)
 	c->count++;
 	page_note(c, row, COL_TAGS_KEY, COL_TAGS_ID, COL_TAGS_TAG);
 	return DB_OK;
-}
-
-/*
- * Stores the fragments made for the page, each only while the customer's
- * list_tag is still the one it was made from.  They are a cache: a failure
- * here costs the next reader the same work, never a wrong byte.
- */
-static void store_fragments(struct db *db, const struct list_ctx *c)
-{
-	struct strbuf frag = STRBUF_INIT, tag = STRBUF_INIT;
-	for (size_t i = 0; i < c->nmade; i++) {
-		const struct made *m = &c->made[i];
-		strbuf_reset(&frag);
-		strbuf_reset(&tag);
-		strbuf_append_hex(&frag, c->frags.data + m->off, m->len);
-		strbuf_append_hex(&tag, m->tag, LIST_TAG_BYTES);
-		struct db_param p[4] = {dbp_cstr(frag.data), dbp_cstr(c->q->tenant),
-		                        dbp_cstr(m->id), dbp_cstr(tag.data)};
-		if (frag.failed || tag.failed ||
-		    db_run(db, STMT_CUSTOMER_GZ_STORE, p, NULL, NULL, NULL) != DB_OK)
-			break;
-	}
-	strbuf_free(&frag);
-	strbuf_free(&tag);
 }
 
 /* The statement's parameters: tenant, filter (or now), the position after the last page, limit. */
@@ -213,80 +125,103 @@ static void list_params(const struct list_query *q, struct db_param p[6])
 	p[5] = dbp_int(q->limit + 1);
 }
 
-/* The page's tag into tag, from c->tags (its domain and its customers' tags). */
-static enum db_rc page_tag(struct list_ctx *c, char tag[ETAG_SIZE])
+/* The page's tag into tag: of domain (which names the encoding) and its customers' tags. */
+static enum db_rc page_tag(struct list_ctx *c, const char *domain, char tag[ETAG_SIZE])
 {
-	if (c->out->failed || c->tags.failed || etag_of(c->tags.data, c->tags.len, tag) != 0) {
+	struct strbuf named = STRBUF_INIT;
+	strbuf_append_str(&named, domain);
+	strbuf_append(&named, c->tags.data, c->tags.len);
+	int failed = c->out->failed || c->tags.failed || named.failed ||
+	             etag_of(named.data, named.len, tag) != 0;
+	strbuf_free(&named);
+	if (failed) {
 		db_note_error(c->db, "the page could not be made (out of memory)");
 		return DB_ERROR;
 	}
 	return DB_OK;
 }
 
-/*
- * A conditional GET: the page's tag from the tags statement, which reads
- * no document.  1 when q->if_none_match names it (the page is not sent), 0
- * when the page must be read, or -1 with *rc set on an error.
- */
-static int page_unchanged(struct db *db, struct list_ctx *c, char tag[ETAG_SIZE], enum db_rc *rc)
-{
-	static const enum stmt tags[LIST__MAX] = {
-	        [LIST_BY_OWNER] = STMT_CUSTOMER_LIST_BY_OWNER_TAGS,
-	        [LIST_BY_STATUS] = STMT_CUSTOMER_LIST_BY_STATUS_TAGS,
-	        [LIST_OVERDUE] = STMT_CUSTOMER_LIST_OVERDUE_TAGS,
-	};
-	const char *inm = c->q->if_none_match;
-	struct db_param p[6];
-	list_params(c->q, p);
-	*rc = db_run(db, tags[c->q->kind], p, tags_row, c, NULL);
-	if (*rc == DB_OK)
-		*rc = page_tag(c, tag);
-	if (*rc != DB_OK)
-		return -1;
-	return etag_list_match(inm, strlen(inm), tag, ETAG_WEAK) == ETAG_LIST_MATCH;
-}
-
-/* Forgets what a tags statement gathered, for the page's own read. */
+/* Forgets what a statement gathered, for another read of the page. */
 static void page_restart(struct list_ctx *c)
 {
 	c->bytes = 1;
 	c->count = 0;
 	c->more = 0;
 	strbuf_reset(&c->tags);
-	strbuf_append_str(&c->tags, c->q->gzip ? PAGE_TAG_DOMAIN_GZ : PAGE_TAG_DOMAIN);
 }
 
-/* Runs the page's statement into c: plain JSON, or a gzip member of it. */
-static enum db_rc read_page(struct db *db, struct list_ctx *c)
+/* The page's extent and customers' tags, from the list's index alone. */
+static enum db_rc read_tags(struct db *db, struct list_ctx *c)
+{
+	static const enum stmt tags[LIST__MAX] = {
+	        [LIST_BY_OWNER] = STMT_CUSTOMER_LIST_BY_OWNER_TAGS,
+	        [LIST_BY_STATUS] = STMT_CUSTOMER_LIST_BY_STATUS_TAGS,
+	        [LIST_OVERDUE] = STMT_CUSTOMER_LIST_OVERDUE_TAGS,
+	};
+	struct db_param p[6];
+	list_params(c->q, p);
+	page_restart(c);
+	return db_run(db, tags[c->q->kind], p, tags_row, c, NULL);
+}
+
+/* The page's JSON into body, read from the documents (the tags read again with it). */
+static enum db_rc read_plain(struct db *db, struct list_ctx *c, struct strbuf *body)
 {
 	static const enum stmt plain[LIST__MAX] = {
 	        [LIST_BY_OWNER] = STMT_CUSTOMER_LIST_BY_OWNER,
 	        [LIST_BY_STATUS] = STMT_CUSTOMER_LIST_BY_STATUS,
 	        [LIST_OVERDUE] = STMT_CUSTOMER_LIST_OVERDUE,
 	};
-	static const enum stmt gzip[LIST__MAX] = {
-	        [LIST_BY_OWNER] = STMT_CUSTOMER_LIST_BY_OWNER_GZ,
-	        [LIST_BY_STATUS] = STMT_CUSTOMER_LIST_BY_STATUS_GZ,
-	        [LIST_OVERDUE] = STMT_CUSTOMER_LIST_OVERDUE_GZ,
-	};
 	struct db_param p[6];
 	list_params(c->q, p);
-	if (!c->q->gzip) {
-		strbuf_append_char(c->out, '[');
-		enum db_rc rc = db_run(db, plain[c->q->kind], p, list_row, c, NULL);
-		strbuf_append_char(c->out, ']');
-		return rc;
-	}
-	c->made = calloc((size_t)c->q->limit + 1, sizeof(*c->made));
-	if (c->made == NULL)
-		return DB_ERROR;
-	gz_begin(&c->gz, c->out);
-	gz_append_plain(&c->gz, "[", 1);
-	enum db_rc rc = db_run(db, gzip[c->q->kind], p, gz_row, c, NULL);
-	gz_append_plain(&c->gz, "]", 1);
-	gz_end(&c->gz);
+	page_restart(c);
+	c->out = body;
+	strbuf_append_char(body, '[');
+	enum db_rc rc = db_run(db, plain[c->q->kind], p, list_row, c, NULL);
+	strbuf_append_char(body, ']');
+	return rc;
+}
+
+/*
+ * The plain page into body: from the cache under tag (what the tags
+ * statement named), else read and kept.  The page read may differ from the
+ * one named when a writer came in between: tag is then its own.
+ */
+static enum db_rc plain_page(struct db *db, struct list_ctx *c, struct strbuf *body,
+                             char tag[ETAG_SIZE])
+{
+	if (shm_cache_get(c->q->cache, tag, strlen(tag), body))
+		return DB_OK;
+	enum db_rc rc = read_plain(db, c, body);
 	if (rc == DB_OK)
-		store_fragments(db, c);
+		rc = page_tag(c, PAGE_TAG_DOMAIN, tag);
+	if (rc == DB_OK)
+		shm_cache_put(c->q->cache, tag, strlen(tag), body->data, body->len);
+	return rc;
+}
+
+/* The gzip page into out: from the cache, else compressed once from the
+ * plain page and kept (compressed well when the cache can keep it). */
+static enum db_rc gzip_page(struct db *db, struct list_ctx *c, struct strbuf *out,
+                            char tag[ETAG_SIZE])
+{
+	if (shm_cache_get(c->q->cache, tag, strlen(tag), out))
+		return DB_OK;
+	struct strbuf plain = STRBUF_INIT;
+	char plain_tag[ETAG_SIZE];
+	enum db_rc rc = page_tag(c, PAGE_TAG_DOMAIN, plain_tag);
+	if (rc == DB_OK)
+		rc = plain_page(db, c, &plain, plain_tag);
+	if (rc == DB_OK)
+		rc = page_tag(c, PAGE_TAG_DOMAIN_GZ, tag); /* of the page read, when it was */
+	int level = plain.len <= shm_cache_max_value(c->q->cache) ? GZ_LEVEL_KEPT : GZ_LEVEL_ONCE;
+	if (rc == DB_OK && (plain.failed || gz_compress(plain.data, plain.len, level, out) != 0)) {
+		db_note_error(c->db, "the page could not be compressed (zlib, memory)");
+		rc = DB_ERROR;
+	}
+	if (rc == DB_OK)
+		shm_cache_put(c->q->cache, tag, strlen(tag), out->data, out->len);
+	strbuf_free(&plain);
 	return rc;
 }
 
@@ -294,7 +229,8 @@ static enum db_rc read_page(struct db *db, struct list_ctx *c)
  * The page's bytes are '[' + its customers' list shapes joined by ',' + ']',
  * and a page's JSON splits into its customers one way only: equal sequences
  * of customer tags mean equal bytes, and the other way round (and the gzip
- * member of a page is a function of its plain bytes).
+ * member of a page is a function of its plain bytes).  So the tags
+ * statement names the page, and a page kept under that name is the page.
  */
 enum db_rc db_customer_list(struct db *db, const struct list_query *q, struct strbuf *out,
                             int *more, struct page_key *next, char tag[ETAG_SIZE])
@@ -305,26 +241,16 @@ enum db_rc db_customer_list(struct db *db, const struct list_query *q, struct st
 	c.q = q;
 	c.out = out;
 	strbuf_init(&c.tags);
-	strbuf_init(&c.shape);
-	strbuf_init(&c.frags);
-	enum db_rc rc = DB_OK;
-	int unchanged = 0;
-	if (q->if_none_match != NULL) {
-		page_restart(&c);
-		unchanged = page_unchanged(db, &c, tag, &rc);
-	}
-	if (unchanged == 0) {
-		page_restart(&c);
-		rc = read_page(db, &c);
-		if (rc == DB_OK)
-			rc = page_tag(&c, tag);
-	} else if (unchanged == 1) {
-		c.more = 0; /* a 304 carries no Link */
-	}
+	const char *inm = q->if_none_match;
+	enum db_rc rc = read_tags(db, &c);
+	if (rc == DB_OK)
+		rc = page_tag(&c, q->gzip ? PAGE_TAG_DOMAIN_GZ : PAGE_TAG_DOMAIN, tag);
+	if (rc == DB_OK && inm != NULL &&
+	    etag_list_match(inm, strlen(inm), tag, ETAG_WEAK) == ETAG_LIST_MATCH)
+		c.more = 0; /* not modified: no body, and a 304 carries no Link */
+	else if (rc == DB_OK)
+		rc = q->gzip ? gzip_page(db, &c, out, tag) : plain_page(db, &c, out, tag);
 	strbuf_free(&c.tags);
-	strbuf_free(&c.shape);
-	strbuf_free(&c.frags);
-	free(c.made);
 	*more = c.more;
 	if (c.more)
 		*next = c.last;

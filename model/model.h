@@ -70,6 +70,8 @@ struct page_key {
 	char id[LIMIT_ID_CHARS + 1];
 };
 
+struct shm_cache;
+
 enum list_kind { LIST_BY_OWNER, LIST_BY_STATUS, LIST_OVERDUE, LIST__MAX };
 
 struct list_query {
@@ -82,6 +84,7 @@ struct list_query {
 	size_t max_bytes;             /* the page ends before it would grow past this */
 	int gzip;                     /* write the page as a gzip member (lib/gzip.h) */
 	const char *if_none_match;    /* the request's field, or NULL: see db_customer_list */
+	struct shm_cache *cache;      /* the pool's page cache (lib/shm_cache.h), or NULL */
 };
 
 /*
@@ -92,7 +95,8 @@ struct list_query {
  * of its customers (customers.list_tag): equal exactly when the bytes are.
  * With q->if_none_match naming that tag (weak comparison), the page is
  * known from the tags alone: out gets nothing, *more is 0, and the caller
- * answers 304.
+ * answers 304.  Else the bytes come from q->cache when it has the page's
+ * tag, and are read from the documents (and kept there) when it has not.
  */
 enum db_rc db_customer_list(struct db *db, const struct list_query *q, struct strbuf *out,
                             int *more, struct page_key *next, char tag[ETAG_SIZE]);

@@ -9,8 +9,6 @@
 static const char *const enriched_cols[] = {ENRICHED_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const list_by_name_cols[] = {LIST_COLS(COLUMN_NAME, COLUMN_NAME, "sort_name")};
 static const char *const list_by_due_cols[] = {LIST_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
-static const char *const gz_by_name_cols[] = {LIST_GZ_COLS(COLUMN_NAME, COLUMN_NAME, "sort_name")};
-static const char *const gz_by_due_cols[] = {LIST_GZ_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
 static const char *const tags_by_name_cols[] = {
         LIST_TAGS_COLS(COLUMN_NAME, COLUMN_NAME, "sort_name")};
 static const char *const tags_by_due_cols[] = {
@@ -31,8 +29,6 @@ _Static_assert(NCOLS(lock_cols) == COL_LOCK__MAX, "lock columns");
 _Static_assert(NCOLS(tags_by_name_cols) == COL_TAGS__MAX &&
                        NCOLS(tags_by_due_cols) == COL_TAGS__MAX,
                "list tag columns");
-_Static_assert(NCOLS(gz_by_name_cols) == COL_GZ__MAX && NCOLS(gz_by_due_cols) == COL_GZ__MAX,
-               "gzip list columns");
 _Static_assert(NCOLS(user_cols) == COL_USER__MAX, "user columns");
 _Static_assert(NCOLS(ex_user_cols) == COL_EX_USER__MAX &&
                        NCOLS(ex_customer_cols) == COL_EX_CUSTOMER__MAX &&
@@ -53,13 +49,16 @@ _Static_assert(COL_ENRICHED__MAX <= DB_MAX_COLS && COL_LIST__MAX <= DB_MAX_COLS,
 	}
 
 /* What the list statements read after their columns: a page of a list by
- * owner or status (col) in name order, or of the overdue list in due order. */
-#define LIST_BY_FROM(col)                                                                          \
-	" FROM customers WHERE tenant_id = ? AND " col " = ? AND sort_name >= ?"                   \
-	" AND (sort_name > ? OR id > ?) AND deleted_at IS NULL ORDER BY sort_name, id LIMIT ?"
+ * owner or status (col, in its index) in name order, or of the overdue list
+ * in due order.  One possible plan each, whatever the statistics say. */
+#define LIST_BY_FROM(col, index)                                                                   \
+	" FROM customers FORCE INDEX (" index ") WHERE tenant_id = ? AND " col " = ?"              \
+	" AND sort_name >= ? AND (sort_name > ? OR id > ?) AND deleted_at IS NULL"                 \
+	" ORDER BY sort_name, id LIMIT ?"
 #define OVERDUE_FROM                                                                               \
-	" FROM customers WHERE tenant_id = ? AND overdue_key < ? AND overdue_key >= ?"             \
-	" AND (overdue_key > ? OR id > ?) AND deleted_at IS NULL ORDER BY overdue_key, id LIMIT ?"
+	" FROM customers FORCE INDEX (customers_by_due) WHERE tenant_id = ? AND overdue_key < ?"   \
+	" AND overdue_key >= ? AND (overdue_key > ? OR id > ?) AND deleted_at IS NULL"             \
+	" ORDER BY overdue_key, id LIMIT ?"
 /* An export page: the tenant's rows after the id given (ids compare byte for byte). */
 #define EXPORT_PAGE " AND id > ? ORDER BY id LIMIT ?"
 /* A child of a deleted customer goes with it; one without a customer row (an import
@@ -139,21 +138,19 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                         " ON a.tenant_id = ? AND a.id = i.id",
                         1),
         [STMT_CUSTOMER_LIST_BY_OWNER] =
-                ROWS(LIST_SELECT("sort_name") LIST_BY_FROM("owner_id"), 6, list_by_name_cols),
+                ROWS(LIST_SELECT("sort_name") LIST_BY_FROM("owner_id", "customers_by_owner"), 6,
+                     list_by_name_cols),
         [STMT_CUSTOMER_LIST_BY_STATUS] =
-                ROWS(LIST_SELECT("sort_name") LIST_BY_FROM("crm_status"), 6, list_by_name_cols),
+                ROWS(LIST_SELECT("sort_name") LIST_BY_FROM("crm_status", "customers_by_status"), 6,
+                     list_by_name_cols),
         [STMT_CUSTOMER_LIST_OVERDUE] =
                 ROWS(LIST_SELECT("overdue_key") OVERDUE_FROM, 6, list_by_due_cols),
-        [STMT_CUSTOMER_LIST_BY_OWNER_GZ] =
-                ROWS(LIST_GZ_SELECT("sort_name") LIST_BY_FROM("owner_id"), 6, gz_by_name_cols),
-        [STMT_CUSTOMER_LIST_BY_STATUS_GZ] =
-                ROWS(LIST_GZ_SELECT("sort_name") LIST_BY_FROM("crm_status"), 6, gz_by_name_cols),
-        [STMT_CUSTOMER_LIST_OVERDUE_GZ] =
-                ROWS(LIST_GZ_SELECT("overdue_key") OVERDUE_FROM, 6, gz_by_due_cols),
         [STMT_CUSTOMER_LIST_BY_OWNER_TAGS] =
-                ROWS(TAGS_SELECT("sort_name") LIST_BY_FROM("owner_id"), 6, tags_by_name_cols),
+                ROWS(TAGS_SELECT("sort_name") LIST_BY_FROM("owner_id", "customers_by_owner"), 6,
+                     tags_by_name_cols),
         [STMT_CUSTOMER_LIST_BY_STATUS_TAGS] =
-                ROWS(TAGS_SELECT("sort_name") LIST_BY_FROM("crm_status"), 6, tags_by_name_cols),
+                ROWS(TAGS_SELECT("sort_name") LIST_BY_FROM("crm_status", "customers_by_status"), 6,
+                     tags_by_name_cols),
         [STMT_CUSTOMER_LIST_OVERDUE_TAGS] =
                 ROWS(TAGS_SELECT("overdue_key") OVERDUE_FROM, 6, tags_by_due_cols),
         [STMT_EXPORT_USERS] =
@@ -172,11 +169,6 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                         EX_CHILD_COLS) " FROM activities x WHERE x.tenant_id = ?" NOT_OF_A_TOMBSTONE
                         EXPORT_PAGE,
                 3, ex_child_cols),
-        /* hex, so that no byte of a fragment or tag meets a character set */
-        [STMT_CUSTOMER_GZ_STORE] =
-                NO_ROWS("UPDATE customers SET list_gz = UNHEX(?)"
-                        " WHERE tenant_id = ? AND id = ? AND list_tag = UNHEX(?)",
-                        4),
         [STMT_CUSTOMER_LOCK] =
                 ROWS("SELECT " LOCK_COLS(COLUMN_SQL_FIRST,
                                          COLUMN_SQL_NEXT) " FROM customers"

@@ -27,10 +27,6 @@ enum stmt {
 	STMT_CUSTOMER_LIST_BY_OWNER,
 	STMT_CUSTOMER_LIST_BY_STATUS,
 	STMT_CUSTOMER_LIST_OVERDUE,
-	STMT_CUSTOMER_LIST_BY_OWNER_GZ,
-	STMT_CUSTOMER_LIST_BY_STATUS_GZ,
-	STMT_CUSTOMER_LIST_OVERDUE_GZ,
-	STMT_CUSTOMER_GZ_STORE,
 	STMT_CUSTOMER_LIST_BY_OWNER_TAGS,
 	STMT_CUSTOMER_LIST_BY_STATUS_TAGS,
 	STMT_CUSTOMER_LIST_OVERDUE_TAGS,
@@ -106,34 +102,15 @@ enum enriched_col { ENRICHED_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_ENRICHED__MAX };
 enum list_col { LIST_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_LIST__MAX };
 #define LIST_TAG_BYTES 16 /* BINARY(16) */
 
-/*
- * The gzip list statements (migration 7): the customer's stored fragment
- * (lib/gzip.h; its head is the list_tag it was made from) when it was made
- * from the current list shape, else NULL and the document and list fragment
- * to make one from; then the page key, the id and list_tag.  The columns
- * are expressions, so their SQL (LIST_GZ_SELECT) and their names differ.
- */
-#define LIST_GZ_COLS(FIRST, NEXT, key)                                                             \
-	FIRST(GZ_FRAGMENT, "gz")                                                                   \
-	NEXT(GZ_DOC, "doc")                                                                        \
-	NEXT(GZ_EXTRA, "list_extra")                                                               \
-	NEXT(GZ_KEY, key)                                                                          \
-	NEXT(GZ_ID, "id")                                                                          \
-	NEXT(GZ_TAG, "list_tag")
-enum list_gz_col { LIST_GZ_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_GZ__MAX };
-
-/* The list statements of a conditional GET: what a page's ETag and extent
- * are made of, without the documents (list_bytes: migration 8). */
+/* The tags statements, run first for every page: what its ETag and extent
+ * are made of, without the documents (list_bytes: migration 8), read from
+ * the list's covering index alone (migration 9). */
 #define LIST_TAGS_COLS(FIRST, NEXT, key)                                                           \
 	FIRST(TAGS_TAG, "list_tag")                                                                \
 	NEXT(TAGS_BYTES, "list_bytes")                                                             \
 	NEXT(TAGS_KEY, key)                                                                        \
 	NEXT(TAGS_ID, "id")
 enum list_tags_col { LIST_TAGS_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_TAGS__MAX };
-#define GZ_FRESH "LEFT(list_gz, 16) = list_tag"
-#define LIST_GZ_SELECT(key)                                                                        \
-	"SELECT IF(" GZ_FRESH ", list_gz, NULL) AS gz, IF(" GZ_FRESH ", NULL, doc) AS doc,"        \
-	" IF(" GZ_FRESH ", NULL, list_extra) AS list_extra, " key ", id, list_tag"
 
 /* STMT_CUSTOMER_LOCK: the document a change edits and the list fragment
  * (preferredLanguage lives there; a merge patch may change it).  Its WHERE

@@ -5,6 +5,7 @@
 #include "conf/config.h"
 #include "fcgi/fcgi.h"
 #include "handlers/app.h"
+#include "lib/shm_cache.h"
 #include "model/model.h"
 
 /*
@@ -62,7 +63,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "crm-fcgi: cannot initialise the MariaDB client library\n");
 		return 1;
 	}
+	/* Made before the pool forks, so that all of its workers share it. */
+	struct shm_cache *pages = shm_cache_create(cfg.page_cache);
+	if (pages == NULL && cfg.page_cache > 0)
+		fprintf(stderr, "crm-fcgi: no page cache: cannot map %zu bytes\n", cfg.page_cache);
+	app_share_pages(pages);
 	int rc = pool_run(&cfg, path, &crm_app);
+	shm_cache_destroy(pages);
 	config_free(&cfg);
 	db_library_end();
 	return rc;

@@ -44,6 +44,7 @@ struct plan {
 	int n;
 	char table[16][256];
 	char key[16][256];
+	char extra[16][256];
 };
 
 /* EXPLAIN of statement id exactly as the service prepares it, with params bound. */
@@ -99,6 +100,7 @@ static void explain(enum stmt id, const struct db_param *params, struct plan *ou
 			           '\0';
 		snprintf(out->table[out->n], sizeof(out->table[0]), "%s", col[2]);
 		snprintf(out->key[out->n], sizeof(out->key[0]), "%s", col[5]);
+		snprintf(out->extra[out->n], sizeof(out->extra[0]), "%s", col[9]);
 		out->n++;
 	}
 	mysql_stmt_close(st);
@@ -116,6 +118,17 @@ static void assert_key(const struct plan *p, const char *what, const char *table
 		                 table, p->key[i], key);
 	}
 	cr_expect(seen, "%s: the plan does not read table %s", what, table);
+}
+
+/* Asserts that every row of the plan reading table reads its index alone ("Using index"). */
+static void assert_covered(const struct plan *p, const char *what, const char *table)
+{
+	for (int i = 0; i < p->n; i++)
+		if (strcmp(p->table[i], table) == 0)
+			cr_expect(strstr(p->extra[i], "Using index") != NULL &&
+			                  strstr(p->extra[i], "Using index condition") == NULL,
+			          "%s: table %s is not read from the index alone (Extra: %s)", what,
+			          table, p->extra[i]);
 }
 
 /* ---- a tenant of CUSTOMERS, loaded in one import -------------------------- */
@@ -205,6 +218,9 @@ Test(explain, list_by_owner_reads_customers_by_owner)
 	                        dbp_cstr(""),     dbp_cstr(""),   dbp_int(101)};
 	explain(STMT_CUSTOMER_LIST_BY_OWNER, a, &p);
 	assert_key(&p, "my", "customers", "customers_by_owner");
+	explain(STMT_CUSTOMER_LIST_BY_OWNER_TAGS, a, &p);
+	assert_key(&p, "my, tags", "customers", "customers_by_owner");
+	assert_covered(&p, "my, tags", "customers");
 }
 
 Test(explain, list_by_status_reads_customers_by_status)
@@ -214,6 +230,9 @@ Test(explain, list_by_status_reads_customers_by_status)
 	                        dbp_cstr(""),     dbp_cstr(""),     dbp_int(101)};
 	explain(STMT_CUSTOMER_LIST_BY_STATUS, a, &p);
 	assert_key(&p, "by-status", "customers", "customers_by_status");
+	explain(STMT_CUSTOMER_LIST_BY_STATUS_TAGS, a, &p);
+	assert_key(&p, "by-status, tags", "customers", "customers_by_status");
+	assert_covered(&p, "by-status, tags", "customers");
 }
 
 Test(explain, list_overdue_reads_customers_by_due)
@@ -227,6 +246,9 @@ Test(explain, list_overdue_reads_customers_by_due)
 	                        dbp_int(101)};
 	explain(STMT_CUSTOMER_LIST_OVERDUE, a, &p);
 	assert_key(&p, "overdue-actions", "customers", "customers_by_due");
+	explain(STMT_CUSTOMER_LIST_OVERDUE_TAGS, a, &p);
+	assert_key(&p, "overdue-actions, tags", "customers", "customers_by_due");
+	assert_covered(&p, "overdue-actions, tags", "customers");
 }
 
 Test(explain, refresh_reads_each_touched_customer_and_its_items_by_their_indexes)
