@@ -3,7 +3,7 @@
 
 -include Makefile.local
 
-PKGS      := fcgi jansson libmariadb libjwt libcrypto libutf8proc zlib
+PKGS      := fcgi jansson libmariadb libjwt libcrypto libutf8proc zlib libsystemd
 SANITIZE  ?= 0
 FUZZ      ?= 0
 ifeq ($(FUZZ),1)

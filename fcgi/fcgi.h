@@ -258,8 +258,63 @@ int pool_run(struct config *cfg, const char *cfg_path, const struct pool_app *ap
 /* Opens (and chmods) the listening socket; -1 with a logged reason. */
 int pool_listen(const struct config *cfg);
 
-/* Runs one worker process serving app on listen_fd until told to stop; never returns. */
-void worker_main(const struct config *cfg, int listen_fd, const struct pool_app *app)
-        __attribute__((noreturn));
+/* ---- a socket handed over by the parent (activation.c) ------------------- */
+
+#define ACTIVATION_NONE  (-1) /* no socket was passed: open cfg->listen */
+#define ACTIVATION_ERROR (-2) /* one was passed and cannot be served (logged) */
+
+/*
+ * The listening socket the parent passed: systemd's LISTEN_FDS (the first
+ * of them; LISTEN_FDS and LISTEN_PID are unset afterwards), else fd 0 when
+ * it is a listening stream socket (spawn-fcgi, libfcgi's convention).
+ * Made non-blocking.  Returns the fd, ACTIVATION_NONE or ACTIVATION_ERROR.
+ * Such a socket belongs to the parent: it is never unlinked, and is served
+ * across SIGHUP whatever `listen` says.
+ */
+int activation_listen_fd(void);
+
+/* ---- the workers' counters, shared with the master (tally.c) -------------- */
+
+/* What the STATUS line says.  slow < 0: not counted (no threshold yet). */
+struct pool_figures {
+	int workers; /* living worker processes */
+	int busy;    /* of them, those inside a request */
+	unsigned long long requests;
+	long long slow;
+};
+
+struct tally;
+struct tally_slot;
+/* Room for nslots workers in shared memory (made before forking), or NULL. */
+struct tally *tally_new(size_t nslots);
+void tally_free(struct tally *t);
+/* The slot of the worker at index i of the master's table (NULL for a NULL t). */
+struct tally_slot *tally_slot(struct tally *t, size_t i);
+/* A worker's thread took a request / answered it (NULL s: nothing). */
+void tally_request_begin(struct tally_slot *s);
+void tally_request_end(struct tally_slot *s);
+/* The master: the worker of slot i has ended; its requests stay counted. */
+void tally_retire(struct tally *t, size_t i);
+/* Whether the worker of slot i is inside a request now. */
+int tally_busy(struct tally *t, size_t i);
+/* Requests answered by every worker, living or ended, since the start. */
+unsigned long long tally_requests(struct tally *t);
+
+/* ---- the service manager (notify.c) -------------------------------------- */
+
+/* Pure: the STATUS text, "workers 4 busy 1 idle 3, 1,234 requests, 0 slow"
+ * (", N slow" only when f->slow >= 0), NUL-terminated in dst; returns dst. */
+const char *pool_status_format(char *dst, size_t cap, const struct pool_figures *f);
+/* sd_notify(3) messages of the master; nothing when NOTIFY_SOCKET is unset. */
+void notify_ready(const struct pool_figures *f);
+void notify_reloading(void);
+void notify_stopping(void);
+/* STATUS= when it differs from the last one sent. */
+void notify_status(const struct pool_figures *f);
+
+/* Runs one worker process serving app on listen_fd until told to stop; never
+ * returns.  It counts its requests in slot (NULL: not counted). */
+void worker_main(const struct config *cfg, int listen_fd, const struct pool_app *app,
+                 struct tally_slot *slot) __attribute__((noreturn));
 
 #endif

@@ -1,4 +1,4 @@
-/* pool: the master — opens the socket, forks workers, replaces them, drains on SIGTERM. */
+/* pool: the master — takes or opens the socket, forks workers, replaces them, drains on SIGTERM. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -28,6 +28,8 @@ struct pool {
 	struct config *reloaded; /* owned: the configuration read on the last SIGHUP */
 	const char *cfg_path;
 	int listen_fd;
+	int owns_socket;     /* we made listen_fd's file (else a parent passed the socket) */
+	struct tally *tally; /* the workers' counters (NULL: none could be mapped) */
 	int generation;
 	int nworkers;
 	struct slot slots[2 * MAX_WORKERS]; /* room for two generations during SIGHUP */
@@ -100,7 +102,8 @@ static int spawn(struct pool *p, struct slot *s)
 		return -1;
 	}
 	if (pid == 0)
-		worker_main(p->cfg, p->listen_fd, p->app);
+		worker_main(p->cfg, p->listen_fd, p->app,
+		            tally_slot(p->tally, (size_t)(s - p->slots)));
 	s->pid = pid;
 	s->generation = p->generation;
 	s->started = time(NULL);
@@ -153,6 +156,7 @@ static void reap(struct pool *p, int replace)
 			if (s->pid != pid)
 				continue;
 			s->pid = 0;
+			tally_retire(p->tally, i);
 			int current = s->generation == p->generation;
 			if (WIFSIGNALED(status) ||
 			    (WIFEXITED(status) && WEXITSTATUS(status) != 0 && current))
@@ -170,6 +174,20 @@ static void reap(struct pool *p, int replace)
 	}
 }
 
+/* The figures of the STATUS line: the living workers, how many are inside a request, requests. */
+static void figures(struct pool *p, struct pool_figures *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->slow = -1; /* no threshold to count against yet */
+	for (size_t i = 0; i < sizeof(p->slots) / sizeof(p->slots[0]); i++) {
+		if (p->slots[i].pid <= 0)
+			continue;
+		f->workers++;
+		f->busy += tally_busy(p->tally, i);
+	}
+	f->requests = tally_requests(p->tally);
+}
+
 static void reload(struct pool *p)
 {
 	struct config *fresh = malloc(sizeof(*fresh));
@@ -182,7 +200,7 @@ static void reload(struct pool *p)
 		free(fresh);
 		return;
 	}
-	if (strcmp(fresh->listen, p->cfg->listen) != 0)
+	if (p->owns_socket && strcmp(fresh->listen, p->cfg->listen) != 0)
 		log_msg("warn", "SIGHUP: a new listen address needs a restart; keeping %s",
 		        p->cfg->listen);
 	memcpy(fresh->listen, p->cfg->listen, sizeof(fresh->listen));
@@ -231,17 +249,46 @@ static int write_pid_file(const char *path)
 
 static void supervise(struct pool *p, const sigset_t *set)
 {
+	struct pool_figures f;
 	for (;;) {
 		struct timespec tick = {1, 0};
 		int sig = sigtimedwait(set, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT) {
+			notify_stopping();
 			log_msg("info", "%s: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			return;
 		}
-		if (sig == SIGHUP)
+		if (sig == SIGHUP) {
+			/* systemd holds `systemctl reload` until the READY that follows */
+			notify_reloading();
 			reload(p);
+			figures(p, &f);
+			notify_ready(&f);
+		}
 		reap(p, 1);
+		figures(p, &f);
+		notify_status(&f);
 	}
+}
+
+/*
+ * The socket a parent passed (systemd, spawn-fcgi) is served as it is;
+ * else we make cfg->listen.  0, or -1 (logged).
+ */
+static int take_socket(struct pool *p)
+{
+	p->listen_fd = activation_listen_fd();
+	if (p->listen_fd == ACTIVATION_ERROR)
+		return -1;
+	if (p->listen_fd >= 0) {
+		log_msg("info",
+		        "serving the socket passed by the parent (fd %d); listen = %s unused",
+		        p->listen_fd, p->cfg->listen);
+		return 0;
+	}
+	p->listen_fd = pool_listen(p->cfg);
+	p->owns_socket = p->listen_fd >= 0;
+	return p->listen_fd >= 0 ? 0 : -1;
 }
 
 int pool_run(struct config *cfg, const char *cfg_path, const struct pool_app *app)
@@ -259,14 +306,23 @@ int pool_run(struct config *cfg, const char *cfg_path, const struct pool_app *ap
 	p.app = app;
 	p.cfg = cfg;
 	p.cfg_path = cfg_path;
-	p.listen_fd = pool_listen(cfg);
-	if (p.listen_fd < 0 || write_pid_file(cfg->pid_file) != 0)
+	if (take_socket(&p) != 0 || write_pid_file(cfg->pid_file) != 0)
 		return 1;
+	p.tally = tally_new(sizeof(p.slots) / sizeof(p.slots[0]));
+	if (p.tally == NULL)
+		log_msg("warn",
+		        "no shared memory for the workers' counters: STATUS counts no requests");
 	spawn_generation(&p);
+	struct pool_figures f;
+	figures(&p, &f);
+	notify_ready(&f);
 	supervise(&p, &set);
 	drain(&p);
 	close(p.listen_fd);
-	unlink(cfg->listen);
+	/* a socket a parent passed is the parent's: systemd listens on it again */
+	if (p.owns_socket)
+		unlink(cfg->listen);
+	tally_free(p.tally);
 	if (cfg->pid_file[0] != '\0')
 		unlink(cfg->pid_file);
 	if (p.reloaded != NULL) {

@@ -27,6 +27,7 @@ struct thread {
 	const struct config *cfg;
 	const struct pool_app *app;
 	int listen_fd;
+	struct tally_slot *tally; /* the worker's counters, shared with the master */
 	atomic_int done;
 };
 
@@ -223,6 +224,7 @@ static void serve(struct thread *t, void *state)
 			continue;
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		tally_request_begin(t->tally);
 		bound_writes(fr.ipcFd, t->cfg);
 		struct request req;
 		build_request(&fr, t->cfg, &body, &req);
@@ -241,6 +243,7 @@ static void serve(struct thread *t, void *state)
 		}
 		log_request(&req, &fields, resp.status, elapsed_ms(&t0));
 		FCGX_Finish_r(&fr);
+		tally_request_end(t->tally);
 		uri_free(&req.uri);
 		if (body.cap > 4 * t->cfg->max_body + 65536)
 			strbuf_free(&body); /* do not keep a rare huge buffer for life */
@@ -297,7 +300,8 @@ static void stop_threads(struct thread *threads, int n, int timeout_s)
 		pthread_join(threads[i].tid, NULL);
 }
 
-void worker_main(const struct config *cfg, int listen_fd, const struct pool_app *app)
+void worker_main(const struct config *cfg, int listen_fd, const struct pool_app *app,
+                 struct tally_slot *slot)
 {
 	static struct thread threads[MAX_THREADS];
 	int n = cfg->threads > MAX_THREADS ? MAX_THREADS : cfg->threads;
@@ -308,6 +312,7 @@ void worker_main(const struct config *cfg, int listen_fd, const struct pool_app 
 		threads[i].cfg = cfg;
 		threads[i].app = app;
 		threads[i].listen_fd = listen_fd;
+		threads[i].tally = slot;
 		if (pthread_create(&threads[i].tid, NULL, thread_main, &threads[i]) != 0) {
 			log_msg("error", "cannot start worker thread: %s", strerror(errno));
 			_exit(1);

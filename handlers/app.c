@@ -115,6 +115,9 @@ static int authenticate(struct ctx *c)
 {
 	const struct request *req = c->req;
 	enum auth_err rc = AUTH_ERR_SCHEME;
+	/* a route that says so explicitly; ACCESS_UNSET still fails closed below */
+	if (c->route->access == ACCESS_PUBLIC)
+		return 0;
 	if (req->authorization_count <= 1) {
 		const char *h = req->authorization;
 		rc = auth_verify_cached(c->app->tokens, c->app->cfg, h, h ? strlen(h) : 0,
@@ -151,7 +154,8 @@ static int authenticate(struct ctx *c)
  */
 static int read_key(struct ctx *c)
 {
-	if (c->route->access == ACCESS_READ || c->req->idempotency_key == NULL)
+	if (c->route->access == ACCESS_READ || c->route->access == ACCESS_PUBLIC ||
+	    c->req->idempotency_key == NULL)
 		return 0;
 	if (keyed_read(c->req, &c->call, &c->keyed, c->resp) != 0)
 		return -1;

@@ -242,8 +242,9 @@ enum param_kind {
  * that forgets .access fails closed. */
 enum route_access {
 	ACCESS_UNSET = 0,
-	ACCESS_READ,  /* a token with crm:read or crm:write */
-	ACCESS_WRITE, /* a token with crm:write */
+	ACCESS_READ,   /* a token with crm:read or crm:write */
+	ACCESS_WRITE,  /* a token with crm:write */
+	ACCESS_PUBLIC, /* no token is asked for or looked at (the health check) */
 };
 
 /* The query a route accepts. */
@@ -420,5 +421,6 @@ void customer_remove_tag(struct call *c);
 void customer_delete(struct call *c);
 void customer_patch(struct call *c);
 void customer_create(struct call *c);
+void health_get(struct call *c);
 
 #endif

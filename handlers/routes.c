@@ -13,6 +13,11 @@
  */
 const struct route route_table[] = {
         {.method = "GET",
+         .pattern = "health",
+         .access = ACCESS_PUBLIC,
+         .handler = health_get,
+         .name = "health"},
+        {.method = "GET",
          .pattern = "crm/customers/my",
          .access = ACCESS_READ,
          .query = QUERY_PAGING,

@@ -10,6 +10,7 @@
 #include <mysqld_error.h>
 
 #include "lib/timefmt.h"
+#include "model/health.h"
 #include "model/model.h"
 #include "model/stmt.h"
 
@@ -578,4 +579,17 @@ enum db_rc db_row_found(void *arg, const struct db_row *row)
 	(void)row;
 	*(int *)arg = 1;
 	return DB_OK;
+}
+
+enum db_rc db_ping(struct db *db)
+{
+	/* DO evaluates and returns no result set: one packet each way.  A
+	 * connection that died while idle is worth one more try, as in db_run. */
+	int was_connected = db->conn != NULL;
+	enum db_rc rc = simple(db, "DO 1");
+	if (rc == DB_UNAVAILABLE && was_connected && db->conn == NULL) {
+		db->last_attempt = 0;
+		rc = simple(db, "DO 1");
+	}
+	return rc;
 }

@@ -2,6 +2,8 @@
 # faults.sh BUILD: the fault-injection tests (tests/faults) against their own MariaDB, pool and
 # nginx under var/faults (port 18190).  The tests kill and restart crm-fcgi and MariaDB through
 # tests/faults/faultctl.sh; everything is stopped by PID on exit.
+# CRM_FAULTS_DIR (default var/faults) and CRM_FAULTS_HTTP_PORT (default 18190): where the
+# suite's environment lives and listens, so that two checkouts or builds can run it side by side.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
@@ -12,9 +14,12 @@ BUILD=$(build_dir "${1:-build}")
 # The suite runs with its own configuration only: no CRM_<KEY> of the caller's.
 conf_env_unset
 
-rm -rf "$ROOT/var/faults"
-mkdir -p "$ROOT/var/faults"
-F=$(short_dir "$ROOT/var/faults")
+FAULTS_DIR=${CRM_FAULTS_DIR:-var/faults}
+case $FAULTS_DIR in /*) ;; *) FAULTS_DIR=$ROOT/$FAULTS_DIR ;; esac
+HTTP_PORT=${CRM_FAULTS_HTTP_PORT:-18190}
+rm -rf "$FAULTS_DIR"
+mkdir -p "$FAULTS_DIR"
+F=$(short_dir "$FAULTS_DIR")
 CTL="$ROOT/tests/faults/faultctl.sh"
 
 # faultctl.sh reads these (the tests pass them on to it); CRM_DB_POOL sizes MariaDB for
@@ -45,11 +50,11 @@ write_conf "$F/crm.conf" "$F/db" listen="$F/crm.sock" pid_file="$F/crm.pid" work
 sh "$CTL" crm-start >/dev/null || die "crm-fcgi did not start"
 
 mkdir -p "$F/nginx"
-nginx_conf "$F/nginx/nginx.conf" "$F/nginx" 18190 "" "" /api/v1/ "$F/crm.sock"
+nginx_conf "$F/nginx/nginx.conf" "$F/nginx" "$HTTP_PORT" "" "" /api/v1/ "$F/crm.sock"
 nginx_start "$F/nginx"
 
 . "$F/db/passwords"
-export CRM_TEST_BASE_URL=http://127.0.0.1:18190/api/v1
+export CRM_TEST_BASE_URL=http://127.0.0.1:$HTTP_PORT/api/v1
 export CRM_TEST_CONF="$F/crm.conf" CRM_TEST_CRMCTL="$BUILD/crmctl"
 export CRM_TEST_DB_SOCKET="$F/db/run/mysqld.sock" CRM_TEST_DB_NAME=crm
 export CRM_TEST_DB_USER=crm_admin CRM_TEST_DB_PASSWORD="$ADMIN_PW"

@@ -122,12 +122,42 @@ Test(route, every_route_declares_its_access_a_handler_and_a_name)
 {
 	for (size_t i = 0; i < route_count; i++) {
 		const struct route *r = &route_table[i];
-		cr_assert(r->access == ACCESS_READ || r->access == ACCESS_WRITE, "%s", r->name);
+		cr_assert(r->access == ACCESS_READ || r->access == ACCESS_WRITE ||
+		                  r->access == ACCESS_PUBLIC,
+		          "%s", r->name);
 		cr_assert_not_null(r->handler, "%s", r->name);
 		cr_assert_not_null(r->name);
 		cr_assert(r->body == BODY_NONE || strcmp(r->method, "GET") != 0,
 		          "%s: a GET with a body", r->name);
 	}
+}
+
+/* A route without a token is a deliberate exception: the health check, a GET that takes nothing. */
+Test(route, only_the_health_check_is_public)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < route_count; i++) {
+		const struct route *r = &route_table[i];
+		if (r->access != ACCESS_PUBLIC)
+			continue;
+		n++;
+		cr_assert_str_eq(r->name, "health");
+		cr_assert_str_eq(r->pattern, "health");
+		cr_assert_str_eq(r->method, "GET");
+		cr_assert_eq(r->body, BODY_NONE);
+		cr_assert_eq(r->query, QUERY_NONE);
+	}
+	cr_assert_eq(n, 1);
+}
+
+Test(route, health_matches_only_its_own_path)
+{
+	path("/api/v1/health");
+	const struct route *r = first_match("GET");
+	cr_assert_not_null(r);
+	cr_assert_str_eq(r->name, "health");
+	path("/api/v1/health/x");
+	cr_assert_null(first_match("GET"));
 }
 
 Test(route, a_list_filtered_by_its_path_has_exactly_one_path_parameter)
