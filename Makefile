@@ -48,7 +48,8 @@ CLIENT_OBJ := $(BUILD)/tests/http/client.o
 DEPS      := $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(HTTP_OBJ:.o=.d) \
              $(FAULT_OBJ:.o=.d) $(MAIN_SRC:%.c=$(BUILD)/%.d)
 
-.PHONY: all bootstrap run test unit http lint clean valgrind fuzz fuzz-build fuzz-smoke bench check-docs
+.PHONY: all bootstrap run test unit http lint clean valgrind fuzz fuzz-build fuzz-smoke bench check-docs \
+        install deb
 all: $(BUILD)/crm-fcgi $(BUILD)/crmctl
 
 bootstrap:
@@ -116,6 +117,27 @@ check-docs: $(BUILD)/crmctl
 		diff -u $(BUILD)/lifecycle.md - >/dev/null || \
 		{ echo "README.md: the lifecycle section differs from 'crmctl lifecycle'"; exit 1; }
 	@sh scripts/check_nginx_example.sh
+	@mandoc -T lint -W warning man/crm-fcgi.8 man/crmctl.1 || \
+		{ echo "man/: mandoc -T lint found the problems above"; exit 1; }
+
+# Installed like any Debian service (README, "Install on a server"): the programs, the
+# manuals, /etc/crm/crm.conf (never overwritten), the systemd units and the nginx parts.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/crm-customer-api
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+install: all
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BINDIR="$(BINDIR)" SBINDIR="$(SBINDIR)" \
+		MANDIR="$(MANDIR)" DOCDIR="$(DOCDIR)" SYSCONFDIR="$(SYSCONFDIR)" UNITDIR="$(UNITDIR)" \
+		sh scripts/install.sh $(BUILD)
+
+# The Debian package crm-customer-api, built offline from a copy of this tree (the .deb and
+# lintian's report land in $(BUILD)/deb/).
+deb: bootstrap
+	@sh scripts/deb.sh $(BUILD)
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests

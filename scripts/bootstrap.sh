@@ -1,6 +1,6 @@
 #!/bin/sh
 # bootstrap.sh: installs the Debian 12 packages that the build, the tests, `make run`,
-# `make bench` and `make lint` need, when any is missing.  One dpkg-query call, so it
+# `make bench`, `make lint` and `make deb` need, when any is missing.  One dpkg-query call, so it
 # takes a fraction of a second when everything is there.  As root it runs apt-get;
 # otherwise it prints the command to run and exits 1.
 set -u
@@ -10,7 +10,7 @@ set -u
 PACKAGES="build-essential pkg-config libfcgi-dev libjansson-dev default-libmysqlclient-dev
 libjwt-dev libssl-dev libutf8proc-dev zlib1g-dev libcriterion-dev libcurl4-openssl-dev mariadb-server mariadb-client
 nginx openssl curl wrk clang clang-format valgrind cppcheck
-libsystemd-dev"
+libsystemd-dev debhelper lintian mandoc fakeroot"
 
 # Packages dpkg knows as installed (the others are unknown or only half there).
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $PACKAGES 2>/dev/null |
