@@ -49,7 +49,7 @@ DEPS      := $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(HTTP_OBJ:.o=.
              $(FAULT_OBJ:.o=.d) $(MAIN_SRC:%.c=$(BUILD)/%.d)
 
 .PHONY: all bootstrap run test unit http lint clean valgrind fuzz fuzz-build fuzz-smoke bench check-docs \
-        install deb
+        install deb deb-test
 all: $(BUILD)/crm-fcgi $(BUILD)/crmctl
 
 bootstrap:
@@ -135,9 +135,13 @@ install: all
 		sh scripts/install.sh $(BUILD)
 
 # The Debian package crm-customer-api, built offline from a copy of this tree (the .deb and
-# lintian's report land in $(BUILD)/deb/).
+# lintian's report land in $(BUILD)/deb/), and its test: the package unpacked, its units
+# checked, the unpacked service socket-activated behind nginx and MariaDB (CI runs it).
 deb: bootstrap
 	@sh scripts/deb.sh $(BUILD)
+
+deb-test: deb
+	@sh scripts/deb_test.sh $(BUILD)
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests

@@ -10,7 +10,7 @@ set -u
 PACKAGES="build-essential pkg-config libfcgi-dev libjansson-dev default-libmysqlclient-dev
 libjwt-dev libssl-dev libutf8proc-dev zlib1g-dev libcriterion-dev libcurl4-openssl-dev mariadb-server mariadb-client
 nginx openssl curl wrk clang clang-format valgrind cppcheck
-libsystemd-dev debhelper lintian mandoc fakeroot"
+libsystemd-dev debhelper lintian mandoc fakeroot python3"
 
 # Packages dpkg knows as installed (the others are unknown or only half there).
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $PACKAGES 2>/dev/null |
