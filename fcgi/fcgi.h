@@ -73,6 +73,7 @@ struct request {
 	const char *if_none_match;   /* HTTP_IF_NONE_MATCH or NULL (likewise) */
 	const char *idempotency_key; /* HTTP_IDEMPOTENCY_KEY or NULL */
 	const char *accept_encoding; /* HTTP_ACCEPT_ENCODING or NULL */
+	const char *accept;          /* HTTP_ACCEPT or NULL */
 	int idempotency_key_count;   /* how many Idempotency-Key lines came */
 	const char *body;            /* NUL-terminated, body_len bytes, or NULL */
 	size_t body_len;
@@ -96,6 +97,15 @@ struct response {
 	int status;
 	struct strbuf headers; /* extra "Name: value\r\n" lines */
 	struct strbuf body;    /* JSON text */
+	/*
+	 * Errors as RFC 9457 problem details: set by the worker for each request
+	 * whose Accept asks for application/problem+json (resp_reset keeps it).
+	 * resp_error then writes that shape, and an answer of 400 or more goes as
+	 * application/problem+json (resp_content_type).  instance is the request's
+	 * id (nginx's), the problem's "instance"; it lives as long as the request.
+	 */
+	int problem;
+	const char *instance;
 };
 
 void resp_init(struct response *r);
@@ -105,9 +115,25 @@ void resp_free(struct response *r);
 void resp_header(struct response *r, const char *name, const char *value);
 /*
  * Replaces the body with the API's error shape {"title","status","detail",
- * "time"} for status; detail is client-facing text (encoded here).
+ * "time"} for status; detail is client-facing text (encoded here).  With
+ * r->problem set: {"type","title","status","detail","instance","time"},
+ * type the URI of the status's kind of problem (resp_problem_type).
  */
 void resp_error(struct response *r, int status, const char *detail);
+/*
+ * A 400 about the request's body: resp_error's answer, and with r->problem
+ * set also of type invalid-body with "errors": [{"pointer": pointer,
+ * "detail": reason}], pointer an RFC 6901 JSON Pointer into the body ("":
+ * the whole body) and reason what is wrong there (detail says it all).
+ */
+void resp_body_error(struct response *r, const char *detail, const char *pointer,
+                     const char *reason);
+/* The "type" of a problem of status (body: a 400 about the body), one of the
+ * URIs docs/openapi.yaml documents under "Problem types"; never NULL. */
+const char *resp_problem_type(int status, int body);
+/* The Content-Type the answer goes with: application/problem+json for an
+ * error when r->problem is set, else application/json. */
+const char *resp_content_type(const struct response *r);
 void resp_errorf(struct response *r, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* The reason phrase of an HTTP status ("Not Found"). */

@@ -16,6 +16,7 @@
 #include <fcgiapp.h>
 
 #include "fcgi/fcgi.h"
+#include "lib/accept.h"
 
 #define MAX_THREADS  64
 #define IDLE_POLL_MS 200 /* how soon an idle thread notices it should stop */
@@ -106,6 +107,7 @@ static void build_request(FCGX_Request *fr, const struct config *cfg, struct str
 	req->if_none_match = FCGX_GetParam("HTTP_IF_NONE_MATCH", env);
 	req->idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", env);
 	req->accept_encoding = FCGX_GetParam("HTTP_ACCEPT_ENCODING", env);
+	req->accept = FCGX_GetParam("HTTP_ACCEPT", env);
 	req->idempotency_key_count = count_param(env, "HTTP_IDEMPOTENCY_KEY");
 	if (req->method == NULL)
 		req->method = "";
@@ -161,9 +163,10 @@ static int send_response(FCGX_Request *fr, const struct request *req, struct res
 	int body = status_has_body(resp->status);
 	char head[256];
 	int n = body ? snprintf(head, sizeof(head),
-	                        "Status: %d %s\r\nContent-Type: application/json\r\n"
+	                        "Status: %d %s\r\nContent-Type: %s\r\n"
 	                        "Content-Length: %zu\r\nCache-Control: no-store\r\n",
-	                        resp->status, http_reason(resp->status), resp->body.len)
+	                        resp->status, http_reason(resp->status), resp_content_type(resp),
+	                        resp->body.len)
 	             : snprintf(head, sizeof(head), "Status: %d %s\r\nCache-Control: no-store\r\n",
 	                        resp->status, http_reason(resp->status));
 	if (n <= 0 || (size_t)n >= sizeof(head))
@@ -229,6 +232,9 @@ static void serve(struct thread *t, void *state)
 		struct request req;
 		build_request(&fr, t->cfg, &body, &req);
 		resp_reset(&resp);
+		/* errors in the shape the client asked for (RFC 9457 with problem+json) */
+		resp.problem = accept_problem(req.accept);
+		resp.instance = req.request_id;
 		t->app->handle(state, &req, &resp);
 		struct log_fields fields;
 		memset(&fields, 0, sizeof(fields));

@@ -210,11 +210,12 @@ static void duplicate_member(const json_error_t *e, char *out, size_t cap)
 	snprintf(out, cap, "%s", printable_or(key, "(a key)"));
 }
 
-/* Why a body is not JSON, in words for a client developer (never jansson's own). */
+/* Why a body is not JSON, in words for a client developer (never jansson's own): a 400
+ * about the body as a whole (its problem details point at ""). */
 static void body_json_error(struct response *resp, const json_error_t *e)
 {
 	const char *why = NULL;
-	char member[96];
+	char member[96], detail[256];
 	switch (json_error_code(e)) {
 	case json_error_out_of_memory:
 		resp_error(resp, 500, "The server ran out of memory; try again.");
@@ -224,9 +225,10 @@ static void body_json_error(struct response *resp, const json_error_t *e)
 	case json_error_null_byte_in_key: why = "it holds a NUL character (\\u0000)"; break;
 	case json_error_duplicate_key:
 		duplicate_member(e, member, sizeof(member));
-		resp_errorf(resp, 400,
-		            "The body cannot be read: it names the member %s twice (line %d).",
-		            member, e->line);
+		snprintf(detail, sizeof(detail),
+		         "The body cannot be read: it names the member %s twice (line %d).", member,
+		         e->line);
+		reply_body_error(resp, detail);
 		return;
 	case json_error_numeric_overflow: why = "a number is too large"; break;
 	case json_error_stack_overflow: why = "it is nested too deeply"; break;
@@ -234,8 +236,9 @@ static void body_json_error(struct response *resp, const json_error_t *e)
 	case json_error_end_of_input_expected: why = "something follows its JSON value"; break;
 	default: why = "it is not valid JSON"; break;
 	}
-	resp_errorf(resp, 400, "The body cannot be read: %s (line %d, column %d).", why, e->line,
-	            e->column);
+	snprintf(detail, sizeof(detail), "The body cannot be read: %s (line %d, column %d).", why,
+	         e->line, e->column);
+	reply_body_error(resp, detail);
 }
 
 /* A JSON body: the right type, within the limit, an object. */
@@ -253,7 +256,7 @@ static int read_body(struct ctx *c)
 		return -1;
 	}
 	if (c->req->body == NULL || c->req->body_len == 0) {
-		resp_error(c->resp, 400, "The body is empty; this request needs a JSON object.");
+		reply_body_error(c->resp, "The body is empty; this request needs a JSON object.");
 		return -1;
 	}
 	json_error_t jerr;
@@ -263,7 +266,7 @@ static int read_body(struct ctx *c)
 		return -1;
 	}
 	if (!json_is_object(c->body)) {
-		resp_error(c->resp, 400, "The body must be a JSON object.");
+		reply_body_error(c->resp, "The body must be a JSON object.");
 		return -1;
 	}
 	return 0;
@@ -324,7 +327,7 @@ static int parse_body(struct ctx *c)
 	if (c->route->body == BODY_NONE)
 		return 0;
 	if (body_parse(c->route->body, c->body, &c->call.body, err, sizeof(err)) != 0) {
-		resp_error(c->resp, 400, err);
+		reply_body_error(c->resp, err);
 		return -1;
 	}
 	return 0;

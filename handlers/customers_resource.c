@@ -34,8 +34,12 @@ void customer_create(struct call *c)
 	enum db_rc rc = db_customer_create(c->app->db, c->who->tenant, c->who->sub,
 	                                   c->body.customer, id, keyed_answer(c, 201, location),
 	                                   &c->resp->body, err, sizeof(err));
-	if (rc == DB_INVALID || rc == DB_CONFLICT) {
-		resp_error(c->resp, rc == DB_INVALID ? 400 : 409, err);
+	if (rc == DB_INVALID) {
+		reply_body_error(c->resp, err); /* the model names the member's path */
+		return;
+	}
+	if (rc == DB_CONFLICT) {
+		resp_error(c->resp, 409, err);
 		return;
 	}
 	if (rc != DB_OK) {

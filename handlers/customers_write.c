@@ -13,6 +13,10 @@ static void run_change(struct call *c, struct change *ch)
 		reply_precondition_failed(c, &out);
 		return;
 	}
+	if (rc == DB_INVALID && c->route->body != BODY_NONE) {
+		reply_body_error(c->resp, out.message); /* a patch's member, by its path */
+		return;
+	}
 	if (rc == DB_CONFLICT || rc == DB_INVALID) {
 		resp_error(c->resp, rc == DB_CONFLICT ? 409 : 400, out.message);
 		return;

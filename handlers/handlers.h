@@ -358,6 +358,22 @@ const char *param_text(enum param_kind k, const struct call *c);
 int body_parse(enum route_body kind, const json_t *body, struct call_body *out, char *err,
                size_t errlen);
 
+/* ---- a 400 about the body (body_errors.c) ----------------------------- */
+
+/*
+ * Pure: the RFC 6901 JSON Pointer into the body that a client-facing message
+ * about a body names, in out (cap bytes): "contacts[1].email: expected a
+ * string or null" (model/shape.h's "path: reason") is "/contacts/1/email"
+ * with *reason "expected a string or null"; "unknown member 'x' in the body"
+ * is "/x".  0; or -1 for a message that names no member (the body as a
+ * whole: out is "", *reason the whole message).
+ */
+int body_error_pointer(const char *msg, char *out, size_t cap, const char **reason);
+
+/* A 400 about the body with msg as its detail (resp_body_error, the pointer
+ * from body_error_pointer). */
+void reply_body_error(struct response *resp, const char *msg);
+
 /* ---- helpers shared by endpoints (reply.c) ---------------------------- */
 
 /* Maps a model result to an error response (404 text given by caller). */

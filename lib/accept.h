@@ -1,4 +1,4 @@
-/* accept: whether an Accept-Encoding field value (RFC 9110 section 12.5.3) accepts gzip. */
+/* accept: what Accept-Encoding (gzip?) and Accept (problem details?) field values accept (RFC 9110 section 12.5). */
 #ifndef CRM_ACCEPT_H
 #define CRM_ACCEPT_H
 
@@ -9,5 +9,15 @@
  * element or qvalue counts as not naming gzip.
  */
 int accept_gzip(const char *hdr);
+
+/*
+ * Pure: 1 when an Accept field value hdr (NULL: no field) names the media
+ * type application/problem+json (any case, with any parameters) with a
+ * qvalue above 0, so that errors are answered as RFC 9457 problem details;
+ * else 0.  Wildcards do not count: a client that accepts any type, or only
+ * application/json, gets the API's usual error shape.  A malformed element
+ * counts as not naming it.
+ */
+int accept_problem(const char *hdr);
 
 #endif

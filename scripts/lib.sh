@@ -307,6 +307,8 @@ CRM_TLS12_CIPHERS=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDH
 # cert.pem and key.pem: self_signed makes them); INCLUDE, unless empty, is a file included in
 # the server.  The template's pool location is rendered once for each LOCATION (what it
 # matches: /api/v1/, = /ceiling/fcgi) and the SOCKET of the pool that serves it.
+# CRM_DOCS_DIR (default build/openapi) is the directory whose openapi.json and docs.html
+# nginx serves at /api/v1/openapi.json and /api/v1/docs (`make docs` builds them).
 nginx_conf() {
 	if [ $# -lt 7 ] || [ $(($# % 2)) = 0 ]; then
 		die "nginx_conf: no pool, or a LOCATION without its SOCKET"
@@ -327,8 +329,10 @@ nginx_conf() {
 		printf '%s\t%s\n' "$1" "$2"
 		shift 2
 	done)
+	nc_docs=${CRM_DOCS_DIR:-$ROOT/build/openapi}
+	case $nc_docs in /*) ;; *) nc_docs=$ROOT/$nc_docs ;; esac
 	if ! printf '%s\n' "$nc_pools" | NC_PREFIX=$nc_prefix NC_HTTP_PORT=$nc_http_port NC_TLS=$nc_tls \
-		NC_EXTRA=$nc_extra awk -F '\t' '
+		NC_EXTRA=$nc_extra NC_DOCS=$nc_docs awk -F '\t' '
 		# lit(S, FROM, TO): S with every FROM replaced by TO, taken literally (comment
 		# lines are copied as they are)
 		function lit(s, from, to,   out, i) {
@@ -343,6 +347,7 @@ nginx_conf() {
 			s = lit(s, "@PREFIX@", ENVIRON["NC_PREFIX"])
 			s = lit(s, "@HTTP_PORT@", ENVIRON["NC_HTTP_PORT"])
 			s = lit(s, "@TLS@", ENVIRON["NC_TLS"])
+			s = lit(s, "@DOCS@", ENVIRON["NC_DOCS"])
 			return lit(s, "@EXTRA@", ENVIRON["NC_EXTRA"])
 		}
 		NR == FNR { np++; loc[np] = $1; sock[np] = $2; next }

@@ -20,6 +20,12 @@
 # environment lives and listens, so that two checkouts or builds can test side by side
 # (the HTTPS port is CRM_TEST_HTTP_PORT + 363).  CRM_TEST_SKIP_FAULTS=1 skips the
 # fault-injection suite.
+#
+# The API document: nginx serves BUILD/openapi (`make openapi` builds it); when it is built,
+# the HTTP tests log every exchange (CRM_TEST_HTTP_LOG) and scripts/check_openapi.sh then,
+# with the service still up, validates every answer against docs/openapi.yaml, runs the
+# generated client's session and renders the docs page in Chromium (output in
+# var/test/openapi/, the page's screenshot var/test/openapi/docs.png).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
@@ -150,6 +156,7 @@ start_pool crm-rs "$T/crm-rs.log"
 # block has it), with the template's pool location once for each pool
 HTTPS_PORT=$((HTTP_PORT + 363))
 mkdir -p "$T/nginx"
+export CRM_DOCS_DIR="$BUILD/openapi"
 self_signed "$T/nginx"
 nginx_conf "$T/nginx/nginx.conf" "$T/nginx" "$HTTP_PORT" "$HTTPS_PORT" "" \
 	/api/v1/ "$T/crm.sock" "$RS_PREFIX/" "$T/crm-rs.sock"
@@ -171,8 +178,24 @@ export CRM_TEST_RS_BASE_URL=http://127.0.0.1:$HTTP_PORT$RS_PREFIX CRM_TEST_RS_CO
 export CRM_TEST_RS_PUBLIC_KEY="$T/rs/public.pem" CRM_TEST_RS_PRIVATE_KEY="$T/rs/private.pem"
 
 http_ok=1
+OPENAPI_OK=0
+[ -f "$BUILD/openapi/openapi.json" ] && [ -f "$BUILD/openapi/session/session.js" ] && OPENAPI_OK=1
+[ $OPENAPI_OK = 1 ] && export CRM_TEST_HTTP_LOG="$T/http-exchanges.jsonl"
 # shellcheck disable=SC2086 # CRM_TEST_ARGS holds several options
 criterion http-tests "$BUILD/http-tests" --jobs 1 ${CRM_TEST_ARGS:-} || http_ok=0
+unset CRM_TEST_HTTP_LOG
+
+# The API document against what the service answered (see the top of this file).
+if [ $OPENAPI_OK = 1 ]; then
+	echo "--- the API document (docs/openapi.yaml) against the service (output: $SHOWN_DIR/openapi/) ---"
+	sh "$ROOT/scripts/check_openapi.sh" "$BUILD" "$T/http-exchanges.jsonl" "$T/openapi" >"$T/openapi.out"
+	o_rc=$?
+	cat "$T/openapi.out"
+	grep -a ' passed, [0-9]* failed' "$T/openapi.out" >>"$NOTES"
+	[ $o_rc = 0 ] || status=1
+else
+	echo "openapi: $BUILD/openapi is not built (make openapi): its checks are skipped" >>"$NOTES"
+fi
 
 # Stop the service now so that sanitizers and valgrind write their exit reports.
 nginx_stop "$T/nginx"

@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <jwt.h>
 #include <mysql.h>
+#include <openssl/evp.h>
 
 #include "lib/limits.h"
 #include "tests/http/client.h"
@@ -29,6 +30,8 @@
  *   CRM_JWT_SECRET       overrides the secret read from CRM_TEST_CONF
  *   CRM_TEST_CRMCTL      path of the crmctl binary
  *   CRM_TEST_DB_SOCKET, CRM_TEST_DB_NAME, CRM_TEST_DB_USER, CRM_TEST_DB_PASSWORD
+ *   CRM_TEST_HTTP_LOG    when set, a file every exchange of http_do is appended to
+ *                        (one JSON line each), for tools/openapi/validate_log.mjs
  * Criterion runs every test in its own process, so the lazily opened
  * connections below live for one test at most.
  */
@@ -91,6 +94,52 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 		b->len = 0;
 	buf_add(b, p, size * n);
 	return size * n;
+}
+
+/* ---- the exchange log ---------------------------------------------------------- */
+
+/* s[0..len) as base64 (malloc'd): bodies may be gzip or any bytes a hostile test provoked. */
+static char *base64_of(const char *s, size_t len)
+{
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+	cr_assert_not_null(out, "out of memory");
+	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)len);
+	return out;
+}
+
+/*
+ * Appends {"method","url","status","headers","body"} (url, the header block
+ * and the body as sent and received, in base64) as one line to the file
+ * CRM_TEST_HTTP_LOG names, so that every answer the tests saw is validated
+ * against docs/openapi.yaml after the suite (scripts/test.sh).  One write(2)
+ * with O_APPEND a line: the tests' processes never interleave within a line.
+ */
+static void log_exchange(const char *method, const char *url, const struct http *r)
+{
+	const char *path = getenv("CRM_TEST_HTTP_LOG");
+	if (path == NULL || path[0] == '\0')
+		return;
+	/* everything but the status in base64: hostile tests send and provoke any bytes */
+	char *u = base64_of(url, strlen(url));
+	char *headers = base64_of(r->headers, strlen(r->headers));
+	char *body = base64_of(r->body, r->body_len);
+	json_t *line = json_pack("{s:s, s:s, s:I, s:s, s:s}", "method", method, "url", u, "status",
+	                         (json_int_t)r->status, "headers", headers, "body", body);
+	cr_assert_not_null(line, "the exchange log: a method that is not UTF-8");
+	char *text = json_dumps(line, JSON_COMPACT);
+	cr_assert_not_null(text, "out of memory");
+	size_t n = strlen(text);
+	text[n] = '\n'; /* json_dumps's NUL is not written */
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0, "cannot open %s: %s", path, strerror(errno));
+	ssize_t w = write(fd, text, n + 1);
+	cr_assert_eq(w, (ssize_t)(n + 1), "cannot write %s", path);
+	close(fd);
+	free(text);
+	json_decref(line);
+	free(body);
+	free(headers);
+	free(u);
 }
 
 /* ---- HTTP ---------------------------------------------------------------- */
@@ -166,6 +215,7 @@ struct http *http_do(const char *method, const char *path, const char *token,
 	r->body_len = rbody.len;
 	r->headers = rhead.data;
 	r->json = r->body_len > 0 ? json_loadb(r->body, r->body_len, JSON_DECODE_ANY, NULL) : NULL;
+	log_exchange(method, url.data, r);
 
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
@@ -771,5 +821,4 @@ const char *const seed_enriched_members[] = {
         "userId",
         "website",
 };
-const size_t seed_enriched_count =
-        sizeof(seed_enriched_members) / sizeof(seed_enriched_members[0]);
+const size_t seed_enriched_count = sizeof(seed_enriched_members) / sizeof(seed_enriched_members[0]);

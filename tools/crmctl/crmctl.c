@@ -19,6 +19,8 @@ static void usage(void)
 	        "  user add --tenant T --id ID --username U --name \"Display Name\"\n"
 	        "  lifecycle                                 print the status lifecycle "
 	        "(Markdown)\n"
+	        "  routes                                    print the route table "
+	        "(METHOD /pattern name)\n"
 	        "every configuration key can also be set as CRM_<KEY> in the environment\n");
 }
 
@@ -39,7 +41,7 @@ struct command {
 static const struct command commands[] = {
         {"migrate", cmd_migrate, 0},     {"import", cmd_import, 0}, {"export", cmd_export, 0},
         {"demo", cmd_demo, 0},           {"token", cmd_token, 0},   {"user", cmd_user, 0},
-        {"lifecycle", cmd_lifecycle, 0},
+        {"lifecycle", cmd_lifecycle, 0}, {"routes", cmd_routes, 0},
 };
 
 int main(int argc, char **argv)

@@ -17,6 +17,7 @@ int cmd_demo(const struct config *cfg, int argc, char **argv);
 int cmd_token(const struct config *cfg, int argc, char **argv);
 int cmd_user(const struct config *cfg, int argc, char **argv);
 int cmd_lifecycle(const struct config *cfg, int argc, char **argv);
+int cmd_routes(const struct config *cfg, int argc, char **argv);
 
 /*
  * Loads a whole import document {"users","customers","opportunities",
