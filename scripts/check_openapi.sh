@@ -8,9 +8,10 @@
 #   2. the client generated from the document (`make openapi`) runs its scripted session
 #      (tools/openapi/client_session.ts);
 #   3. the docs page, opened from nginx in headless Chromium with every other host
-#      unresolvable (so nothing can come from a CDN), renders every operation of the document:
+#      unresolvable (so nothing can come from a CDN), renders every operation of the document
+#      and every route of the service (BUILD/openapi/routes.txt, `make openapi` writes it):
 #      its DOM is read for the ids Redoc gives them ("operation/<operationId>"), and a
-#      screenshot is kept as OUT/docs.png (a CI artefact).
+#      screenshot is kept as OUT/docs.png and BUILD/openapi/docs.png (a CI artefact).
 # The output of each goes to OUT/*.log; the exit status is 1 when any failed.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,21 +58,27 @@ docs_page() {
 	# nothing the page loads may come from elsewhere: no host but 127.0.0.1 (nginx) resolves
 	browse --dump-dom "$url" >"$OUT/docs-dom.html"
 	browse --window-size=1400,1000 --screenshot="$OUT/docs.png" "$url" >/dev/null
+	cp "$OUT/docs.png" "$BUILD/openapi/docs.png" 2>/dev/null
 	node -e '
+		// every operation of the document and every route of the service (crmctl routes,
+		// by the name its operationId is made of) must have its element on the page
 		const fs = require("fs");
 		const doc = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
 		const dom = fs.readFileSync(process.argv[2], "utf8");
-		let passed = 0, failed = 0;
+		const want = new Set();
 		for (const item of Object.values(doc.paths))
-			for (const op of Object.values(item)) {
-				if (!op || !op.operationId) continue;
-				if (dom.includes(`id="operation/${op.operationId}"`)) passed++;
-				else { failed++; console.log(`FAIL the page does not render ${op.operationId}`); }
-			}
+			for (const op of Object.values(item)) if (op && op.operationId) want.add(op.operationId);
+		for (const line of fs.readFileSync(process.argv[4], "utf8").split("\n"))
+			if (line.trim()) want.add(line.trim().split(/\s+/)[2].replace(/[._]([a-z])/g, (_, c) => c.toUpperCase()));
+		let passed = 0, failed = 0;
+		for (const id of want) {
+			if (dom.includes(`id="operation/${id}"`)) passed++;
+			else { failed++; console.log(`FAIL the page does not render ${id}`); }
+		}
 		if (!fs.existsSync(process.argv[3])) { failed++; console.log("FAIL no screenshot"); }
 		console.log(`docs-page: ${passed} passed, ${failed} failed`);
 		process.exit(failed === 0 && passed > 0 ? 0 : 1);
-	' "$DOC" "$OUT/docs-dom.html" "$OUT/docs.png"
+	' "$DOC" "$OUT/docs-dom.html" "$OUT/docs.png" "$BUILD/openapi/routes.txt"
 }
 command -v chromium >/dev/null 2>&1 || die "chromium is missing (make bootstrap installs it)"
 run docs-page docs_page

@@ -7,7 +7,9 @@
 #   $UNITDIR/crm-fcgi.socket and crm-fcgi.service (their paths made to match $SBINDIR and
 #     $SYSCONFDIR),
 #   $SYSCONFDIR/nginx/conf.d/crm-api.conf and snippets/crm-api.conf (scripts/nginx_part.sh),
-#   $DOCDIR: README.md and the configuration and nginx examples.
+#   $DOCDIR: README.md and the configuration and nginx examples,
+#   $PREFIX/share/crm-customer-api: the API document openapi.json and its page docs.html,
+#     which nginx serves (nginx.conf.example), when `make docs` has built them.
 # An existing file under $SYSCONFDIR that differs from the new one is kept; the new one is
 # written beside it as FILE.dist and named on stderr.  The variables come from the Makefile.
 set -u
@@ -76,6 +78,9 @@ put_conf 0644 "$TMP/nginx-snippet.conf" "$SYSCONFDIR/nginx/snippets/crm-api.conf
 put 0644 "$ROOT/README.md" "$DOCDIR/README.md"
 put 0644 "$ROOT/conf/crm.conf.example" "$DOCDIR/examples/crm.conf.example"
 put 0644 "$ROOT/nginx.conf.example" "$DOCDIR/examples/nginx.conf.example"
+for f in openapi.json docs.html; do
+	[ -f "$BUILD/openapi/$f" ] && put 0644 "$BUILD/openapi/$f" "$PREFIX/share/crm-customer-api/$f"
+done
 
 # On this machine as root (not into a package's tree): the configuration holds secrets, so
 # only root and the service's group may read it (README, "Install on a server").

@@ -84,6 +84,8 @@ if ours "$V/nginx/nginx.pid" "$V/nginx"; then
 	nginx_stop "$V/nginx"
 fi
 self_signed "$V/nginx"
+# the API document and its page (`make run` builds them: make docs)
+export CRM_DOCS_DIR="$BUILD/openapi"
 nginx_conf "$V/nginx/nginx.conf" "$V/nginx" $HTTP_PORT $HTTPS_PORT "" /api/v1/ "$SOCKET"
 nginx_start "$V/nginx"
 started="nginx $started"
@@ -99,6 +101,8 @@ cat <<MSG
 
 The CRM API runs:  http://localhost:$HTTP_PORT/api/v1
                    https://localhost:$HTTPS_PORT/api/v1  (self-signed: curl -k, or --cacert var/nginx/tls/cert.pem)
+API document:      http://localhost:$HTTP_PORT/api/v1/docs  (the page; no token)
+                   http://localhost:$HTTP_PORT/api/v1/openapi.json  (OpenAPI 3.1)
 Demo caller: user hollandtech-u1 of tenant hollandtech, scope "crm:read crm:write", valid 24 h.
 Other tokens: ${BUILD#"$ROOT"/}/crmctl -c var/crm.conf token --sub ID --tenant ID [--scope ...] [--ttl S]
 
