@@ -3,7 +3,10 @@
 # (the repository's files, never its build or var/ directories) under BUILD/deb/src, with
 # `dpkg-buildpackage -us -uc -b`, offline, then runs lintian on it.  Leaves in BUILD/deb/:
 # crm-customer-api_VERSION_ARCH.deb (and its -dbgsym .ddeb, .buildinfo and .changes),
-# build.log and lintian.txt.  Exits 1 when the build fails or lintian reports an error;
+# build.log and lintian.txt.  The API document and its page, which the package's nginx
+# snippet serves, are built first by `make docs` in this tree (node and the pinned npm tools)
+# and handed to the package build in the copy's prebuilt/openapi/, so that the package build
+# itself needs neither node nor a network.  Exits 1 when the build fails or lintian reports an error;
 # warnings are printed (README, "Install on a server", says why each one is there).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +21,10 @@ VERSION=$(dpkg-parsechangelog -l "$ROOT/debian/changelog" -S Version) ||
 SRC=$OUT/src/crm-customer-api-$VERSION
 rm -rf "$OUT"
 mkdir -p "$SRC" || die "cannot create $SRC"
+make --no-print-directory -C "$ROOT" BUILD="$BUILD" docs >"$OUT/docs.log" 2>&1 || {
+	tail -20 "$OUT/docs.log"
+	die "make docs failed (log: $OUT/docs.log): the package carries the API document"
+}
 
 # The tree as git knows it (tracked files and new ones not ignored), without npm's modules.
 cd "$ROOT" || exit 1
@@ -30,6 +37,9 @@ else
 		! -path '*/node_modules/*' >"$OUT/files"
 fi
 tar -cf - -T "$OUT/files" | tar -xf - -C "$SRC" || die "cannot copy the tree to $SRC"
+mkdir -p "$SRC/prebuilt/openapi" &&
+	cp "$BUILD/openapi/openapi.json" "$BUILD/openapi/docs.html" "$SRC/prebuilt/openapi/" ||
+	die "cannot copy the API document to $SRC/prebuilt/openapi"
 
 echo "deb: dpkg-buildpackage -us -uc -b in $SRC (log: $OUT/build.log)"
 (cd "$SRC" && dpkg-buildpackage -us -uc -b -Jauto) >"$OUT/build.log" 2>&1 || {

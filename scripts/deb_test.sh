@@ -73,6 +73,8 @@ lib/systemd/system/crm-fcgi.service
 lib/systemd/system/crm-fcgi.socket
 usr/bin/crmctl
 usr/sbin/crm-fcgi
+usr/share/crm-customer-api/docs.html
+usr/share/crm-customer-api/openapi.json
 usr/share/doc/crm-customer-api/README.md.gz
 usr/share/doc/crm-customer-api/changelog.gz
 usr/share/doc/crm-customer-api/copyright
@@ -88,6 +90,13 @@ else
 	fail "file list differs (- expected, + in the package):"
 	sed '1,2d' "$T/files.diff"
 fi
+# every file the nginx snippet serves (alias) is in the package
+for alias in $(sed -n 's/^[[:space:]]*alias[[:space:]]*\([^;]*\);.*/\1/p' "$R/etc/nginx/snippets/crm-api.conf"); do
+	check "the snippet's $alias is in the package" test -s "$R$alias"
+done
+check "the API document in the package is JSON naming /health" \
+	python3 -c 'import json, sys; sys.exit(0 if "/health" in json.load(open(sys.argv[1]))["paths"] else 1)' \
+	"$R/usr/share/crm-customer-api/openapi.json"
 printf '/etc/crm/crm.conf\n/etc/nginx/conf.d/crm-api.conf\n/etc/nginx/snippets/crm-api.conf\n' \
 	>"$T/conffiles.expected"
 check "conffiles: the configuration and the two nginx parts" \
