@@ -60,6 +60,8 @@ static const struct key_def keys[] = {
         INT(db_query_timeout, 1, 3600),
         INT(db_lock_wait_timeout, 1, 3600),
         INT(db_retries, 0, 100),
+        STR(db_hosts),
+        INT(db_sync_wait, 0, 15),
         {"jwt_alg", KEY_ALG, offsetof(struct config, jwt_alg), 0, 0, 0},
         STR(jwt_secret),
         STR(jwt_public_key_file),
@@ -94,6 +96,7 @@ static void set_defaults(struct config *c)
 	c->db_query_timeout = 5;
 	c->db_lock_wait_timeout = 3;
 	c->db_retries = 3;
+	c->db_sync_wait = 1;
 	c->jwt_alg = CONFIG_ALG_HS256;
 	c->jwt_leeway = 60;
 	c->jwt_max_ttl = 86400;
@@ -335,6 +338,99 @@ static int derive_cursor_key(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* One entry of db_hosts: a socket path (it starts with '/'), or host[:port] ([v6]:port). */
+static int parse_server(struct config *c, const char *s, size_t n, char *err, size_t errlen)
+{
+	if (c->db_nservers >= CONFIG_DB_SERVERS_MAX) {
+		snprintf(err, errlen, "db_hosts: more than %d servers", CONFIG_DB_SERVERS_MAX);
+		return -1;
+	}
+	struct config_db_server *sv = &c->db_servers[c->db_nservers];
+	memset(sv, 0, sizeof(*sv));
+	if (s[0] == '/') {
+		if (n >= sizeof(sv->socket)) {
+			snprintf(err, errlen, "db_hosts: a socket path longer than %zu bytes",
+			         sizeof(sv->socket) - 1);
+			return -1;
+		}
+		memcpy(sv->socket, s, n);
+		c->db_nservers++;
+		return 0;
+	}
+	const char *host = s, *colon = NULL;
+	size_t host_len = n;
+	if (s[0] == '[') { /* [v6 address]:port */
+		const char *close = memchr(s, ']', n);
+		if (close == NULL) {
+			snprintf(err, errlen, "db_hosts: '%.*s' lacks its ']'", (int)n, s);
+			return -1;
+		}
+		host = s + 1;
+		host_len = (size_t)(close - host);
+		colon = close + 1 < s + n && close[1] == ':' ? close + 1 : NULL;
+		if (colon == NULL && close + 1 != s + n) {
+			snprintf(err, errlen, "db_hosts: '%.*s' is not [address]:port", (int)n, s);
+			return -1;
+		}
+	} else {
+		colon = memchr(s, ':', n);
+		host_len = colon ? (size_t)(colon - s) : n;
+	}
+	long port = c->db_port;
+	if (colon != NULL) {
+		char digits[8] = "";
+		size_t dn = (size_t)(s + n - colon - 1);
+		if (dn == 0 || dn >= sizeof(digits)) {
+			snprintf(err, errlen, "db_hosts: '%.*s' has no port after ':'", (int)n, s);
+			return -1;
+		}
+		memcpy(digits, colon + 1, dn);
+		if (parse_long(digits, 10, &port) != 0 || port < 1 || port > 65535) {
+			snprintf(err, errlen, "db_hosts: '%.*s': the port is not 1..65535", (int)n,
+			         s);
+			return -1;
+		}
+	}
+	if (host_len == 0 || host_len >= sizeof(sv->host)) {
+		snprintf(err, errlen, "db_hosts: '%.*s' has no host name of 1..%zu bytes", (int)n,
+		         s, sizeof(sv->host) - 1);
+		return -1;
+	}
+	memcpy(sv->host, host, host_len);
+	sv->port = (int)port;
+	c->db_nservers++;
+	return 0;
+}
+
+/* cfg->db_servers from db_hosts, or the one server of db_host/db_port/db_socket. */
+static int parse_servers(struct config *c, char *err, size_t errlen)
+{
+	c->db_nservers = 0;
+	const char *p = c->db_hosts;
+	for (;;) {
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		size_t n = strcspn(p, ", \t\r\n");
+		if (parse_server(c, p, n, err, errlen) != 0)
+			return -1;
+		p += n;
+	}
+	if (c->db_nservers > 0)
+		return 0;
+	struct config_db_server *sv = &c->db_servers[0];
+	memset(sv, 0, sizeof(*sv));
+	if (c->db_socket[0] != '\0')
+		snprintf(sv->socket, sizeof(sv->socket), "%s", c->db_socket);
+	else {
+		snprintf(sv->host, sizeof(sv->host), "%s", c->db_host);
+		sv->port = c->db_port;
+	}
+	c->db_nservers = 1;
+	return 0;
+}
+
 int config_load(struct config *cfg, const char *path, int need_verify_key, char *err, size_t errlen)
 {
 	set_defaults(cfg);
@@ -346,6 +442,8 @@ int config_load(struct config *cfg, const char *path, int need_verify_key, char 
 		snprintf(err, errlen, "base_path must start with '/' and not end with one");
 		return -1;
 	}
+	if (parse_servers(cfg, err, errlen) != 0)
+		return -1;
 	if (need_verify_key && check_keys(cfg, err, errlen) != 0)
 		return -1;
 	return derive_cursor_key(cfg, err, errlen);

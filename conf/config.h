@@ -6,6 +6,9 @@
 
 enum config_alg { CONFIG_ALG_HS256, CONFIG_ALG_RS256, CONFIG_ALG_ES256 };
 
+/* The most servers db_hosts may list. */
+#define CONFIG_DB_SERVERS_MAX 8
+
 /* Bytes of the AES-256-GCM key that seals paging cursors. */
 #define CONFIG_CURSOR_KEY_BYTES 32
 
@@ -36,6 +39,18 @@ struct config {
 	int db_query_timeout;     /* seconds a statement may take (503 after) */
 	int db_lock_wait_timeout; /* seconds; innodb_lock_wait_timeout */
 	int db_retries;           /* deadlock / lock-wait retries per change */
+	/* db_hosts: servers tried in order ("host:port" or a socket path, separated
+	 * by commas or spaces); empty = the one server of db_host/db_port/db_socket */
+	char db_hosts[1024];
+	int db_sync_wait; /* wsrep_sync_wait of a session on a Galera node; 0 = off */
+	/* loaded, not configured: the servers of db_hosts (or the one of db_host,
+	 * db_port, db_socket), in the order a worker tries them */
+	struct config_db_server {
+		char host[256];   /* "" for a socket */
+		int port;         /* 0 for a socket */
+		char socket[256]; /* "" for TCP */
+	} db_servers[CONFIG_DB_SERVERS_MAX];
+	int db_nservers;
 	/* tokens */
 	enum config_alg jwt_alg;
 	char jwt_secret[512];           /* HS256 key, >= 32 bytes */

@@ -78,5 +78,7 @@ void keyed_replay(struct call *c)
 		resp_header(c->resp, "ETag", k->kept_etag);
 	if (k->kept_location[0] != '\0')
 		resp_header(c->resp, "Location", k->kept_location);
-	resp_header(c->resp, "Idempotent-Replayed", "true");
+	/* after this request's own COMMIT got no answer, the kept answer is its own */
+	if (!k->after_lost_commit)
+		resp_header(c->resp, "Idempotent-Replayed", "true");
 }

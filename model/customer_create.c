@@ -90,9 +90,12 @@ enum db_rc db_customer_create(struct db *db, const char *tenant, const char *act
 		         len, max);
 		rc = DB_CONFLICT;
 	}
-	/* Deadlocks and lock waits are normal under contention: start over a few times. */
-	for (int i = 0; i <= db_retries(db) && rc == DB_RETRY; i++)
+	/* Deadlocks, lock waits, certification conflicts and a lost server are
+	 * normal in a cluster under contention: start over a few times. */
+	for (int i = 0, again = rc == DB_RETRY; again; i++) {
 		rc = attempt(db, tenant, item, keyed, answer, err, errlen);
+		again = db_retry_keyed(db, rc, i, keyed);
+	}
 	json_decref(item);
 	return rc;
 }

@@ -46,10 +46,13 @@ enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id,
                               struct strbuf *scratch, struct customer_change_out *out)
 {
 	enum db_rc rc = DB_RETRY;
-	/* Deadlocks and lock waits are normal under contention: start over a few times. */
-	for (int i = 0; i <= db_retries(db) && rc == DB_RETRY; i++) {
+	/* Deadlocks, lock waits, certification conflicts and a lost server are
+	 * normal in a cluster under contention: start over a few times. */
+	for (int i = 0;; i++) {
 		memset(out, 0, sizeof(*out));
 		rc = attempt(db, tenant, id, actor, pre, keyed, scratch, out);
+		if (!db_retry_keyed(db, rc, i, keyed))
+			break;
 	}
 	return rc;
 }

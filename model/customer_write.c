@@ -160,11 +160,14 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
 		return DB_ERROR;
 	ch->event_id = event_id;
 	enum db_rc rc = DB_RETRY;
-	/* Deadlocks and lock waits are normal under contention: start over a few times. */
-	for (int i = 0; i <= db_retries(db) && rc == DB_RETRY; i++) {
+	/* Deadlocks, lock waits, certification conflicts and a lost server are
+	 * normal in a cluster under contention: start over a few times. */
+	for (int i = 0;; i++) {
 		memset(out, 0, sizeof(*out));
 		ch->now = timefmt_now() / 1000 * 1000;
 		rc = attempt(db, tenant, id, ch, pre, keyed, out, answer);
+		if (!db_retry_keyed(db, rc, i, keyed))
+			break;
 	}
 	ch->event_id = NULL;
 	return rc;

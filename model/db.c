@@ -1,14 +1,17 @@
 /* db: one MariaDB connection per thread, its prepared statements, reconnects and row fetching. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 
+#include "lib/prng.h"
 #include "lib/timefmt.h"
 #include "model/health.h"
 #include "model/model.h"
@@ -16,7 +19,15 @@
 
 #define MAX_PARAMS           12
 #define COL_INITIAL          16384
-#define RECONNECT_BACKOFF_US 100000 /* fail fast between attempts while the server is down */
+#define RECONNECT_BACKOFF_US 100000  /* fail fast between attempts while the server is down */
+#define FAIL_BACK_US         5000000 /* how often a worker away from its first server tries it */
+#define RETRY_PAUSE_US       10000   /* the first retry's pause: 5..10 ms, then doubling */
+#define RETRY_PAUSE_MAX_US   320000
+/* Galera's "WSREP has not yet prepared node for application use" */
+#define ER_WSREP_NOT_READY 1047
+
+/* What a server said of itself at connect (SHOW GLOBAL STATUS LIKE 'wsrep_...'). */
+enum server_state { SERVER_PLAIN, SERVER_SYNCED, SERVER_READY, SERVER_NOT_READY };
 
 struct db {
 	const struct config *cfg;
@@ -26,6 +37,15 @@ struct db {
 	int in_tx;
 	size_t max_doc; /* max_customer_bytes, lowered to what the server's packets carry */
 	crm_time_t last_attempt;
+	/* db_hosts: the server in use (index in cfg->db_servers), where the next
+	 * connect starts, and since when this one is used (for the fail-back) */
+	int server;
+	int start;
+	int galera; /* the server is a Galera node (wsrep_sync_wait was set) */
+	crm_time_t connected_at;
+	int lost;           /* the connection was lost (or the node not ready) since db_begin */
+	int in_commit;      /* COMMIT is on its way */
+	int commit_unknown; /* ... and the connection was lost before its answer */
 	char error[256];
 	unsigned error_code; /* the server's or client's error number of error, or 0 */
 	/* result buffers, reused by every statement of this connection */
@@ -35,6 +55,35 @@ struct db {
 	char null[DB_MAX_COLS];
 	char trunc[DB_MAX_COLS];
 };
+
+static db_log_fn log_fn;
+
+void db_set_log(db_log_fn fn)
+{
+	log_fn = fn;
+}
+
+__attribute__((format(printf, 2, 3))) static void db_log(const char *level, const char *fmt, ...)
+{
+	if (log_fn == NULL)
+		return;
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_fn(level, text);
+}
+
+/* "host:port" or the socket path of server i, for logs. */
+static void server_name(const struct config *cfg, int i, char *out, size_t cap)
+{
+	const struct config_db_server *sv = &cfg->db_servers[i];
+	if (sv->socket[0] != '\0')
+		snprintf(out, cap, "%s", sv->socket);
+	else
+		snprintf(out, cap, "%s:%d", sv->host, sv->port);
+}
 
 const char *db_strerror(enum db_rc rc)
 {
@@ -160,6 +209,16 @@ static enum db_rc read_packet_limit(struct db *db)
 static enum db_rc session_setup(struct db *db)
 {
 	char sql[200];
+	if (db->galera && db->cfg->db_sync_wait > 0) {
+		/* an integer of our own configuration (0..15) */
+		snprintf(sql, sizeof(sql), "SET SESSION wsrep_sync_wait = %d",
+		         db->cfg->db_sync_wait);
+		if (mysql_query(db->conn, sql) != 0) {
+			snprintf(db->error, sizeof(db->error), "session setup: %s",
+			         mysql_error(db->conn));
+			return DB_UNAVAILABLE;
+		}
+	}
 	/* integers from our own configuration only; an operator's import
 	 * (admin) may take longer than a request may */
 	snprintf(sql, sizeof(sql),
@@ -173,32 +232,168 @@ static enum db_rc session_setup(struct db *db)
 	return read_packet_limit(db);
 }
 
+/*
+ * A Galera node tells whether it can take statements (wsrep_ready) and
+ * whether it is Synced (local state 4) or still joining, donating or
+ * desynced; a server without Galera has neither (SERVER_PLAIN).
+ */
+/* 1 when the server runs as a Galera node (wsrep_on), 0 when not, -1 on an error. */
+static int wsrep_on(MYSQL *conn)
+{
+	if (mysql_query(conn, "SHOW GLOBAL VARIABLES LIKE 'wsrep\\_on'") != 0)
+		return -1;
+	MYSQL_RES *res = mysql_store_result(conn);
+	MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+	int on = row != NULL && row[1] != NULL && strcmp(row[1], "ON") == 0;
+	mysql_free_result(res);
+	return res == NULL ? -1 : on;
+}
+
+static enum server_state server_state(MYSQL *conn)
+{
+	int on = wsrep_on(conn);
+	if (on <= 0)
+		return on == 0 ? SERVER_PLAIN : SERVER_NOT_READY;
+	if (mysql_query(conn, "SHOW GLOBAL STATUS WHERE Variable_name IN"
+	                      " ('wsrep_ready', 'wsrep_local_state')") != 0)
+		return SERVER_NOT_READY;
+	MYSQL_RES *res = mysql_store_result(conn);
+	MYSQL_ROW row;
+	int seen = 0, ready = 0, synced = 0;
+	while (res != NULL && (row = mysql_fetch_row(res)) != NULL) {
+		if (row[0] == NULL || row[1] == NULL)
+			continue;
+		seen = 1;
+		if (strcmp(row[0], "wsrep_ready") == 0)
+			ready = strcmp(row[1], "ON") == 0;
+		else if (strcmp(row[0], "wsrep_local_state") == 0)
+			synced = strcmp(row[1], "4") == 0;
+	}
+	mysql_free_result(res);
+	if (res == NULL)
+		return SERVER_NOT_READY;
+	if (!seen)
+		return SERVER_PLAIN;
+	return !ready ? SERVER_NOT_READY : synced ? SERVER_SYNCED : SERVER_READY;
+}
+
+/*
+ * A new connection to server i: NULL when it cannot be reached or is not
+ * what want asks for (SERVER_SYNCED: a Synced Galera node or a plain
+ * server; SERVER_READY: any node that takes statements).  *state says what
+ * the server was; err gets why it was not taken.
+ */
+static MYSQL *connect_one(struct db *db, int i, enum server_state want, enum server_state *state)
+{
+	const struct config *c = db->cfg;
+	const struct config_db_server *sv = &c->db_servers[i];
+	MYSQL *conn = mysql_init(NULL);
+	*state = SERVER_NOT_READY;
+	if (conn == NULL)
+		return NULL;
+	set_options(conn, c, db->admin);
+	const char *user = db->admin && c->db_admin_user[0] ? c->db_admin_user : c->db_user;
+	const char *pass = db->admin && c->db_admin_user[0] ? c->db_admin_password : c->db_password;
+	char name[300];
+	server_name(c, i, name, sizeof(name));
+	if (mysql_real_connect(conn, sv->socket[0] ? NULL : sv->host, user, pass, c->db_name,
+	                       (unsigned int)sv->port, sv->socket[0] ? sv->socket : NULL,
+	                       0) == NULL) {
+		snprintf(db->error, sizeof(db->error), "connect %.100s: %.140s", name,
+		         mysql_error(conn));
+		mysql_close(conn);
+		return NULL;
+	}
+	*state = server_state(conn);
+	if (*state == SERVER_PLAIN || *state == SERVER_SYNCED ||
+	    (*state == SERVER_READY && want == SERVER_READY))
+		return conn;
+	snprintf(db->error, sizeof(db->error), "connect %.100s: the Galera node is %s", name,
+	         *state == SERVER_READY ? "not Synced" : "not ready (wsrep_ready OFF)");
+	mysql_close(conn);
+	return NULL;
+}
+
+/*
+ * Connects to the first server, from db->start on, that answers and is
+ * ready: a Synced node first; only when none is, one that takes statements
+ * all the same (a donor, a desynced node).  DB_UNAVAILABLE when none does.
+ */
 static enum db_rc connect_db(struct db *db)
 {
 	const struct config *c = db->cfg;
+	int n = c->db_nservers > 0 ? c->db_nservers : 1;
 	crm_time_t now = timefmt_now();
 	if (db->last_attempt != 0 && now - db->last_attempt < RECONNECT_BACKOFF_US)
 		return DB_UNAVAILABLE;
 	db->last_attempt = now;
-	db->conn = mysql_init(NULL);
-	if (db->conn == NULL)
-		return DB_ERROR;
-	set_options(db->conn, c, db->admin);
-	const char *user = db->admin && c->db_admin_user[0] ? c->db_admin_user : c->db_user;
-	const char *pass = db->admin && c->db_admin_user[0] ? c->db_admin_password : c->db_password;
-	if (mysql_real_connect(db->conn, c->db_socket[0] ? NULL : c->db_host, user, pass,
-	                       c->db_name, (unsigned int)c->db_port,
-	                       c->db_socket[0] ? c->db_socket : NULL, 0) == NULL) {
-		snprintf(db->error, sizeof(db->error), "connect: %s", mysql_error(db->conn));
-		disconnect(db);
-		return DB_UNAVAILABLE;
+	enum server_state state = SERVER_NOT_READY;
+	int i = 0, unsynced = -1;
+	for (int k = 0; k < n && db->conn == NULL; k++) {
+		i = (db->start + k) % n;
+		db->conn = connect_one(db, i, SERVER_SYNCED, &state);
+		if (db->conn == NULL && state == SERVER_READY && unsynced < 0)
+			unsynced = i;
 	}
+	/* none is Synced: the first that takes statements all the same (a server
+	 * that did not answer is not tried twice: each try may take the whole
+	 * db_connect_timeout) */
+	if (db->conn == NULL && unsynced >= 0) {
+		i = unsynced;
+		db->conn = connect_one(db, i, SERVER_READY, &state);
+	}
+	if (db->conn == NULL)
+		return DB_UNAVAILABLE;
+	db->galera = state == SERVER_SYNCED || state == SERVER_READY;
 	if (session_setup(db) != DB_OK) {
 		disconnect(db);
 		return DB_UNAVAILABLE;
 	}
+	if (n > 1 || i != db->server) {
+		char name[300];
+		server_name(c, i, name, sizeof(name));
+		db_log("info", "database: this worker (pid %d) uses %s (server %d of %d%s)",
+		       (int)getpid(), name, i + 1, n,
+		       !db->galera              ? ""
+		       : state == SERVER_SYNCED ? ", a Synced Galera node"
+		                                : ", a Galera node that is not Synced");
+	}
+	db->server = i;
+	db->start = i;
+	db->connected_at = now;
 	db->last_attempt = 0;
 	return DB_OK;
+}
+
+/*
+ * A worker that moved away from its first server tries that one again
+ * every FAIL_BACK_US, between transactions: when it is back and ready, the
+ * worker returns to it (so that a pool's load goes where it was meant).
+ */
+static void maybe_fail_back(struct db *db)
+{
+	if (db->conn == NULL || db->in_tx || db->server == 0 || db->cfg->db_nservers < 2)
+		return;
+	crm_time_t now = timefmt_now();
+	if (now - db->connected_at < FAIL_BACK_US)
+		return;
+	db->connected_at = now;
+	enum server_state state;
+	MYSQL *conn = connect_one(db, 0, SERVER_SYNCED, &state);
+	if (conn == NULL)
+		return;
+	mysql_close(conn);
+	disconnect(db);
+	db->start = 0;
+	db->last_attempt = 0;
+	connect_db(db);
+}
+
+/* Connected, or connects: DB_OK or DB_UNAVAILABLE. */
+static enum db_rc ensure_connected(struct db *db)
+{
+	maybe_fail_back(db);
+	return db->conn ? DB_OK : connect_db(db);
 }
 
 enum db_rc db_connect_now(struct db *db, char *err, size_t errlen)
@@ -213,6 +408,11 @@ enum db_rc db_connect_now(struct db *db, char *err, size_t errlen)
 void db_note_error(struct db *db, const char *what)
 {
 	snprintf(db->error, sizeof(db->error), "%s", what);
+}
+
+int db_lock_wait_timeout(const struct db *db)
+{
+	return db->cfg->db_lock_wait_timeout;
 }
 
 int db_retries(const struct db *db)
@@ -245,6 +445,29 @@ static int connection_lost(unsigned int err)
 	}
 }
 
+/*
+ * The server went away (or, a Galera node, cannot take statements now):
+ * the connection is dropped and the next connect starts at the next
+ * server, at once.  A transaction on it is gone: rolled back by the
+ * server, unless it was its COMMIT that got no answer (commit_unknown).
+ */
+static void lose_server(struct db *db)
+{
+	int n = db->cfg->db_nservers > 0 ? db->cfg->db_nservers : 1;
+	if (db->conn != NULL && n > 1) {
+		char name[300];
+		server_name(db->cfg, db->server, name, sizeof(name));
+		db_log("warn", "database: lost %s (%s); moving to the next server", name,
+		       db->error);
+	}
+	disconnect(db);
+	db->start = (db->server + 1) % n;
+	db->last_attempt = 0;
+	db->lost = 1;
+	if (db->in_commit)
+		db->commit_unknown = 1;
+}
+
 static enum db_rc classify(struct db *db, unsigned int err, const char *msg)
 {
 	/* A statement that fails while the server goes away may carry no error
@@ -257,8 +480,8 @@ static enum db_rc classify(struct db *db, unsigned int err, const char *msg)
 	snprintf(db->error, sizeof(db->error), "%u: %s", err,
 	         err ? msg : "failed without an error");
 	db->error_code = err;
-	if (err == 0 || connection_lost(err)) {
-		disconnect(db);
+	if (err == 0 || connection_lost(err) || err == ER_WSREP_NOT_READY) {
+		lose_server(db);
 		return DB_UNAVAILABLE;
 	}
 	switch (err) {
@@ -426,7 +649,7 @@ static enum db_rc run_once(struct db *db, enum stmt id, const struct db_param *p
 	MYSQL_BIND pb[MAX_PARAMS];
 	long long nums[MAX_PARAMS];
 	MYSQL_STMT *st = NULL;
-	enum db_rc rc = db->conn ? DB_OK : connect_db(db);
+	enum db_rc rc = ensure_connected(db);
 	if (rc == DB_OK)
 		rc = prepare(db, id, &st);
 	if (rc != DB_OK)
@@ -460,7 +683,7 @@ struct db_param dbp_cstr(const char *s)
 
 static enum db_rc simple(struct db *db, const char *sql)
 {
-	enum db_rc rc = db->conn ? DB_OK : connect_db(db);
+	enum db_rc rc = ensure_connected(db);
 	if (rc != DB_OK)
 		return rc;
 	if (mysql_real_query(db->conn, sql, strlen(sql)) != 0)
@@ -470,6 +693,7 @@ static enum db_rc simple(struct db *db, const char *sql)
 
 enum db_rc db_begin(struct db *db)
 {
+	db->lost = db->commit_unknown = 0;
 	int was_connected = db->conn != NULL;
 	enum db_rc rc = simple(db, "START TRANSACTION");
 	if (rc == DB_UNAVAILABLE && was_connected && db->conn == NULL) {
@@ -482,9 +706,51 @@ enum db_rc db_begin(struct db *db)
 
 enum db_rc db_commit(struct db *db)
 {
+	db->in_commit = 1;
 	enum db_rc rc = simple(db, "COMMIT");
+	db->in_commit = 0;
 	db->in_tx = 0;
 	return rc;
+}
+
+int db_commit_unknown(const struct db *db)
+{
+	return db->commit_unknown;
+}
+
+/* Per thread: a pause's jitter (not a secret: splitmix64, seeded per thread). */
+static _Thread_local struct prng jitter;
+static _Thread_local int jitter_seeded;
+
+int db_retry_after(struct db *db, enum db_rc rc, int attempt)
+{
+	if (attempt >= db->cfg->db_retries)
+		return 0;
+	if (rc != DB_RETRY && !(rc == DB_UNAVAILABLE && db->lost && !db->commit_unknown))
+		return 0;
+	if (!jitter_seeded) {
+		prng_seed(&jitter, (uint64_t)timefmt_now() ^ ((uint64_t)getpid() << 32) ^
+		                           (uint64_t)(uintptr_t)&jitter);
+		jitter_seeded = 1;
+	}
+	long max = RETRY_PAUSE_US;
+	for (int i = 0; i < attempt && max < RETRY_PAUSE_MAX_US; i++)
+		max *= 2;
+	long us = max / 2 + (long)prng_below64(&jitter, (uint64_t)(max / 2 + 1));
+	struct timespec pause = {us / 1000000, (us % 1000000) * 1000};
+	nanosleep(&pause, NULL);
+	return 1;
+}
+
+int db_retry_keyed(struct db *db, enum db_rc rc, int attempt, struct keyed *keyed)
+{
+	if (keyed != NULL && db->commit_unknown && rc == DB_UNAVAILABLE) {
+		/* the COMMIT's outcome is unknown: the retry's claim of the key finds
+		 * the kept answer when it was stored, and runs afresh when not */
+		keyed->after_lost_commit = 1;
+		db->commit_unknown = 0;
+	}
+	return db_retry_after(db, rc, attempt);
 }
 
 void db_rollback(struct db *db)
@@ -516,7 +782,7 @@ enum db_rc db_run_bulk(struct db *db, enum stmt id, const struct db_param *rows,
 		         (int)id);
 		return DB_ERROR;
 	}
-	enum db_rc rc = db->conn ? DB_OK : connect_db(db);
+	enum db_rc rc = ensure_connected(db);
 	if (rc == DB_OK)
 		rc = prepare(db, id, &st);
 	if (rc != DB_OK)

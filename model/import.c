@@ -450,31 +450,21 @@ enum db_rc db_refresh_enriched(struct db *db, const char *tenant)
 	return rc;
 }
 
-static enum db_rc read_got(void *arg, const struct db_row *row)
-{
-	long *got = arg;
-	*got = row->is_null[COL_NAMED_LOCK_GOT] ? -1
-	                                        : strtol(row->val[COL_NAMED_LOCK_GOT], NULL, 10);
-	return DB_OK;
-}
-
 enum db_rc db_import_lock_tenant(struct db *db, const char *tenant, int wait_seconds)
 {
-	long got = -1;
-	struct db_param p[2] = {dbp_cstr(tenant), dbp_int(wait_seconds)};
-	enum db_rc rc = db_run(db, STMT_IMPORT_TENANT_LOCK, p, read_got, &got, NULL);
-	if (rc == DB_OK && got != 1) {
+	struct db_param wait[1] = {dbp_int(wait_seconds)};
+	struct db_param p[2] = {dbp_cstr(tenant), dbp_int(timefmt_now())};
+	enum db_rc rc = db_run(db, STMT_IMPORT_LOCK_WAIT, wait, NULL, NULL, NULL);
+	if (rc == DB_OK)
+		rc = db_run(db, STMT_IMPORT_TENANT_LOCK, p, NULL, NULL, NULL);
+	if (rc == DB_RETRY && db_last_was_lock_wait(db)) {
 		db_note_error(db, "another import into this tenant holds its lock");
 		rc = DB_CONFLICT;
 	}
-	return rc;
-}
-
-void db_import_unlock_tenant(struct db *db, const char *tenant)
-{
-	long got = -1;
-	struct db_param p[1] = {dbp_cstr(tenant)};
-	db_run(db, STMT_IMPORT_TENANT_UNLOCK, p, read_got, &got, NULL);
+	/* back to the wait every other statement of the session has */
+	struct db_param normal[1] = {dbp_int(db_lock_wait_timeout(db))};
+	enum db_rc back = db_run(db, STMT_IMPORT_LOCK_WAIT, normal, NULL, NULL, NULL);
+	return rc == DB_OK ? back : rc;
 }
 
 enum db_rc db_import_session(struct db *db)

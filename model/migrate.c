@@ -209,6 +209,22 @@ static const char *const v9_sql[] = {
         NULL,
 };
 
+/*
+ * A MariaDB Galera cluster (README, "Scale out"): every table has a primary
+ * key (rows are replicated and certified by it), and nothing takes a lock
+ * outside InnoDB's rows.  The one-import-per-tenant lock was GET_LOCK, which
+ * is neither replicated nor allowed there; it is now the tenant's row of this
+ * table, written first in an import's transaction (stmt.c says how).
+ */
+static const char *const v10_sql[] = {
+        "CREATE TABLE IF NOT EXISTS import_locks ("
+        " tenant_id " V1_ID " COLLATE utf8mb4_nopad_bin NOT NULL,"
+        " imports BIGINT NOT NULL DEFAULT 0 COMMENT 'imports that held it',"
+        " locked_at BIGINT NULL COMMENT 'us since epoch: when the last import took it',"
+        " PRIMARY KEY (tenant_id))" TABLE_OPTS,
+        NULL,
+};
+
 static const struct migration migrations[] = {
         {1, "users, customers, opportunities, activities", v1_sql},
         {2, "customers.enriched_extra", v2_sql},
@@ -219,6 +235,7 @@ static const struct migration migrations[] = {
         {7, "customers.list_gz: list pages gzip'ed from stored fragments", v7_sql},
         {8, "customers.list_bytes: a conditional list GET without the documents", v8_sql},
         {9, "list indexes cover the tags statements; list_gz goes (page cache)", v9_sql},
+        {10, "import_locks: one import per tenant, without GET_LOCK (Galera)", v10_sql},
 };
 
 static enum db_rc exec_sql(MYSQL *conn, const char *sql, char *err, size_t errlen)
@@ -282,14 +299,41 @@ static enum db_rc apply(MYSQL *conn, const struct migration *m, char *err, size_
 	return DB_OK;
 }
 
+/* 1 when the server is a node of a Galera cluster (wsrep_on), 0 when not, -1 on an error. */
+static int on_galera(MYSQL *conn, char *err, size_t errlen)
+{
+	if (exec_sql(conn, "SHOW VARIABLES LIKE 'wsrep_on'", err, errlen) != DB_OK)
+		return -1;
+	MYSQL_RES *res = mysql_store_result(conn);
+	MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+	int on = row && row[1] && strcmp(row[1], "ON") == 0;
+	mysql_free_result(res);
+	return on;
+}
+
+/*
+ * On one server, two `crmctl migrate` at once wait for each other
+ * (GET_LOCK).  On a Galera cluster GET_LOCK is neither replicated nor
+ * allowed: there each DDL statement is applied by Total Order Isolation
+ * (wsrep_OSU_method = TOI, set here for the session whatever the server's
+ * default), on every node at the same point of the replication stream, and
+ * migrate is run once, on one node (README, "Scale out").
+ */
 enum db_rc db_migrate(struct db *db, char *err, size_t errlen)
 {
 	if (db_connect_now(db, err, errlen) != DB_OK)
 		return DB_UNAVAILABLE;
 	MYSQL *conn = db_conn(db);
-	if (exec_sql(conn, "SELECT GET_LOCK('crm_migrate', 60)", err, errlen) != DB_OK)
+	int galera = on_galera(conn, err, errlen);
+	if (galera < 0)
 		return DB_ERROR;
-	mysql_free_result(mysql_store_result(conn));
+	if (galera && exec_sql(conn, "SET SESSION wsrep_OSU_method = 'TOI'", err, errlen) != DB_OK)
+		return DB_ERROR;
+	if (!galera) {
+		if (exec_sql(conn, "SELECT GET_LOCK('crm_migrate', 60)", err, errlen) != DB_OK)
+			return DB_ERROR;
+		mysql_free_result(mysql_store_result(conn));
+	}
 	enum db_rc rc = DB_OK;
 	int have = current_version(conn, err, errlen);
 	if (have < 0)
@@ -300,6 +344,7 @@ enum db_rc db_migrate(struct db *db, char *err, size_t errlen)
 	if (rc == DB_OK && have >= (int)(sizeof(migrations) / sizeof(migrations[0])))
 		printf("schema is up to date (version %d)\n", have);
 	char ignore[64];
-	exec_sql(conn, "DO RELEASE_LOCK('crm_migrate')", ignore, sizeof(ignore));
+	if (!galera)
+		exec_sql(conn, "DO RELEASE_LOCK('crm_migrate')", ignore, sizeof(ignore));
 	return rc;
 }

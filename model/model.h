@@ -52,6 +52,39 @@ enum db_rc db_begin(struct db *db);
 enum db_rc db_commit(struct db *db);
 void db_rollback(struct db *db);
 
+/*
+ * Where the model's own log lines go (which server a worker uses, a server
+ * lost): the service sets its logger once, before workers start; without
+ * one (crmctl) nothing is logged.
+ */
+typedef void (*db_log_fn)(const char *level, const char *text);
+void db_set_log(db_log_fn fn);
+
+/*
+ * After one attempt at a transaction ended with rc (rolled back, or its
+ * COMMIT failed): 1 when it is to run again, as a whole, after a pause of
+ * 5..10 ms, doubling with each attempt (0-based) up to 320 ms, random
+ * within each step so that two conflicting writers do not meet again; 0
+ * after db_retries attempts or for any other rc.  Run again are: DB_RETRY
+ * (a deadlock, a lock wait, a Galera certification conflict, 1213 also at
+ * COMMIT), and DB_UNAVAILABLE when the connection was lost (or the node
+ * was not ready) during the attempt, on the next server, unless it was
+ * lost during COMMIT: then the outcome is unknown (db_commit_unknown).
+ */
+int db_retry_after(struct db *db, enum db_rc rc, int attempt);
+/* 1 when the last COMMIT got no answer: it may or may not have taken effect. */
+int db_commit_unknown(const struct db *db);
+
+struct keyed;
+/*
+ * db_retry_after for a change that may carry an Idempotency-Key: with a
+ * key, a COMMIT of unknown outcome is retried too (keyed->after_lost_commit
+ * is set): the retry's claim finds the answer kept with the change when it
+ * committed, and replays it as this request's answer; when it did not, the
+ * change runs afresh.  Without a key it stays unknown: 503.
+ */
+int db_retry_keyed(struct db *db, enum db_rc rc, int attempt, struct keyed *keyed);
+
 /* ---- migrations (migrate.c) -------------------------------------------- */
 
 /* Applies pending migrations in order; prints each applied one to stdout.
@@ -145,6 +178,9 @@ struct keyed {
 	int status;           /* 200, 201 or 204 */
 	const char *location; /* or NULL */
 	int keep_body;        /* 0: the answer has no body and no ETag (204) */
+	/* set by db_retry_keyed: this request's own COMMIT got no answer, so a
+	 * DB_REPLAY is its own answer (sent without Idempotent-Replayed) */
+	int after_lost_commit;
 	/* DB_REPLAY: the kept answer, its body in the call's answer buffer */
 	int kept_status;
 	char kept_etag[64];                      /* "" when none */
@@ -280,14 +316,14 @@ enum db_rc db_import_batch(struct db *db, struct import_batch *b);
 enum db_rc db_import_start(struct db *db);
 
 /*
- * One import per tenant at a time: a lock of the session (not of a
- * transaction), so it holds across the retries of an import.  DB_OK when
- * held, DB_CONFLICT when another session held it for wait_seconds, else
- * what the statement gave.  Unlocking is best effort (closing the
- * connection releases it too).
+ * One import per tenant at a time: the first statement of an import's
+ * transaction writes the tenant's row of import_locks, which it then holds
+ * until COMMIT or ROLLBACK (so each retry takes it again).  DB_OK when
+ * held; DB_CONFLICT when another import held it for wait_seconds (0: not
+ * at all); else what the statement gave (on a Galera cluster, an import
+ * of the same tenant through another node is a DB_RETRY at COMMIT).
  */
 enum db_rc db_import_lock_tenant(struct db *db, const char *tenant, int wait_seconds);
-void db_import_unlock_tenant(struct db *db, const char *tenant);
 
 /*
  * Sets up an importing session, before its first transaction: READ

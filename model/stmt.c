@@ -14,7 +14,6 @@ static const char *const tags_by_name_cols[] = {
 static const char *const tags_by_due_cols[] = {
         LIST_TAGS_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
 static const char *const lock_cols[] = {LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
-static const char *const named_lock_cols[] = {NAMED_LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const user_cols[] = {USER_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const key_cols[] = {KEY_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const ex_user_cols[] = {EX_USER_COLS(COLUMN_NAME, COLUMN_NAME)};
@@ -91,17 +90,20 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         /* db_import_session (model.h says why) */
         [STMT_IMPORT_READ_COMMITTED] =
                 NO_ROWS("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", 0),
-        /* One import of a tenant at a time (a second waits, up to ? seconds):
-         * two imports of the same customers would each refresh fragments
-         * from what they see.  A named lock of the session, beside the
-         * transaction; its name is at most 64 characters, so the tenant is
-         * hashed. */
+        /* One import of a tenant at a time: two imports of the same customers
+         * would each refresh fragments from what they see.  The lock is the
+         * tenant's row of import_locks (migration 10), written first in the
+         * import's transaction: a second import on the same server waits for
+         * the row (up to the seconds set before), and on another node of a
+         * Galera cluster the two writes of the row fail certification, so one
+         * of them starts over (GET_LOCK is neither replicated nor allowed
+         * there).  Released by COMMIT or ROLLBACK. */
+        [STMT_IMPORT_LOCK_WAIT] = NO_ROWS("SET SESSION innodb_lock_wait_timeout = ?", 1),
         [STMT_IMPORT_TENANT_LOCK] =
-                ROWS("SELECT got FROM (SELECT GET_LOCK(CONCAT('crm_import:', MD5(?)), ?) AS got) l",
-                     2, named_lock_cols),
-        [STMT_IMPORT_TENANT_UNLOCK] = ROWS(
-                "SELECT got FROM (SELECT RELEASE_LOCK(CONCAT('crm_import:', MD5(?))) AS got) l", 1,
-                named_lock_cols),
+                NO_ROWS("INSERT INTO import_locks (tenant_id, imports, locked_at) VALUES (?, 1, ?)"
+                        " ON DUPLICATE KEY UPDATE imports = imports + 1,"
+                        " locked_at = VALUES(locked_at)",
+                        2),
         [STMT_IMPORT_TOUCHED_CREATE] =
                 NO_ROWS("CREATE TEMPORARY TABLE IF NOT EXISTS " IMPORT_TOUCHED_TABLE
                         " (id VARCHAR(" LIMIT_ID_CHARS_TEXT ") CHARACTER SET utf8mb4"

@@ -14,8 +14,8 @@ enum stmt {
 	STMT_CUSTOMER_GET_ENRICHED,
 	STMT_CUSTOMER_REFRESH_ENRICHED,
 	STMT_IMPORT_READ_COMMITTED,
+	STMT_IMPORT_LOCK_WAIT,
 	STMT_IMPORT_TENANT_LOCK,
-	STMT_IMPORT_TENANT_UNLOCK,
 	STMT_IMPORT_TOUCHED_CREATE,
 	STMT_IMPORT_TOUCHED_CLEAR,
 	STMT_IMPORT_TOUCH,
@@ -129,10 +129,6 @@ enum lock_col { LOCK_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_LOCK__MAX };
 	NEXT(KEY_BODY, "body")                                                                     \
 	NEXT(KEY_EXPIRES_AT, "expires_at")
 enum key_col { KEY_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_KEY__MAX };
-
-/* STMT_IMPORT_TENANT_LOCK / _UNLOCK: GET_LOCK's and RELEASE_LOCK's answer (1, 0 or NULL). */
-#define NAMED_LOCK_COLS(FIRST, NEXT) FIRST(NAMED_LOCK_GOT, "got")
-enum named_lock_col { NAMED_LOCK_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_NAMED_LOCK__MAX };
 
 /* The export statements (export.c): a keyset page of a tenant's rows, each
  * selecting the row's id first, the page key. */
@@ -342,6 +338,8 @@ int customer_write_enriched(struct strbuf *out, const struct db_row *row);
 
 /* How often a transaction that hit a deadlock or lock wait is retried. */
 int db_retries(const struct db *db);
+/* The session's innodb_lock_wait_timeout (db_lock_wait_timeout), in seconds. */
+int db_lock_wait_timeout(const struct db *db);
 
 /* The largest stored customer document a change may write (bytes). */
 size_t db_max_doc_bytes(const struct db *db);

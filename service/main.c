@@ -26,6 +26,12 @@ static const struct pool_app crm_app = {
         .close = app_close,
 };
 
+/* The model's own log lines (which database server a worker uses) in the service's log. */
+static void db_log_line(const char *level, const char *text)
+{
+	log_msg(level, "%s", text);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: crm-fcgi [-c FILE] [-t]\n"
@@ -63,6 +69,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "crm-fcgi: cannot initialise the MariaDB client library\n");
 		return 1;
 	}
+	db_set_log(db_log_line);
 	/* Made before the pool forks, so that all of its workers share it. */
 	struct shm_cache *pages = shm_cache_create(cfg.page_cache);
 	if (pages == NULL && cfg.page_cache > 0)

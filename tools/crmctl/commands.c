@@ -137,11 +137,34 @@ static enum db_rc refresh(struct db *db, const char *tenant, char *err, size_t e
 	return rc;
 }
 
+/* One import of tenant at a time, first thing in its transaction; says so while this one waits. */
+static enum db_rc lock_tenant(struct db *db, const char *tenant, char *err, size_t errlen)
+{
+	enum db_rc rc = db_import_lock_tenant(db, tenant, 0);
+	if (rc == DB_CONFLICT) {
+		fprintf(stderr,
+		        "crmctl: another import into tenant %s is running; waiting for it\n",
+		        tenant);
+		rc = db_import_lock_tenant(db, tenant, IMPORT_TENANT_WAIT_S);
+	}
+	if (rc == DB_CONFLICT)
+		snprintf(err, errlen,
+		         "another import into tenant %s was still running after %d s; run this"
+		         " one again when it has finished",
+		         tenant, IMPORT_TENANT_WAIT_S);
+	else if (rc != DB_OK && rc != DB_RETRY)
+		snprintf(err, errlen, "cannot lock tenant %s: %s", tenant, db_last_error(db));
+	return rc;
+}
+
 static enum db_rc run_file_job(struct db *db, void *arg, char *err, size_t errlen)
 {
 	struct file_job *job = arg;
 	job->count = 0;
-	enum db_rc rc = db_import_start(db);
+	enum db_rc rc = lock_tenant(db, job->tenant, err, errlen);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_import_start(db);
 	if (rc != DB_OK) {
 		snprintf(err, errlen, "cannot start the import: %s", db_last_error(db));
 		return rc;
@@ -220,27 +243,6 @@ static int in_retried_transaction(struct db *db, int retries,
 	}
 }
 
-/* One import of tenant at a time; says so while this one waits. */
-static int lock_tenant(struct db *db, const char *tenant)
-{
-	enum db_rc rc = db_import_lock_tenant(db, tenant, 0);
-	if (rc == DB_CONFLICT) {
-		fprintf(stderr,
-		        "crmctl: another import into tenant %s is running; waiting for it\n",
-		        tenant);
-		rc = db_import_lock_tenant(db, tenant, IMPORT_TENANT_WAIT_S);
-	}
-	if (rc == DB_CONFLICT)
-		fprintf(stderr,
-		        "crmctl: nothing was imported: another import into tenant %s was still"
-		        " running after %d s; run this one again when it has finished\n",
-		        tenant, IMPORT_TENANT_WAIT_S);
-	else if (rc != DB_OK)
-		fprintf(stderr, "crmctl: nothing was imported: cannot lock tenant %s: %s\n", tenant,
-		        db_last_error(db));
-	return rc == DB_OK ? 0 : -1;
-}
-
 int cmd_import(const struct config *cfg, int argc, char **argv)
 {
 	const char *tenant = opt_value(argc, argv, "--tenant");
@@ -261,10 +263,8 @@ int cmd_import(const struct config *cfg, int argc, char **argv)
 	if (db != NULL && db_import_session(db) != DB_OK)
 		fprintf(stderr, "crmctl: cannot set up the import's session: %s\n",
 		        db_last_error(db));
-	else if (db != NULL && lock_tenant(db, tenant) == 0) {
+	else if (db != NULL)
 		rc = in_retried_transaction(db, cfg->db_retries, run_file_job, can_rewind, &job);
-		db_import_unlock_tenant(db, tenant);
-	}
 	if (rc == 0)
 		printf("imported %ld items into tenant %s\n", job.count, tenant);
 	db_close(db);
