@@ -109,6 +109,17 @@ bench: bootstrap
 	@$(MAKE) --no-print-directory all $(BUILD)/fixed-fcgi $(BUILD)/gen-data
 	@sh bench/bench.sh $(BUILD)
 
+# Three MariaDB Galera nodes on loopback, two pools behind one nginx upstream, a keyed write
+# load while a node, a pool and a pool's preferred node fail (README, "Scale out").
+.PHONY: cluster-test
+cluster-test: bootstrap
+	@$(MAKE) --no-print-directory all $(BUILD)/cluster-load
+	@sh scripts/cluster_test.sh $(BUILD)
+
+$(BUILD)/cluster-load: tests/cluster/load.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lcurl -lpthread
+
 # ---- the API document ---------------------------------------------------------------------
 # docs/openapi.yaml is the one source; from it, at build time: $(OPENAPI)/openapi.json (bundled
 # by Redocly CLI, which lints it first: the document must validate) and $(OPENAPI)/docs.html
