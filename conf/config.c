@@ -72,6 +72,15 @@ static const struct key_def keys[] = {
         INT(jwt_max_ttl, 60, 366 * 86400),
         STR(cursor_key),
         INT(idempotency_ttl, 60, 366 * 86400),
+        STR(status_listen),
+        INT(scoreboard, 0, 1),
+        INT(slow_request_ms, 0, 3600 * 1000),
+        INT(request_timeout, 0, 86400),
+        INT(queue_timeout, 0, 3600),
+        INT(max_requests, 0, 1000000000),
+        INT(crash_loop_threshold, 0, 1000),
+        INT(crash_loop_interval, 1, 3600),
+        INT(crash_loop_max_backoff, 1, 3600),
 };
 
 static void set_defaults(struct config *c)
@@ -101,6 +110,12 @@ static void set_defaults(struct config *c)
 	c->jwt_leeway = 60;
 	c->jwt_max_ttl = 86400;
 	c->idempotency_ttl = 86400;
+	c->scoreboard = 1;
+	c->slow_request_ms = 1000;
+	c->request_timeout = 30;
+	c->crash_loop_threshold = 5;
+	c->crash_loop_interval = 10;
+	c->crash_loop_max_backoff = 60;
 }
 
 const char *config_alg_name(enum config_alg alg)

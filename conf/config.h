@@ -62,6 +62,16 @@ struct config {
 	int jwt_max_ttl;                /* seconds: exp may lie at most this far ahead */
 	char cursor_key[256];           /* paging cursors are sealed with a key made from it */
 	int idempotency_ttl;            /* seconds a keyed request's 2xx answer is kept */
+	/* watching the pool (README, "Watching the pool"); 0 = off for each */
+	char status_listen[256];    /* /status, /metrics: a socket path or ADDR:PORT; "" = off */
+	int scoreboard;             /* 1: count every request in shared memory */
+	int slow_request_ms;        /* a slower request is logged and counted */
+	int request_timeout;        /* seconds; a worker stuck longer is replaced */
+	int queue_timeout;          /* seconds a request may wait for a worker (503 after) */
+	int max_requests;           /* a worker retires after this many */
+	int crash_loop_threshold;   /* more deaths than this within the interval: back off */
+	int crash_loop_interval;    /* seconds */
+	int crash_loop_max_backoff; /* seconds: the longest pause before a fork */
 	/* loaded, not configured */
 	char *jwt_public_key; /* PEM text read from jwt_public_key_file */
 	size_t jwt_public_key_len;

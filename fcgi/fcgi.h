@@ -225,16 +225,26 @@ struct log_fields {
 	const char *route; /* the name of what was asked for, or NULL ("-") */
 };
 
+/* What the pool adds to a request's line (README, "The access log"). */
+struct log_extra {
+	int pid;         /* the worker that answered */
+	long long bytes; /* body bytes sent to nginx (0 for HEAD, 204, 304, a failed write) */
+	double db_ms;    /* time spent waiting on the database (0 without the scoreboard) */
+};
+
 /*
  * Pure: the request's line without the prefix log_msg adds, NUL-terminated
  * in dst (cap bytes, cut short to fit):
- *   id=ID KEY=VALUE... METHOD ROUTE status=STATUS ms=MS
- * every value escaped by log_escape.  Returns dst.
+ *   id=ID KEY=VALUE... METHOD ROUTE status=STATUS ms=MS [pid=PID bytes=N db_ms=MS]
+ * every value escaped by log_escape; the bracketed part when x is not NULL.
+ * Returns dst.
  */
 const char *log_request_line(char *dst, size_t cap, const struct request *req,
-                             const struct log_fields *f, int status, double ms);
+                             const struct log_fields *f, int status, double ms,
+                             const struct log_extra *x);
 /* Logs that line (level "request"). */
-void log_request(const struct request *req, const struct log_fields *f, int status, double ms);
+void log_request(const struct request *req, const struct log_fields *f, int status, double ms,
+                 const struct log_extra *x);
 /* A warning that the answer to req could not be written (err: errno or libfcgi's). */
 void log_write_failure(const struct request *req, const struct log_fields *f, int err, double ms);
 
@@ -269,6 +279,12 @@ struct pool_app {
 	void (*log_fields)(void *state, struct log_fields *out);
 	/* Releases what open returned; NULL is allowed. */
 	void (*close)(void *state);
+	/*
+	 * The names log_fields may give as route (static strings), at most max
+	 * of them into names; returns how many.  The pool counts requests by
+	 * them (GET /metrics).  NULL: every request counts as route "other".
+	 */
+	size_t (*route_names)(const char **names, size_t max);
 };
 
 /* ---- the pool (pool.c, worker.c) -------------------------------------- */
@@ -299,9 +315,9 @@ int pool_listen(const struct config *cfg);
  */
 int activation_listen_fd(void);
 
-/* ---- the workers' counters, shared with the master (tally.c) -------------- */
+/* ---- the workers' counters, shared with the master (scoreboard.h) -------- */
 
-/* What the STATUS line says.  slow < 0: not counted (no threshold yet). */
+/* What the STATUS line says.  slow < 0: not counted (no scoreboard). */
 struct pool_figures {
 	int workers; /* living worker processes */
 	int busy;    /* of them, those inside a request */
@@ -309,22 +325,15 @@ struct pool_figures {
 	long long slow;
 };
 
-struct tally;
-struct tally_slot;
-/* Room for nslots workers in shared memory (made before forking), or NULL. */
-struct tally *tally_new(size_t nslots);
-void tally_free(struct tally *t);
-/* The slot of the worker at index i of the master's table (NULL for a NULL t). */
-struct tally_slot *tally_slot(struct tally *t, size_t i);
-/* A worker's thread took a request / answered it (NULL s: nothing). */
-void tally_request_begin(struct tally_slot *s);
-void tally_request_end(struct tally_slot *s);
-/* The master: the worker of slot i has ended; its requests stay counted. */
-void tally_retire(struct tally *t, size_t i);
-/* Whether the worker of slot i is inside a request now. */
-int tally_busy(struct tally *t, size_t i);
-/* Requests answered by every worker, living or ended, since the start. */
-unsigned long long tally_requests(struct tally *t);
+/* The scoreboard (fcgi/scoreboard.h): in memory the workers share with the master. */
+struct scoreboard;
+
+/*
+ * Pure: the milliseconds from request_start (nginx's $msec, "1733372400.123",
+ * passed as REQUEST_START) to now on the wall clock.  0 and *ms, or -1 when
+ * it is absent or not such a number.
+ */
+int queue_wait_ms(const char *request_start, double *ms);
 
 /* ---- the service manager (notify.c) -------------------------------------- */
 
@@ -339,8 +348,9 @@ void notify_stopping(void);
 void notify_status(const struct pool_figures *f);
 
 /* Runs one worker process serving app on listen_fd until told to stop; never
- * returns.  It counts its requests in slot (NULL: not counted). */
+ * returns.  It counts its requests in slot of sb (NULL: not counted).  Its
+ * exit status is 1 when none of its threads could start. */
 void worker_main(const struct config *cfg, int listen_fd, const struct pool_app *app,
-                 struct tally_slot *slot) __attribute__((noreturn));
+                 struct scoreboard *sb, size_t slot) __attribute__((noreturn));
 
 #endif

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fcgi/fcgi.h"
@@ -80,7 +82,8 @@ static void line_add(char *dst, size_t cap, size_t *len, const char *fmt, ...)
 }
 
 const char *log_request_line(char *dst, size_t cap, const struct request *req,
-                             const struct log_fields *f, int status, double ms)
+                             const struct log_fields *f, int status, double ms,
+                             const struct log_extra *x)
 {
 	/* each value's room once escaped; a longer one ends in "..." */
 	char id[128], method[32], route[128], key[32], value[300];
@@ -93,13 +96,33 @@ const char *log_request_line(char *dst, size_t cap, const struct request *req,
 	line_add(dst, cap, &len, " %s %s status=%d ms=%.2f",
 	         log_escape(method, sizeof(method), req->method),
 	         log_escape(route, sizeof(route), f->route), status, ms);
+	if (x != NULL)
+		line_add(dst, cap, &len, " pid=%d bytes=%lld db_ms=%.2f", x->pid, x->bytes,
+		         x->db_ms);
 	return dst;
 }
 
-void log_request(const struct request *req, const struct log_fields *f, int status, double ms)
+void log_request(const struct request *req, const struct log_fields *f, int status, double ms,
+                 const struct log_extra *x)
 {
 	char line[1024];
-	log_msg("request", "%s", log_request_line(line, sizeof(line), req, f, status, ms));
+	log_msg("request", "%s", log_request_line(line, sizeof(line), req, f, status, ms, x));
+}
+
+int queue_wait_ms(const char *request_start, double *ms)
+{
+	if (request_start == NULL || *request_start < '0' || *request_start > '9')
+		return -1;
+	char *end = NULL;
+	errno = 0;
+	double start = strtod(request_start, &end);
+	if (errno != 0 || end == request_start || *end != '\0' || start <= 0)
+		return -1;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	double waited = ((double)now.tv_sec + (double)now.tv_nsec / 1e9 - start) * 1e3;
+	*ms = waited > 0 ? waited : 0; /* $msec has millisecond steps */
+	return 0;
 }
 
 void log_write_failure(const struct request *req, const struct log_fields *f, int err, double ms)

@@ -28,7 +28,7 @@ const char *pool_status_format(char *dst, size_t cap, const struct pool_figures 
 	int idle = f->workers > f->busy ? f->workers - f->busy : 0;
 	int n = snprintf(dst, cap, "workers %d busy %d idle %d, %s requests", f->workers, f->busy,
 	                 idle, grouped(requests, sizeof(requests), f->requests));
-	/* slow requests are counted only once a threshold is configured (issue 13) */
+	/* slow requests are counted by the scoreboard (none with scoreboard = 0) */
 	if (n >= 0 && (size_t)n < cap && f->slow >= 0)
 		snprintf(dst + n, cap - (size_t)n, ", %s slow",
 		         grouped(slow, sizeof(slow), (unsigned long long)f->slow));

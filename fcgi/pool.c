@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fcgi/fcgi.h"
+#include "fcgi/scoreboard.h"
 
 #define MAX_WORKERS 256
 
@@ -20,6 +21,8 @@ struct slot {
 	pid_t pid; /* 0 = empty */
 	int generation;
 	time_t started;
+	int killed;   /* by the watchdog: its death is no crash */
+	int retiring; /* max_requests reached: its successor is forked */
 };
 
 struct pool {
@@ -28,8 +31,12 @@ struct pool {
 	struct config *reloaded; /* owned: the configuration read on the last SIGHUP */
 	const char *cfg_path;
 	int listen_fd;
-	int owns_socket;     /* we made listen_fd's file (else a parent passed the socket) */
-	struct tally *tally; /* the workers' counters (NULL: none could be mapped) */
+	int owns_socket;       /* we made listen_fd's file (else a parent passed the socket) */
+	struct scoreboard *sb; /* the workers' counters (NULL: off, or none could be mapped) */
+	struct guard guard;    /* the crash-loop guard */
+	struct status_server *status; /* status_listen (NULL: none) */
+	struct status_view view;      /* what it shows */
+	double hold_until;            /* no fork before (a worker that died at once) */
 	int generation;
 	int nworkers;
 	struct slot slots[2 * MAX_WORKERS]; /* room for two generations during SIGHUP */
@@ -101,12 +108,16 @@ static int spawn(struct pool *p, struct slot *s)
 		log_msg("error", "fork failed: %s", strerror(errno));
 		return -1;
 	}
-	if (pid == 0)
-		worker_main(p->cfg, p->listen_fd, p->app,
-		            tally_slot(p->tally, (size_t)(s - p->slots)));
+	if (pid == 0) {
+		status_close_in_child(p->status);
+		worker_main(p->cfg, p->listen_fd, p->app, p->sb, (size_t)(s - p->slots));
+	}
 	s->pid = pid;
 	s->generation = p->generation;
 	s->started = time(NULL);
+	s->killed = 0;
+	s->retiring = 0;
+	sb_worker_started(p->sb, (size_t)(s - p->slots), pid, p->generation);
 	return 0;
 }
 
@@ -121,6 +132,7 @@ static struct slot *free_slot(struct pool *p)
 static void spawn_generation(struct pool *p)
 {
 	p->nworkers = worker_count(p->cfg);
+	sb_configure(p->sb, p->nworkers, p->cfg->threads);
 	for (int i = 0; i < p->nworkers; i++) {
 		struct slot *s = free_slot(p);
 		if (s == NULL || spawn(p, s) != 0)
@@ -145,7 +157,39 @@ static int live_workers(const struct pool *p)
 	return n;
 }
 
-/* Reaps dead workers; a worker of the current generation is replaced at once. */
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * A worker of the current generation ended while the pool runs: it is
+ * replaced by top_up, at once unless it crashed in a loop (the guard) or
+ * right after it started (a second's pause, so that no fork loop spins).
+ */
+static void worker_lost(struct pool *p, struct slot *s, pid_t pid, int status)
+{
+	int crashed = !s->killed && !s->retiring &&
+	              (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0));
+	if (p->sb != NULL)
+		atomic_fetch_add(&p->sb->restarts, 1);
+	if (!crashed)
+		return;
+	double now = mono_now();
+	if (time(NULL) - s->started < 1)
+		p->hold_until = now + 1;
+	double wait = guard_death(&p->guard, now);
+	if (wait > 0)
+		log_msg("error",
+		        "crash loop: %d workers died within %d s (crash_loop_threshold %d); "
+		        "the next worker is forked in %.0f s",
+		        p->guard.recent, p->guard.interval, p->guard.threshold, wait);
+	(void)pid;
+}
+
+/* Reaps dead workers; while the pool runs (replace), top_up forks their successors. */
 static void reap(struct pool *p, int replace)
 {
 	int status;
@@ -156,7 +200,7 @@ static void reap(struct pool *p, int replace)
 			if (s->pid != pid)
 				continue;
 			s->pid = 0;
-			tally_retire(p->tally, i);
+			sb_worker_ended(p->sb, i);
 			int current = s->generation == p->generation;
 			if (WIFSIGNALED(status) ||
 			    (WIFEXITED(status) && WEXITSTATUS(status) != 0 && current))
@@ -164,12 +208,75 @@ static void reap(struct pool *p, int replace)
 				        WIFSIGNALED(status) ? "signal" : "status",
 				        WIFSIGNALED(status) ? WTERMSIG(status)
 				                            : WEXITSTATUS(status));
-			if (replace && current) {
-				/* A worker that dies at once every time must not turn into a fork loop. */
-				if (time(NULL) - s->started < 1)
-					sleep(1);
-				spawn(p, s);
-			}
+			if (replace && current)
+				worker_lost(p, s, pid, status);
+		}
+	}
+}
+
+/* Forks workers of the current generation until there are as many as configured,
+ * a retiring one not counted, as far as the crash-loop guard lets it. */
+static void top_up(struct pool *p)
+{
+	int have = 0;
+	for (size_t i = 0; i < sizeof(p->slots) / sizeof(p->slots[0]); i++) {
+		struct slot *s = &p->slots[i];
+		if (s->pid <= 0 || s->generation != p->generation)
+			continue;
+		if (!s->retiring && p->sb != NULL && atomic_load(&p->sb->worker[i].retiring))
+			s->retiring = 1;
+		have += !s->retiring && !s->killed;
+	}
+	double now = mono_now();
+	while (have < p->nworkers && now >= p->hold_until && guard_may_spawn(&p->guard, now)) {
+		struct slot *s = free_slot(p);
+		if (s == NULL || spawn(p, s) != 0)
+			return;
+		have++;
+		if (p->guard.backoff > 0) {
+			/* in a loop, one worker at a time: it must live before more follow */
+			log_msg("info", "crash loop: forked worker %d after a %d s pause",
+			        (int)s->pid, p->guard.backoff);
+			p->guard.next_spawn = now + p->guard.backoff;
+			return;
+		}
+	}
+}
+
+/*
+ * request_timeout: a request running longer means its worker is stuck.  The
+ * watchdog answers nothing itself (nginx answers that client 503 when the
+ * connection drops): it kills the worker, says what it was doing, and
+ * top_up forks its successor.  SIGKILL, not a drain: the stuck request would
+ * hold a draining worker as long.
+ */
+static void watchdog(struct pool *p)
+{
+	if (p->sb == NULL || p->cfg->request_timeout <= 0)
+		return;
+	int64_t now = sb_now_ns(), limit = (int64_t)p->cfg->request_timeout * 1000000000;
+	for (size_t i = 0; i < sizeof(p->slots) / sizeof(p->slots[0]); i++) {
+		struct slot *s = &p->slots[i];
+		if (s->pid <= 0 || s->killed || sb_busy(p->sb, i) == 0)
+			continue;
+		for (int j = 0; j < p->sb->worker[i].nthreads; j++) {
+			struct sb_request r;
+			if (sb_read_request(p->sb, i, (size_t)j, &r) != 0 || r.state == SB_IDLE ||
+			    r.started_ns == 0 || now - r.started_ns <= limit)
+				continue;
+			log_msg("error",
+			        "request_timeout: worker %d stuck, id=%s %s %s has run %.1f s "
+			        "(request_timeout %d s), %s%s%s; killing the worker and forking "
+			        "another",
+			        (int)s->pid, r.request_id[0] ? r.request_id : "-", r.method,
+			        sb_route_name(p->sb, r.route), (double)(now - r.started_ns) / 1e9,
+			        p->cfg->request_timeout, sb_state_name(r.state),
+			        r.state == SB_DB ? " on: " : "",
+			        r.state == SB_DB ? r.statement : "");
+			kill(s->pid, SIGKILL);
+			s->killed = 1;
+			atomic_fetch_add(&p->sb->request_timeouts, 1);
+			break;
 		}
 	}
 }
@@ -183,9 +290,11 @@ static void figures(struct pool *p, struct pool_figures *f)
 		if (p->slots[i].pid <= 0)
 			continue;
 		f->workers++;
-		f->busy += tally_busy(p->tally, i);
+		f->busy += sb_busy(p->sb, i) > 0;
 	}
-	f->requests = tally_requests(p->tally);
+	f->requests = sb_requests(p->sb);
+	if (p->sb != NULL)
+		f->slow = (long long)atomic_load(&p->sb->slow);
 }
 
 static void reload(struct pool *p)
@@ -213,6 +322,11 @@ static void reload(struct pool *p)
 		free(p->reloaded);
 	}
 	p->reloaded = fresh;
+	p->view.cfg = fresh;
+	p->view.generation = p->generation;
+	p->guard.threshold = fresh->crash_loop_threshold;
+	p->guard.interval = fresh->crash_loop_interval;
+	p->guard.max_backoff = fresh->crash_loop_max_backoff;
 	signal_workers(p, SIGTERM, p->generation);
 	log_msg("info", "SIGHUP: configuration reloaded, old workers draining");
 }
@@ -247,12 +361,27 @@ static int write_pid_file(const char *path)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* What the master looks after on each wake-up, at least every TICK_MS. */
+static void look_after(struct pool *p)
+{
+	long long queue = 0, backlog = 0;
+	if (p->sb != NULL && listen_queue_read(p->listen_fd, &queue, &backlog) == 0)
+		sb_listen_sample(p->sb, queue, backlog);
+	watchdog(p);
+	if (guard_tick(&p->guard, mono_now()))
+		log_msg("info", "crash loop over: no worker died for %d s; forking as usual",
+		        p->guard.interval);
+	top_up(p);
+}
+
+#define TICK_MS 200
+
 static void supervise(struct pool *p, const sigset_t *set)
 {
 	struct pool_figures f;
 	for (;;) {
-		struct timespec tick = {1, 0};
-		int sig = sigtimedwait(set, NULL, &tick);
+		/* serves status_listen meanwhile, and wakes at once on a signal */
+		int sig = status_wait(p->status, set, TICK_MS);
 		if (sig == SIGTERM || sig == SIGINT) {
 			notify_stopping();
 			log_msg("info", "%s: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -266,6 +395,7 @@ static void supervise(struct pool *p, const sigset_t *set)
 			notify_ready(&f);
 		}
 		reap(p, 1);
+		look_after(p);
 		figures(p, &f);
 		notify_status(&f);
 	}
@@ -291,6 +421,36 @@ static int take_socket(struct pool *p)
 	return p->listen_fd >= 0 ? 0 : -1;
 }
 
+/*
+ * The scoreboard (unless scoreboard = 0), the crash-loop guard and the
+ * status listener, made before any worker is forked.  0, or -1 when the
+ * configured status_listen cannot be served (logged).
+ */
+static int watch_open(struct pool *p)
+{
+	const struct config *cfg = p->cfg;
+	guard_init(&p->guard, cfg->crash_loop_threshold, cfg->crash_loop_interval,
+	           cfg->crash_loop_max_backoff);
+	if (cfg->scoreboard) {
+		p->sb = sb_new(sizeof(p->slots) / sizeof(p->slots[0]));
+		if (p->sb == NULL)
+			log_msg("warn", "no shared memory for the scoreboard: nothing is counted");
+	}
+	if (p->sb != NULL && p->app->route_names != NULL) {
+		const char *names[SB_ROUTES_MAX];
+		sb_set_routes(p->sb, names, p->app->route_names(names, SB_ROUTES_MAX - 2));
+	}
+	p->view = (struct status_view){p->sb, &p->guard, cfg, p->generation};
+	if (cfg->status_listen[0] == '\0')
+		return 0;
+	if (p->sb == NULL) {
+		log_msg("error", "status_listen needs the scoreboard (scoreboard = 1)");
+		return -1;
+	}
+	p->status = status_open(cfg->status_listen, cfg->listen_mode, &p->view);
+	return p->status != NULL ? 0 : -1;
+}
+
 int pool_run(struct config *cfg, const char *cfg_path, const struct pool_app *app)
 {
 	static struct pool p;
@@ -306,12 +466,16 @@ int pool_run(struct config *cfg, const char *cfg_path, const struct pool_app *ap
 	p.app = app;
 	p.cfg = cfg;
 	p.cfg_path = cfg_path;
-	if (take_socket(&p) != 0 || write_pid_file(cfg->pid_file) != 0)
+	if (take_socket(&p) != 0)
 		return 1;
-	p.tally = tally_new(sizeof(p.slots) / sizeof(p.slots[0]));
-	if (p.tally == NULL)
-		log_msg("warn",
-		        "no shared memory for the workers' counters: STATUS counts no requests");
+	if (watch_open(&p) != 0 || write_pid_file(cfg->pid_file) != 0) {
+		status_close(p.status);
+		sb_free(p.sb);
+		close(p.listen_fd);
+		if (p.owns_socket)
+			unlink(cfg->listen);
+		return 1;
+	}
 	spawn_generation(&p);
 	struct pool_figures f;
 	figures(&p, &f);
@@ -322,7 +486,8 @@ int pool_run(struct config *cfg, const char *cfg_path, const struct pool_app *ap
 	/* a socket a parent passed is the parent's: systemd listens on it again */
 	if (p.owns_socket)
 		unlink(cfg->listen);
-	tally_free(p.tally);
+	status_close(p.status);
+	sb_free(p.sb);
 	if (cfg->pid_file[0] != '\0')
 		unlink(cfg->pid_file);
 	if (p.reloaded != NULL) {

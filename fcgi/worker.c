@@ -16,19 +16,24 @@
 #include <fcgiapp.h>
 
 #include "fcgi/fcgi.h"
+#include "fcgi/scoreboard.h"
 #include "lib/accept.h"
 
 #define MAX_THREADS  64
 #define IDLE_POLL_MS 200 /* how soon an idle thread notices it should stop */
 
 static atomic_int stopping;
+static atomic_ullong served; /* requests this worker answered (max_requests) */
 
 struct thread {
 	pthread_t tid;
 	const struct config *cfg;
 	const struct pool_app *app;
 	int listen_fd;
-	struct tally_slot *tally; /* the worker's counters, shared with the master */
+	struct scoreboard *sb; /* shared with the master; NULL: nothing is counted */
+	size_t slot;           /* the worker's place in it */
+	size_t index;          /* the thread's among the worker's */
+	struct sb_thread *sbt; /* the thread's own entry (set by the thread) */
 	atomic_int done;
 };
 
@@ -207,6 +212,82 @@ static double elapsed_ms(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/*
+ * queue_timeout: how long the request waited for a worker, from nginx's
+ * REQUEST_START ($msec when nginx passed the request on, before it
+ * connected) to now, on the wall clock both share on this host.  Too long:
+ * the answer is a 503 with Retry-After at once, and the app never sees it.
+ */
+static int queued_too_long(struct thread *t, FCGX_Request *fr, const struct request *req,
+                           struct response *resp)
+{
+	double waited_ms = 0;
+	if (t->cfg->queue_timeout <= 0 ||
+	    queue_wait_ms(FCGX_GetParam("REQUEST_START", fr->envp), &waited_ms) != 0 ||
+	    waited_ms <= t->cfg->queue_timeout * 1000.0)
+		return 0;
+	char id[128];
+	log_msg("warn", "id=%s waited %.0f ms for a worker (queue_timeout %d s): answered 503",
+	        log_escape(id, sizeof(id), req->request_id), waited_ms, t->cfg->queue_timeout);
+	sb_note_queue_timeout(t->sb);
+	resp_header(resp, "Retry-After", "1");
+	resp_error(resp, 503,
+	           "The service is too busy to take this request in time; retry shortly.");
+	return 1;
+}
+
+/* The body bytes nginx got: none for HEAD, 204, 304 or an answer not written. */
+static long long body_bytes(const struct request *req, const struct response *resp, int err)
+{
+	if (err != 0 || !status_has_body(resp->status) || strcmp(req->method, "HEAD") == 0)
+		return 0;
+	return (long long)resp->body.len;
+}
+
+/* slow_request_ms: the request's line names its slowest statement, or the phase. */
+static void log_slow(const struct thread *t, const struct request *req, const struct log_fields *f,
+                     int status, double ms, double db_ms)
+{
+	char id[128], route[128];
+	const struct sb_request *r = t->sbt != NULL ? &t->sbt->r : NULL;
+	if (r != NULL && r->slowest[0] != '\0')
+		log_msg("warn",
+		        "slow_request id=%s %s status=%d ms=%.1f db_ms=%.1f "
+		        "slowest_statement_ms=%.1f "
+		        "slowest_statement=\"%s\"",
+		        log_escape(id, sizeof(id), req->request_id),
+		        log_escape(route, sizeof(route), f->route), status, ms, db_ms,
+		        (double)r->slowest_us / 1e3, r->slowest);
+	else
+		log_msg("warn", "slow_request id=%s %s status=%d ms=%.1f db_ms=%.1f phase=handling",
+		        log_escape(id, sizeof(id), req->request_id),
+		        log_escape(route, sizeof(route), f->route), status, ms, db_ms);
+}
+
+/* The answer is written: its log line, the slow log, the counts, max_requests. */
+static void finish_request(struct thread *t, const struct request *req, const struct log_fields *f,
+                           const struct response *resp, int err, const struct timespec *t0)
+{
+	double ms = elapsed_ms(t0), db_ms = (double)sb_request_db_us(t->sbt) / 1e3;
+	long long bytes = body_bytes(req, resp, err);
+	struct log_extra x = {(int)getpid(), bytes, db_ms};
+	log_request(req, f, resp->status, ms, &x);
+	if (t->cfg->slow_request_ms > 0 && ms >= t->cfg->slow_request_ms) {
+		log_slow(t, req, f, resp->status, ms, db_ms);
+		sb_note_slow(t->sb);
+	}
+	sb_request_done(t->sb, t->slot, t->sbt, f->route, resp->status, (int64_t)(ms * 1000),
+	                bytes);
+	unsigned long long n = atomic_fetch_add(&served, 1) + 1;
+	if (t->cfg->max_requests > 0 && n == (unsigned long long)t->cfg->max_requests) {
+		/* drained as on SIGHUP: no new request, the others finish; the master
+		 * forks the successor as soon as it sees the flag */
+		log_msg("info", "worker retiring after %llu requests (max_requests)", n);
+		sb_worker_retiring(t->sb, t->slot);
+		atomic_store(&stopping, 1);
+	}
+}
+
 static void serve(struct thread *t, void *state)
 {
 	FCGX_Request fr;
@@ -227,18 +308,21 @@ static void serve(struct thread *t, void *state)
 			continue;
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		tally_request_begin(t->tally);
+		sb_request_accepted(t->sb, t->slot, t->sbt);
 		bound_writes(fr.ipcFd, t->cfg);
 		struct request req;
 		build_request(&fr, t->cfg, &body, &req);
+		sb_request_handling(t->sbt, req.method, req.request_id);
 		resp_reset(&resp);
 		/* errors in the shape the client asked for (RFC 9457 with problem+json) */
 		resp.problem = accept_problem(req.accept);
 		resp.instance = req.request_id;
-		t->app->handle(state, &req, &resp);
 		struct log_fields fields;
 		memset(&fields, 0, sizeof(fields));
-		t->app->log_fields(state, &fields);
+		if (!queued_too_long(t, &fr, &req, &resp)) {
+			t->app->handle(state, &req, &resp);
+			t->app->log_fields(state, &fields);
+		}
 		/* before Finish: the request's strings live in libfcgi's params */
 		int err = send_response(&fr, &req, &resp);
 		if (err != 0) {
@@ -247,9 +331,8 @@ static void serve(struct thread *t, void *state)
 			 * out the timeout once more */
 			shutdown(fr.ipcFd, SHUT_RDWR);
 		}
-		log_request(&req, &fields, resp.status, elapsed_ms(&t0));
+		finish_request(t, &req, &fields, &resp, err, &t0);
 		FCGX_Finish_r(&fr);
-		tally_request_end(t->tally);
 		uri_free(&req.uri);
 		if (body.cap > 4 * t->cfg->max_body + 65536)
 			strbuf_free(&body); /* do not keep a rare huge buffer for life */
@@ -262,10 +345,9 @@ static void serve(struct thread *t, void *state)
 static void *thread_main(void *arg)
 {
 	struct thread *t = arg;
+	t->sbt = sb_thread_attach(t->sb, t->slot, t->index);
 	void *state = t->app->open(t->cfg);
-	if (state == NULL)
-		log_msg("error", "out of memory starting a worker thread");
-	else
+	if (state != NULL) /* else app->open said why */
 		serve(t, state);
 	t->app->close(state);
 	atomic_store(&t->done, 1);
@@ -306,8 +388,32 @@ static void stop_threads(struct thread *threads, int n, int timeout_s)
 		pthread_join(threads[i].tid, NULL);
 }
 
+/*
+ * Waits for SIGTERM/SIGINT, or until no thread serves any more: each failed
+ * to start (app->open: the database refused our credentials), or
+ * max_requests was reached.  Returns 1 when the threads ended on their own
+ * before anything was served, which the master counts as a crash.
+ */
+static int wait_for_end(struct thread *threads, int n)
+{
+	sigset_t wait_set;
+	sigemptyset(&wait_set);
+	sigaddset(&wait_set, SIGTERM);
+	sigaddset(&wait_set, SIGINT);
+	struct timespec tick = {0, IDLE_POLL_MS * 1000 * 1000};
+	while (getppid() != 1) {
+		if (sigtimedwait(&wait_set, NULL, &tick) > 0 || atomic_load(&stopping))
+			return 0;
+		if (all_done(threads, n)) {
+			log_msg("error", "no thread of this worker could start; exiting");
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void worker_main(const struct config *cfg, int listen_fd, const struct pool_app *app,
-                 struct tally_slot *slot)
+                 struct scoreboard *sb, size_t slot)
 {
 	static struct thread threads[MAX_THREADS];
 	int n = cfg->threads > MAX_THREADS ? MAX_THREADS : cfg->threads;
@@ -318,19 +424,15 @@ void worker_main(const struct config *cfg, int listen_fd, const struct pool_app 
 		threads[i].cfg = cfg;
 		threads[i].app = app;
 		threads[i].listen_fd = listen_fd;
-		threads[i].tally = slot;
+		threads[i].sb = sb;
+		threads[i].slot = slot;
+		threads[i].index = (size_t)i;
 		if (pthread_create(&threads[i].tid, NULL, thread_main, &threads[i]) != 0) {
 			log_msg("error", "cannot start worker thread: %s", strerror(errno));
 			_exit(1);
 		}
 	}
-	sigset_t wait_set;
-	sigemptyset(&wait_set);
-	sigaddset(&wait_set, SIGTERM);
-	sigaddset(&wait_set, SIGINT);
-	int sig = 0;
-	if (getppid() != 1)
-		sigwait(&wait_set, &sig);
+	int failed = wait_for_end(threads, n);
 	stop_threads(threads, n, cfg->shutdown_timeout);
-	exit(0);
+	exit(failed);
 }

@@ -7,6 +7,7 @@
 
 #include "handlers/handlers.h"
 #include "lib/accept.h"
+#include "lib/obs.h"
 
 /* One accepting thread's state: what handlers see, and who asked what last (for the log). */
 struct app_thread {
@@ -23,6 +24,25 @@ void app_share_pages(struct shm_cache *pages)
 	shared_pages = pages;
 }
 
+/*
+ * Connects at once: a database that is down is no reason not to start (the
+ * requests get 503 until it is back), but one that refuses our user, its
+ * password or the database is a configuration that no retry will mend.
+ * The worker then ends and the master's crash-loop guard takes over.
+ */
+static int credentials_refused(struct db *db)
+{
+	char err[300];
+	if (db_connect_now(db, err, sizeof(err)) == DB_OK)
+		return 0;
+	unsigned code = db_last_error_code(db);
+	/* ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR, ER_BAD_DB_ERROR */
+	if (code != 1044 && code != 1045 && code != 1049)
+		return 0;
+	log_msg("error", "the database refuses this worker (%u): %s", code, err);
+	return 1;
+}
+
 void *app_open(const struct config *cfg)
 {
 	struct app_thread *t = calloc(1, sizeof(*t));
@@ -33,6 +53,11 @@ void *app_open(const struct config *cfg)
 	t->app.pages = shared_pages;
 	t->app.tokens = auth_cache_new();
 	if (t->app.db == NULL || t->app.tokens == NULL) {
+		log_msg("error", "out of memory starting a worker thread");
+		app_close(t);
+		return NULL;
+	}
+	if (credentials_refused(t->app.db)) {
 		app_close(t);
 		return NULL;
 	}
@@ -111,6 +136,25 @@ static const struct route *find_route(struct ctx *c)
 	return NULL;
 }
 
+/* A refusal's reason as crm_auth_failures_total counts it (a few, for dashboards). */
+static enum obs_auth auth_reason(enum auth_err rc)
+{
+	switch (rc) {
+	case AUTH_ERR_MISSING: return OBS_AUTH_MISSING;
+	case AUTH_ERR_SCHEME:
+	case AUTH_ERR_MALFORMED:
+	case AUTH_ERR_PAYLOAD: return OBS_AUTH_MALFORMED;
+	case AUTH_ERR_ALG:
+	case AUTH_ERR_TYPE: return OBS_AUTH_ALGORITHM;
+	case AUTH_ERR_SIGNATURE: return OBS_AUTH_SIGNATURE;
+	case AUTH_ERR_EXPIRED:
+	case AUTH_ERR_EXP_TOO_FAR:
+	case AUTH_ERR_NOT_YET:
+	case AUTH_ERR_IAT_FUTURE: return OBS_AUTH_EXPIRED;
+	default: return OBS_AUTH_CLAIMS;
+	}
+}
+
 static int authenticate(struct ctx *c)
 {
 	const struct request *req = c->req;
@@ -128,6 +172,7 @@ static int authenticate(struct ctx *c)
 		return -1;
 	}
 	if (rc != AUTH_OK) {
+		obs_auth_failure(auth_reason(rc));
 		resp_header(c->resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
 		resp_error(c->resp, 401, auth_strerror(rc));
 		return -1;
@@ -137,6 +182,7 @@ static int authenticate(struct ctx *c)
 	int allowed = needs_write ? c->who.can_write : c->who.can_read;
 	if (!allowed) {
 		const char *need = needs_write ? "crm:write" : "crm:read";
+		obs_auth_failure(OBS_AUTH_SCOPE);
 		resp_header(c->resp, "WWW-Authenticate",
 		            needs_write
 		                    ? "Bearer error=\"insufficient_scope\", scope=\"crm:write\""
@@ -354,6 +400,7 @@ static void dispatch(struct ctx *c)
 	c->route = find_route(c);
 	if (c->route == NULL)
 		return;
+	obs_route(c->route->name);
 	if (req->body_too_large) {
 		resp_errorf(c->resp, 413, "The body exceeds the limit of %zu bytes.",
 		            c->app->cfg->max_body);
@@ -393,6 +440,14 @@ void app_handle(void *state, struct request *req, struct response *resp)
 	t->route = c.route != NULL ? c.route->name : NULL;
 	snprintf(t->tenant, sizeof(t->tenant), "%s", c.who.tenant);
 	snprintf(t->user, sizeof(t->user), "%s", c.who.sub);
+}
+
+size_t app_route_names(const char **names, size_t max)
+{
+	size_t n = 0;
+	for (; n < route_count && n < max; n++)
+		names[n] = route_table[n].name;
+	return n;
 }
 
 void app_log_fields(void *state, struct log_fields *out)

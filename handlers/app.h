@@ -8,8 +8,11 @@
 /*
  * The state of one accepting thread: the handlers' struct app (database
  * connection, token cache) and, for the log line, who asked what last.
- * Returns NULL only when out of memory (the database is connected lazily);
- * app_close releases it and takes NULL.
+ * Connects to the database at once.  Returns NULL (logged) when out of
+ * memory, or when the database refuses the configured user, password or
+ * database (the worker then ends: no retry mends that); a database that is
+ * down is no reason (it is connected again later).  app_close releases it
+ * and takes NULL.
  */
 void *app_open(const struct config *cfg);
 
@@ -27,5 +30,8 @@ void app_handle(void *state, struct request *req, struct response *resp);
  * matched), raw: the pool escapes them.  They live in state until the next
  * app_handle. */
 void app_log_fields(void *state, struct log_fields *out);
+
+/* The route names app_log_fields gives (struct pool_app's route_names). */
+size_t app_route_names(const char **names, size_t max);
 
 #endif

@@ -11,6 +11,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
+#include "lib/obs.h"
 #include "lib/prng.h"
 #include "lib/timefmt.h"
 #include "model/health.h"
@@ -301,6 +302,8 @@ static MYSQL *connect_one(struct db *db, int i, enum server_state want, enum ser
 	                       0) == NULL) {
 		snprintf(db->error, sizeof(db->error), "connect %.100s: %.140s", name,
 		         mysql_error(conn));
+		db->error_code = mysql_errno(conn);
+		obs_db_error(OBS_DB_CONNECT);
 		mysql_close(conn);
 		return NULL;
 	}
@@ -480,6 +483,7 @@ static enum db_rc classify(struct db *db, unsigned int err, const char *msg)
 	snprintf(db->error, sizeof(db->error), "%u: %s", err,
 	         err ? msg : "failed without an error");
 	db->error_code = err;
+	obs_db_errno(err);
 	if (err == 0 || connection_lost(err) || err == ER_WSREP_NOT_READY) {
 		lose_server(db);
 		return DB_UNAVAILABLE;
@@ -666,6 +670,7 @@ enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db
                   void *arg, unsigned long long *affected)
 {
 	int was_connected = db->conn != NULL, in_tx = db->in_tx;
+	obs_db_begin(stmt_table[id].sql);
 	enum db_rc rc = run_once(db, id, params, fn, arg, affected);
 	/* A connection that died while idle (server restart, wait_timeout) is
 	 * worth one more try; inside a transaction the caller must start over. */
@@ -673,6 +678,7 @@ enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db
 		db->last_attempt = 0;
 		rc = run_once(db, id, params, fn, arg, affected);
 	}
+	obs_db_end();
 	return rc;
 }
 
@@ -739,6 +745,7 @@ int db_retry_after(struct db *db, enum db_rc rc, int attempt)
 	long us = max / 2 + (long)prng_below64(&jitter, (uint64_t)(max / 2 + 1));
 	struct timespec pause = {us / 1000000, (us % 1000000) * 1000};
 	nanosleep(&pause, NULL);
+	obs_db_retry();
 	return 1;
 }
 

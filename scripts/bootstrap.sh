@@ -8,13 +8,15 @@ set -u
 # nodejs, npm: the pinned tools that build and check the API document (tools/openapi,
 # installed with `npm ci` by make; they need node >= 20); chromium: the test that renders
 # its docs page.
+# prometheus: its promtool checks the service's /metrics in make test (the server itself is
+# never started).
 # nginx: on Debian 12 the package `nginx` is the server itself (nginx-light/-full/-extras
 # only add modules to it); the FastCGI module we need is built in.
 PACKAGES="build-essential pkg-config libfcgi-dev libjansson-dev default-libmysqlclient-dev
 libjwt-dev libssl-dev libutf8proc-dev zlib1g-dev libcriterion-dev libcurl4-openssl-dev mariadb-server mariadb-client
 nginx openssl curl wrk clang clang-format valgrind cppcheck
 libsystemd-dev debhelper lintian mandoc fakeroot python3
-nodejs chromium"
+nodejs chromium prometheus"
 # npm comes with a nodejs from NodeSource (this image's node 20), and as a package of its own
 # with Debian's: ask for it only when there is no npm, so that apt never swaps a newer node.
 command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"

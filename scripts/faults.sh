@@ -44,6 +44,7 @@ sh "$CTL" db-start || die "MariaDB did not start"
 db_users "$F/db"
 # small timeouts so that every fault shows within seconds
 write_conf "$F/crm.conf" "$F/db" listen="$F/crm.sock" pid_file="$F/crm.pid" workers=2 \
+	status_listen="$F/status.sock" \
 	jwt_secret="$(openssl rand -hex 32)" threads=1 shutdown_timeout=5 db_connect_timeout=1 \
 	db_query_timeout=2 db_lock_wait_timeout=1 db_retries=1 write_timeout=2
 "$BUILD/crmctl" -c "$F/crm.conf" migrate >/dev/null || die "migrate failed"
@@ -62,6 +63,7 @@ export CRM_TEST_DB_USER=crm_admin CRM_TEST_DB_PASSWORD="$ADMIN_PW"
 export CRM_FAULT_CTL="$CTL"
 export CRM_FAULT_FCGI_CMD="$BUILD/crm-fcgi -c $F/crm.conf"
 export CRM_FAULT_PID_FILE="$F/crm.pid" CRM_FAULT_SOCKET="$F/crm.sock"
+export CRM_FAULT_STATUS_SOCKET="$F/status.sock"
 export CRM_FAULT_EXIT_FILE="$F/crm.exit" CRM_FAULT_LOG="$F/crm-fcgi.log"
 export CRM_FAULT_DB_PID_FILE="$F/db/run/mysqld.pid"
 export CRM_FAULT_NGINX_LOG="$F/nginx/logs/error.log"

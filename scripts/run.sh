@@ -61,6 +61,17 @@ SOCKET=$(conf_value "$CONF" listen var/run/crm.sock)
 PID_FILE=$(conf_value "$CONF" pid_file var/run/crm-fcgi.pid)
 SHUTDOWN=$(conf_value "$CONF" shutdown_timeout 10)
 case $SHUTDOWN in '' | *[!0-9]*) SHUTDOWN=10 ;; esac
+# The master's /status and /metrics (README, "Watching the pool"): on loopback unless the
+# configuration names another status_listen.
+STATUS_LISTEN=$(conf_value "$CONF" status_listen "")
+if [ -z "$STATUS_LISTEN" ]; then
+	STATUS_LISTEN=127.0.0.1:18090
+	export CRM_STATUS_LISTEN=$STATUS_LISTEN
+fi
+case $STATUS_LISTEN in
+*/* | [!0-9]*) STATUS_URL="curl --unix-socket $STATUS_LISTEN http://localhost" ;;
+*) STATUS_URL=http://$STATUS_LISTEN ;;
+esac
 
 "$BUILD/crmctl" -c "$CONF" migrate || die "crmctl migrate failed (database log: var/db/mysqld.log)"
 "$BUILD/crmctl" -c "$CONF" demo || die "crmctl demo (loading the demo data) failed"
@@ -103,6 +114,8 @@ The CRM API runs:  http://localhost:$HTTP_PORT/api/v1
                    https://localhost:$HTTPS_PORT/api/v1  (self-signed: curl -k, or --cacert var/nginx/tls/cert.pem)
 API document:      http://localhost:$HTTP_PORT/api/v1/docs  (the page; no token)
                    http://localhost:$HTTP_PORT/api/v1/openapi.json  (OpenAPI 3.1)
+Pool status:       $STATUS_URL/status  (JSON; /status?full: each worker)
+Metrics:           $STATUS_URL/metrics  (Prometheus)
 Demo caller: user hollandtech-u1 of tenant hollandtech, scope "crm:read crm:write", valid 24 h.
 Other tokens: ${BUILD#"$ROOT"/}/crmctl -c var/crm.conf token --sub ID --tenant ID [--scope ...] [--ttl S]
 

@@ -9,7 +9,8 @@
 #   3. BUILD/http-tests --jobs 1 against it (they share the database), with
 #      CRM_TEST_BASE_URL, CRM_TEST_CONF, CRM_TEST_CRMCTL, CRM_TEST_DB_SOCKET, CRM_TEST_DB_NAME,
 #      CRM_TEST_DB_USER / CRM_TEST_DB_PASSWORD (crm_admin), CRM_TEST_MASTER_PID,
-#      CRM_TEST_NGINX_PID, CRM_TEST_VAR and the CRM_TEST_RS_* of the RS256 pool.
+#      CRM_TEST_NGINX_PID, CRM_TEST_VAR, CRM_TEST_STATUS_SOCKET (the first pool's
+#      status_listen) and the CRM_TEST_RS_* of the RS256 pool.
 # Everything started here is stopped by PID on exit, whatever happens.  The service's log is
 # var/test/crm-fcgi.log; its warnings and errors are shown only when a test failed.  The
 # output ends with Criterion's summary lines; the exit status is 1 when any test failed.
@@ -121,7 +122,8 @@ pool_conf() {
 	write_conf "$T/$pc_name.conf" "$T/db" listen="$T/$pc_name.sock" pid_file="$T/$pc_name.pid" \
 		workers="$pc_workers" jwt_secret="$JWT_SECRET" cursor_key="$CURSOR_KEY" "$@"
 }
-pool_conf crm 2
+# the first pool's master also answers /status and /metrics (tests/http/test_status.c)
+pool_conf crm 2 status_listen="$T/status.sock"
 "$BUILD/crmctl" -c "$T/crm.conf" migrate >"$T/migrate.log" 2>&1 || {
 	cat "$T/migrate.log"
 	die "crmctl migrate failed"
@@ -173,7 +175,7 @@ CRM_TEST_MASTER_PID=$(cat "$T/crm.pid")
 CRM_TEST_NGINX_PID=$(cat "$T/nginx/nginx.pid")
 CRM_TEST_RS_MASTER_PID=$(cat "$T/crm-rs.pid")
 export CRM_TEST_MASTER_PID CRM_TEST_NGINX_PID CRM_TEST_RS_MASTER_PID
-export CRM_TEST_VAR="$T"
+export CRM_TEST_VAR="$T" CRM_TEST_STATUS_SOCKET="$T/status.sock"
 export CRM_TEST_RS_BASE_URL=http://127.0.0.1:$HTTP_PORT$RS_PREFIX CRM_TEST_RS_CONF="$T/crm-rs.conf"
 export CRM_TEST_RS_PUBLIC_KEY="$T/rs/public.pem" CRM_TEST_RS_PRIVATE_KEY="$T/rs/private.pem"
 

@@ -24,6 +24,7 @@ static const struct pool_app crm_app = {
         .handle = app_handle,
         .log_fields = app_log_fields,
         .close = app_close,
+        .route_names = app_route_names,
 };
 
 /* The model's own log lines (which database server a worker uses) in the service's log. */

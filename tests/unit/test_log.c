@@ -80,7 +80,7 @@ Test(log, the_request_line_keeps_its_fields_in_their_order)
 	struct request req = {.method = "GET", .request_id = "3f2a9c"};
 	struct log_fields f = app_fields("acme", "u-1", "customers.get");
 	char line[1024];
-	cr_assert_str_eq(log_request_line(line, sizeof(line), &req, &f, 200, 1.5),
+	cr_assert_str_eq(log_request_line(line, sizeof(line), &req, &f, 200, 1.5, NULL),
 	                 "id=3f2a9c tenant=acme user=u-1 GET customers.get status=200 ms=1.50");
 }
 
@@ -89,7 +89,7 @@ Test(log, a_request_without_caller_or_route_logs_dashes)
 	struct request req = {.method = "GET", .request_id = "-"};
 	struct log_fields f = app_fields("", "", NULL);
 	char line[1024];
-	cr_assert_str_eq(log_request_line(line, sizeof(line), &req, &f, 404, 0.25),
+	cr_assert_str_eq(log_request_line(line, sizeof(line), &req, &f, 404, 0.25, NULL),
 	                 "id=- tenant=- user=- GET - status=404 ms=0.25");
 }
 
@@ -98,7 +98,7 @@ Test(log, the_apps_values_cannot_forge_a_field_or_a_line)
 	struct request req = {.method = "GET\r\n", .request_id = "a b"};
 	struct log_fields f = app_fields("acme status=200", "u\n1", "x y");
 	char line[1024];
-	cr_assert_str_eq(log_request_line(line, sizeof(line), &req, &f, 401, 2),
+	cr_assert_str_eq(log_request_line(line, sizeof(line), &req, &f, 401, 2, NULL),
 	                 "id=a\\x20b tenant=acme\\x20status\\x3d200 user=u\\x0a1 GET\\x0d\\x0a "
 	                 "x\\x20y status=401 ms=2.00");
 }
@@ -110,7 +110,29 @@ Test(log, a_line_longer_than_its_buffer_is_cut_within_it)
 	tenant[sizeof(tenant) - 1] = '\0';
 	struct request req = {.method = "GET", .request_id = "r"};
 	struct log_fields f = app_fields(tenant, "u", "customers.get");
-	log_request_line(line, sizeof(line), &req, &f, 200, 1);
+	log_request_line(line, sizeof(line), &req, &f, 200, 1, NULL);
 	cr_assert_eq(strlen(line), sizeof(line) - 1);
 	cr_assert_eq(strncmp(line, "id=r tenant=ttt", 15), 0);
+}
+
+Test(log, the_pool_adds_worker_bytes_and_database_time)
+{
+	char line[256];
+	struct request req = {.method = "GET", .request_id = "r1"};
+	struct log_fields f = app_fields("acme", "u1", "customers.get");
+	struct log_extra x = {4242, 5120, 1.5};
+	cr_assert_str_eq(log_request_line(line, sizeof(line), &req, &f, 200, 2.25, &x),
+	                 "id=r1 tenant=acme user=u1 GET customers.get status=200 ms=2.25 "
+	                 "pid=4242 bytes=5120 db_ms=1.50");
+}
+
+Test(log, queue_wait_is_read_from_nginx_msec_only)
+{
+	double ms = -1;
+	cr_assert_eq(queue_wait_ms("1000000000.000", &ms), 0);
+	cr_assert_gt(ms, 1e9, "a start long ago waited long: %f", ms);
+	static const char *const bad[] = {"", "abc", "-5", "12x", "1.5.6", " 12", NULL};
+	cr_assert_eq(queue_wait_ms(NULL, &ms), -1);
+	for (size_t i = 0; bad[i] != NULL; i++)
+		cr_assert_eq(queue_wait_ms(bad[i], &ms), -1, "'%s' was taken", bad[i]);
 }
