@@ -134,9 +134,12 @@ NPM_STAMP  := $(NODE_TOOLS)/node_modules/.installed
 REDOCLY    := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
               $(NODE_TOOLS)/node_modules/.bin/redocly
 
+# Under a lock: two makes in one tree (make test and make SANITIZE=1 test side by side) must
+# not run npm ci into the same node_modules at once; the second finds the first's stamp.
 $(NPM_STAMP): $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
-	@cd $(NODE_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
-	@touch $@
+	@cd $(NODE_TOOLS) && flock .npm-install.lock sh -c '[ node_modules/.installed -nt package.json ] && \
+		[ node_modules/.installed -nt package-lock.json ] || \
+		{ npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; }'
 
 $(OPENAPI)/openapi.json: docs/openapi.yaml $(NODE_TOOLS)/redocly.yaml $(NPM_STAMP)
 	@mkdir -p $(@D)
