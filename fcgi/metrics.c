@@ -148,6 +148,9 @@ static void pool(const struct status_view *v, struct strbuf *out)
 	one(out, "crm_queue_timeouts_total", "counter",
 	    "Requests answered 503 at once after waiting longer than queue_timeout.",
 	    atomic_load(&sb->queue_timeouts));
+	one(out, "crm_http_series_dropped_total", "counter",
+	    "Requests left out of crm_http_requests_total: its table of series was full.",
+	    atomic_load(&sb->series_overflow));
 	one(out, "crm_crash_loop_backoff_seconds", "gauge",
 	    "The crash-loop guard's pause before forking a worker; 0 when not in a loop.",
 	    (unsigned long long)(v->guard != NULL ? v->guard->backoff : 0));

@@ -155,7 +155,7 @@ int sb_busy(const struct scoreboard *sb, size_t i);
 unsigned long long sb_requests(const struct scoreboard *sb);
 /* A consistent copy of thread j of slot i's request; -1 when none could be had. */
 int sb_read_request(const struct scoreboard *sb, size_t i, size_t j, struct sb_request *out);
-/* Every accepting thread is busy... count it; the master tracks the listen queue. */
+/* The master's sample of the listen queue (now, and the most seen) and the backlog. */
 void sb_listen_sample(struct scoreboard *sb, long long queue, long long backlog);
 const char *sb_route_name(const struct scoreboard *sb, int route);
 
@@ -214,7 +214,7 @@ struct sb_figures {
 	int by_state[SB_STATE__MAX];
 };
 void sb_figures(const struct scoreboard *sb, struct sb_figures *f);
-/* Pure-ish: the state of the worker of slot i (its busiest thread's). */
+/* The state of the worker of slot i: its busiest thread's (a living worker only). */
 enum sb_state sb_worker_state(const struct scoreboard *sb, size_t i);
 
 /* GET /status: the pool's figures as JSON, each worker's too with full.  Appends to
