@@ -288,6 +288,45 @@ static int wait_signal_only(const sigset_t *set, int timeout_ms)
 	return sig > 0 ? sig : 0;
 }
 
+/* The descriptors to wait on: the signals, the listener (while a client's place
+ * is free), each client; map[k] is the client of pfd[k].  Returns how many. */
+static int poll_set(struct status_server *s, struct pollfd *pfd, int *map)
+{
+	int n = 0, room = 0;
+	pfd[n++] = (struct pollfd){s->sigfd, POLLIN, 0};
+	pfd[n++] = (struct pollfd){s->fd, 0, 0};
+	for (int k = 0; k < MAX_CLIENTS; k++) {
+		struct client *c = &s->client[k];
+		room |= c->fd < 0;
+		if (c->fd < 0)
+			continue;
+		map[n] = k;
+		pfd[n++] = (struct pollfd){c->fd, c->out.len > 0 ? POLLOUT : POLLIN, 0};
+	}
+	/* with every place taken, new clients wait in the backlog: polling the
+	 * listener then would wake us at once, again and again */
+	pfd[1].events = room ? POLLIN : 0;
+	return n;
+}
+
+/* Reads, answers or drops each client poll reported on, and any past its time. */
+static void serve_clients(struct status_server *s, const struct pollfd *pfd, const int *map, int n)
+{
+	for (int k = 2; k < n; k++) {
+		struct client *c = &s->client[map[k]];
+		if (pfd[k].revents & (POLLERR | POLLHUP | POLLNVAL) && c->out.len == 0)
+			drop(c);
+		else if (pfd[k].revents & POLLOUT)
+			client_write(c);
+		else if (pfd[k].revents & POLLIN)
+			client_read(s, c);
+		if (c->fd >= 0 && sb_now_ns() > c->deadline_ns)
+			drop(c); /* too slow: it must not hold a place for ever */
+	}
+	if (pfd[1].revents & POLLIN)
+		accept_clients(s);
+}
+
 int status_wait(struct status_server *s, const sigset_t *set, int timeout_ms)
 {
 	if (s == NULL)
@@ -299,32 +338,12 @@ int status_wait(struct status_server *s, const sigset_t *set, int timeout_ms)
 	int64_t end = sb_now_ns() + (int64_t)timeout_ms * 1000000;
 	for (;;) {
 		struct pollfd pfd[2 + MAX_CLIENTS];
-		int map[2 + MAX_CLIENTS], n = 0;
-		pfd[n++] = (struct pollfd){s->sigfd, POLLIN, 0};
-		pfd[n++] = (struct pollfd){s->fd, POLLIN, 0};
-		for (int k = 0; k < MAX_CLIENTS; k++) {
-			struct client *c = &s->client[k];
-			if (c->fd < 0)
-				continue;
-			map[n] = k;
-			pfd[n++] = (struct pollfd){c->fd, c->out.len > 0 ? POLLOUT : POLLIN, 0};
-		}
-		int64_t now = sb_now_ns(), left_ms = (end - now) / 1000000;
+		int map[2 + MAX_CLIENTS];
+		int n = poll_set(s, pfd, map);
+		int64_t left_ms = (end - sb_now_ns()) / 1000000;
 		if (poll(pfd, (nfds_t)n, left_ms > 0 ? (int)left_ms : 0) < 0 && errno != EINTR)
 			return wait_signal_only(set, 0);
-		for (int k = 2; k < n; k++) {
-			struct client *c = &s->client[map[k]];
-			if (pfd[k].revents & (POLLERR | POLLHUP | POLLNVAL) && c->out.len == 0)
-				drop(c);
-			else if (pfd[k].revents & POLLOUT)
-				client_write(c);
-			else if (pfd[k].revents & POLLIN)
-				client_read(s, c);
-			if (c->fd >= 0 && sb_now_ns() > c->deadline_ns)
-				drop(c); /* too slow: it must not hold a place for ever */
-		}
-		if (pfd[1].revents & POLLIN)
-			accept_clients(s);
+		serve_clients(s, pfd, map, n);
 		int sig = pfd[0].revents & POLLIN ? read_signal(s->sigfd) : 0;
 		if (sig != 0 || sb_now_ns() >= end)
 			return sig;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -358,4 +360,24 @@ Test(status, access_log_has_pid_bytes_and_db_time)
 	free(rid);
 	http_free(r);
 	free(token);
+}
+
+/* Clients that connect and send nothing fill its places for 2 s at most. */
+Test(status, silent_clients_hold_no_place_for_ever, .timeout = 30)
+{
+	const char *path = getenv("CRM_TEST_STATUS_SOCKET");
+	int fds[12];
+	for (int i = 0; i < 12; i++) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		fds[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+		cr_assert_eq(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
+	double seconds = 0;
+	long code = 0;
+	free(status_get("GET", "/status", &code, &seconds));
+	cr_assert_eq(code, 200);
+	cr_assert_lt(seconds, 4.5, "answered only after %.1f s", seconds);
+	for (int i = 0; i < 12; i++)
+		close(fds[i]);
 }
