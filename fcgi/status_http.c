@@ -195,7 +195,8 @@ static void route(struct status_server *s, struct client *c)
 	struct strbuf body = STRBUF_INIT;
 	int status = 200, head = 0;
 	const char *type = "application/json";
-	if (sscanf(c->in, "%7s %255s HTTP/1.%*c", method, target) != 2) {
+	char minor = 0;
+	if (sscanf(c->in, "%7s %255s HTTP/1.%c", method, target, &minor) != 3) {
 		status = 400;
 		strbuf_append_str(&body, "{\"error\":\"not an HTTP request line\"}\n");
 	} else if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {

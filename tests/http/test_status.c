@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -380,4 +381,46 @@ Test(status, silent_clients_hold_no_place_for_ever, .timeout = 30)
 	cr_assert_lt(seconds, 4.5, "answered only after %.1f s", seconds);
 	for (int i = 0; i < 12; i++)
 		close(fds[i]);
+}
+
+/* What a raw connection to the status listener gets back for text (NUL-terminated, malloc'd). */
+static char *raw_exchange(const char *text, size_t len)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", getenv("CRM_TEST_STATUS_SOCKET"));
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	struct timeval tv = {5, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	cr_assert_eq(send(fd, text, len, MSG_NOSIGNAL), (ssize_t)len);
+	char *out = calloc(1, 65536);
+	size_t got = 0;
+	ssize_t n;
+	while (got < 65535 && (n = recv(fd, out + got, 65535 - got, 0)) > 0)
+		got += (size_t)n;
+	close(fd);
+	return out;
+}
+
+Test(status, a_line_that_is_not_http_is_a_400)
+{
+	char *out = raw_exchange("hello there\r\n\r\n", 15);
+	cr_assert_eq(strncmp(out, "HTTP/1.0 400 ", 13), 0, "%s", out);
+	free(out);
+	out = raw_exchange("GET /status HTTP/1.0\n\n", 22);
+	cr_assert_eq(strncmp(out, "HTTP/1.0 200 ", 13), 0, "a head ended by LF alone: %s", out);
+	free(out);
+}
+
+Test(status, a_head_longer_than_2_kib_is_dropped_unanswered)
+{
+	char head[4096];
+	memset(head, 'a', sizeof(head));
+	memcpy(head, "GET /status HTTP/1.0\r\nX: ", 25);
+	char *out = raw_exchange(head, 3000);
+	cr_assert_eq(out[0], '\0', "answered: %.80s", out);
+	free(out);
+	long code = 0;
+	free(status_get("GET", "/status", &code, NULL));
+	cr_assert_eq(code, 200, "the listener stopped answering");
 }
