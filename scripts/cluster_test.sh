@@ -29,7 +29,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 cd "$ROOT" || exit 1
 BUILD=$(build_dir "${1:-build}")
-LOAD_S=${CRM_CLUSTER_LOAD_S:-50}
+LOAD_S=${CRM_CLUSTER_LOAD_S:-65}
 CLIENTS=4
 BOUND_MS=${CRM_CLUSTER_BOUND_MS:-10000}
 HTTP_PORT=${CRM_CLUSTER_HTTP_PORT:-18720}
@@ -238,7 +238,7 @@ node_start 1
 node_wait_synced 1 90 || die "node 1 did not rejoin"
 say "node 1 rejoined"
 
-fault "none: all nodes and pools back"
+fault "none: all nodes and pools back (the rest of the load)"
 while kill -0 "$(cat "$CL/load.pid")" 2>/dev/null; do sleep 0.5; done
 wait "$(cat "$CL/load.pid")" 2>/dev/null
 LOAD_END=$(now_ms)
