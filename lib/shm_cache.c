@@ -9,6 +9,7 @@
 #define ALIGN     64   /* entries start on cache lines */
 #define SLOT_SPAN 8192 /* ring bytes per hash slot: pages are far larger, answers rarely smaller */
 #define MIN_BYTES (1u << 20)
+#define SEG_BYTES 65536 /* the ring's stretches whose writers readers watch */
 
 /* An entry in the ring: this header, then the value. */
 struct entry {
@@ -18,13 +19,19 @@ struct entry {
 	unsigned char key[KEY_MAX];
 };
 
+/* Writes begun and ended in a stretch of the ring: equal while nobody writes there. */
+struct seg {
+	_Atomic uint64_t begun, ended; /* a writer that died mid-write leaves them apart for good */
+};
+
 struct shm_cache {
 	_Atomic uint64_t head; /* bytes ever reserved: the next entry's position */
 	_Atomic uint64_t hits, misses, puts;
 	size_t map_len;
 	size_t ring_len;
-	size_t nslots;
+	size_t nslots, nsegs;
 	_Atomic uint64_t *slots; /* an entry's position + 1, or 0 */
+	struct seg *segs;
 	unsigned char *ring;
 };
 
@@ -43,7 +50,9 @@ struct shm_cache *shm_cache_create(size_t bytes)
 	size_t nslots = ring_len / SLOT_SPAN;
 	size_t head_len = round_up(sizeof(struct shm_cache), ALIGN);
 	size_t slots_len = round_up(nslots * sizeof(uint64_t), ALIGN);
-	size_t map_len = head_len + slots_len + ring_len;
+	size_t nsegs = (ring_len + SEG_BYTES - 1) / SEG_BYTES;
+	size_t segs_len = round_up(nsegs * sizeof(struct seg), ALIGN);
+	size_t map_len = head_len + slots_len + segs_len + ring_len;
 	/* shared and anonymous: the workers forked after this see the same pages;
 	 * untouched pages cost no memory until a value is written there */
 	void *p = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -53,8 +62,10 @@ struct shm_cache *shm_cache_create(size_t bytes)
 	c->map_len = map_len;
 	c->ring_len = ring_len;
 	c->nslots = nslots;
+	c->nsegs = nsegs;
 	c->slots = (_Atomic uint64_t *)((unsigned char *)p + head_len);
-	c->ring = (unsigned char *)p + head_len + slots_len;
+	c->segs = (struct seg *)((unsigned char *)p + head_len + slots_len);
+	c->ring = (unsigned char *)p + head_len + slots_len + segs_len;
 	return c;
 }
 
@@ -78,12 +89,50 @@ static _Atomic uint64_t *slot_of(struct shm_cache *c, const void *key, size_t ke
 	return &c->slots[h % c->nslots];
 }
 
-/* Still unwritten over?  No reservation has reached an entry at pos until
- * the head passes pos + ring_len. */
+/* Still unwritten over by a later round?  No reservation has reached an
+ * entry at pos until the head passes pos + ring_len. */
 static int intact(struct shm_cache *c, uint64_t pos)
 {
 	atomic_thread_fence(memory_order_seq_cst);
 	return atomic_load(&c->head) <= pos + c->ring_len;
+}
+
+/*
+ * The head alone cannot stop a writer of an earlier round that reserved its
+ * space, then stalled (descheduled, stopped) while the ring went round, and
+ * would write over newer entries: readers of those could not tell.  So a
+ * writer counts itself in the ring's stretches it covers, then writes only
+ * if its round is still current and nobody else is writing there; of an
+ * old writer and a new one on the same bytes, at least one sees the other
+ * and leaves the value out (a cache may always leave a value out).
+ */
+static void seg_span(size_t off, size_t len, size_t *first, size_t *last)
+{
+	*first = off / SEG_BYTES;
+	*last = (off + len - 1) / SEG_BYTES;
+}
+
+static void writes_count(struct shm_cache *c, size_t off, size_t len, int end)
+{
+	size_t first, last;
+	seg_span(off, len, &first, &last);
+	for (size_t i = first; i <= last; i++)
+		atomic_fetch_add(end ? &c->segs[i].ended : &c->segs[i].begun, 1);
+}
+
+/* After counting itself in: may the writer at pos write its len bytes? */
+static int may_write(struct shm_cache *c, uint64_t pos, size_t len)
+{
+	size_t first, last;
+	if (atomic_load(&c->head) > pos + c->ring_len)
+		return 0; /* a later round has its bytes already */
+	seg_span((size_t)(pos % c->ring_len), len, &first, &last);
+	for (size_t i = first; i <= last; i++) {
+		uint64_t ended = atomic_load(&c->segs[i].ended); /* first: never undercounts */
+		if (atomic_load(&c->segs[i].begun) - ended != 1)
+			return 0; /* another writer is here (or died here) */
+	}
+	return 1;
 }
 
 int shm_cache_get(struct shm_cache *c, const void *key, size_t key_len, struct strbuf *out)
@@ -137,9 +186,17 @@ void shm_cache_put(struct shm_cache *c, const void *key, size_t key_len, const v
 	uint64_t pos = reserve(c, need);
 	struct entry e = {.pos = pos, .key_len = (uint32_t)key_len, .val_len = (uint32_t)val_len};
 	memcpy(e.key, key, key_len);
-	unsigned char *at = c->ring + pos % c->ring_len;
-	memcpy(at, &e, sizeof(e));
-	memcpy(at + sizeof(e), val, val_len);
+	size_t off = (size_t)(pos % c->ring_len), len = sizeof(e) + val_len;
+	unsigned char *at = c->ring + off;
+	writes_count(c, off, len, 0);
+	int writing = may_write(c, pos, len);
+	if (writing) {
+		memcpy(at, &e, sizeof(e));
+		memcpy(at + sizeof(e), val, val_len);
+	}
+	writes_count(c, off, len, 1);
+	if (!writing)
+		return;
 	/* named only once written: a reader that finds the slot finds the whole entry */
 	atomic_store_explicit(slot_of(c, key, key_len), pos + 1, memory_order_release);
 	atomic_fetch_add_explicit(&c->puts, 1, memory_order_relaxed);
