@@ -842,6 +842,46 @@ Test(gzip, an_old_gzip_tag_after_a_change_is_200_with_the_new_gzip_body)
 	free(tok);
 }
 
+/* POST /crm/customers/c1/tags/NAME with If-Match: tag; the status. */
+static long tag_if_match(const char *tok, const char *tag, const char *name)
+{
+	char h[256], path[96];
+	snprintf(h, sizeof(h), "If-Match: %s", tag);
+	snprintf(path, sizeof(path), "/crm/customers/c1/tags/%s", name);
+	const char *extra[] = {h, NULL};
+	struct http *r = http_do("POST", path, tok, NULL, NULL, extra);
+	long status = r->status;
+	http_free(r);
+	return status;
+}
+
+/* Browsers and fetch() ask for gzip by themselves: the tag they hold is the gzip answer's. */
+Test(gzip, if_match_takes_the_gzip_answers_tag_as_well_as_the_plain_one)
+{
+	char tenant[80];
+	fresh_tenant("gz-if-match", tenant, sizeof(tenant));
+	small_fixture(tenant, 1);
+	char *tok = owner_token(tenant);
+	struct http *g = get_gz("/crm/customers/c1", tok);
+	struct http *p = get_plain("/crm/customers/c1", tok);
+	char *gz_tag = strong_etag(g, "gzip GET c1"), *plain_tag = strong_etag(p, "plain GET c1");
+	cr_assert_str_neq(gz_tag, plain_tag);
+	cr_assert_eq(tag_if_match(tok, gz_tag, "via-gzip-tag"), 200,
+	             "If-Match with the gzip answer's current tag");
+	cr_assert_eq(tag_if_match(tok, gz_tag, "stale-gzip"), 412, "the same gzip tag, now old");
+	cr_assert_eq(tag_if_match(tok, plain_tag, "stale-plain"), 412, "the plain tag, now old");
+	struct http *after = get_plain("/crm/customers/c1", tok);
+	cr_assert_not_null(strstr(after->body, "\"via-gzip-tag\""), "%s", after->body);
+	cr_assert_null(strstr(after->body, "stale-"), "a refused change was stored: %s",
+	               after->body);
+	http_free(after);
+	free(gz_tag);
+	free(plain_tag);
+	http_free(g);
+	http_free(p);
+	free(tok);
+}
+
 /* ---- never stale ---------------------------------------------------------------------------- */
 
 /* The paths a change to c1 must show in: every list and c1 itself. */
