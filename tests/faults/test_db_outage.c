@@ -1,4 +1,5 @@
 /* test_db_outage: MariaDB stopped or hung under load — fast 503 + Retry-After, the same workers, recovery without a restart. */
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,39 @@ Test(db_outage, stopped_database_gives_fast_503_and_the_pool_recovers_by_itself,
 	fx_world_free(&w);
 }
 
+/* Waits (up to 2 s) until every thread of pid has stopped: kill(SIGSTOP) returns before a
+ * thread busy on the other core has, and on a loaded machine it answered one more request. */
+static void wait_stopped(pid_t pid)
+{
+	char path[64];
+	for (int n = 0; n < 200; n++) {
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+		DIR *d = opendir(path);
+		cr_assert_not_null(d, "%s", path);
+		int running = 0;
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			char stat[300], buf[512];
+			snprintf(stat, sizeof(stat), "/proc/%d/task/%s/stat", (int)pid, e->d_name);
+			FILE *f = fopen(stat, "r");
+			size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+			if (f)
+				fclose(f);
+			buf[len] = '\0';
+			const char *state = strrchr(buf, ')'); /* the state follows "(comm) " */
+			if (state != NULL && state[1] == ' ' && state[2] != 'T' && state[2] != 't')
+				running++;
+		}
+		closedir(d);
+		if (running == 0)
+			return;
+		fx_sleep(0.01);
+	}
+	cr_assert_fail("MariaDB (pid %d) did not stop within 2 s of SIGSTOP", (int)pid);
+}
+
 Test(db_outage, hung_database_gives_bounded_503_and_the_pool_recovers_by_itself, .init = fx_setup,
      .timeout = 90)
 {
@@ -131,6 +165,7 @@ Test(db_outage, hung_database_gives_bounded_503_and_the_pool_recovers_by_itself,
 	fx_sleep(0.3);
 	double t_stop = fx_now();
 	cr_assert_eq(kill(db, SIGSTOP), 0, "kill -STOP %d", (int)db);
+	wait_stopped(db);
 	struct fx_resp probe; /* the test thread's own request, on a server that does not answer */
 	fx_request1("GET", "/crm/customers/c-read", w.token, NULL, &probe);
 	fx_sleep(bound - (fx_now() - t_stop) > 0 ? bound - (fx_now() - t_stop) : 0);
