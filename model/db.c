@@ -724,6 +724,19 @@ int db_commit_unknown(const struct db *db)
 	return db->commit_unknown;
 }
 
+void db_commit_settled(struct db *db)
+{
+	db->commit_unknown = 0;
+}
+
+void db_server(const struct db *db, char *out, size_t cap)
+{
+	if (db->conn != NULL)
+		server_name(db->cfg, db->server, out, cap);
+	else if (cap > 0)
+		out[0] = '\0';
+}
+
 /* Per thread: a pause's jitter (not a secret: splitmix64, seeded per thread). */
 static _Thread_local struct prng jitter;
 static _Thread_local int jitter_seeded;

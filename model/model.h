@@ -59,6 +59,9 @@ void db_rollback(struct db *db);
  */
 typedef void (*db_log_fn)(const char *level, const char *text);
 void db_set_log(db_log_fn fn);
+/* The server the connection uses ("host:port" or its socket path; "" while
+ * disconnected) into out, for logs and metrics. */
+void db_server(const struct db *db, char *out, size_t cap);
 
 /*
  * After one attempt at a transaction ended with rc (rolled back, or its
@@ -74,6 +77,9 @@ void db_set_log(db_log_fn fn);
 int db_retry_after(struct db *db, enum db_rc rc, int attempt);
 /* 1 when the last COMMIT got no answer: it may or may not have taken effect. */
 int db_commit_unknown(const struct db *db);
+/* The caller found out, by the change's own effect, that that COMMIT did not take
+ * effect: db_retry_after may run the transaction again. */
+void db_commit_settled(struct db *db);
 
 struct keyed;
 /*
@@ -81,7 +87,8 @@ struct keyed;
  * key, a COMMIT of unknown outcome is retried too (keyed->after_lost_commit
  * is set): the retry's claim finds the answer kept with the change when it
  * committed, and replays it as this request's answer; when it did not, the
- * change runs afresh.  Without a key it stays unknown: 503.
+ * change runs afresh.  Without a key it stays unknown (a 503), unless the
+ * caller found out by the change's own effect (db_commit_settled).
  */
 int db_retry_keyed(struct db *db, enum db_rc rc, int attempt, struct keyed *keyed);
 
