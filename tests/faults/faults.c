@@ -957,21 +957,68 @@ long fx_db_long(MYSQL *c, const char *sql)
 	return n;
 }
 
-/* Tenants and ids here are the tests' own [A-Za-z0-9_-] constants, never request data. */
-static char *customer_column(const struct fx_world *w, enum fx_customer who, const char *expr)
+char *fx_db_query(MYSQL *c, const char *sql, size_t n, const char *const *params)
 {
-	char sql[1024];
-	snprintf(sql, sizeof(sql), "SELECT %s FROM customers WHERE tenant_id = '%s' AND id = '%s'",
-	         expr, w->tenant, w->id[who]);
+	MYSQL_STMT *st = mysql_stmt_init(c);
+	MYSQL_BIND in[8], out;
+	unsigned long len = 0;
+	my_bool is_null = 0;
+	char *v = NULL;
+	cr_assert(st != NULL && n <= 8);
+	cr_assert_eq(mysql_stmt_prepare(st, sql, strlen(sql)), 0, "%s\n  in: %s",
+	             mysql_stmt_error(st), sql);
+	memset(in, 0, sizeof(in));
+	for (size_t i = 0; i < n; i++) {
+		in[i].buffer_type = MYSQL_TYPE_STRING;
+		in[i].buffer = (void *)params[i];
+		in[i].buffer_length = strlen(params[i]);
+	}
+	cr_assert_eq(mysql_stmt_bind_param(st, in), 0, "%s", mysql_stmt_error(st));
+	cr_assert_eq(mysql_stmt_execute(st), 0, "%s\n  in: %s", mysql_stmt_error(st), sql);
+	if (mysql_stmt_field_count(st) > 0) {
+		memset(&out, 0, sizeof(out));
+		out.buffer_type = MYSQL_TYPE_STRING;
+		out.length = &len;
+		out.is_null = &is_null;
+		cr_assert_eq(mysql_stmt_bind_result(st, &out), 0, "%s", mysql_stmt_error(st));
+		int f = mysql_stmt_fetch(st); /* no buffer: a value is always "truncated" */
+		if ((f == 0 || f == MYSQL_DATA_TRUNCATED) && !is_null) {
+			v = calloc(1, len + 1);
+			cr_assert_not_null(v, "out of memory");
+			out.buffer = v;
+			out.buffer_length = len + 1;
+			cr_assert_eq(mysql_stmt_fetch_column(st, &out, 0, 0), 0, "%s",
+			             mysql_stmt_error(st));
+		}
+		mysql_stmt_free_result(st);
+	}
+	mysql_stmt_close(st);
+	return v;
+}
+
+long fx_db_query_long(MYSQL *c, const char *sql, size_t n, const char *const *params)
+{
+	char *v = fx_db_query(c, sql, n, params);
+	long r = v ? strtol(v, NULL, 10) : -1;
+	free(v);
+	return r;
+}
+
+#define OF_CUSTOMER " FROM customers WHERE tenant_id = ? AND id = ?"
+
+/* select (a "SELECT ..." of one column) of one customer's row, on a fresh connection. */
+static char *customer_column(const struct fx_world *w, enum fx_customer who, const char *sql)
+{
+	const char *p[2] = {w->tenant, w->id[who]};
 	MYSQL *c = fx_db(NULL);
-	char *v = db_text(c, sql);
+	char *v = fx_db_query(c, sql, 2, p);
 	mysql_close(c);
 	return v;
 }
 
 json_t *fx_doc(const struct fx_world *w, enum fx_customer who)
 {
-	char *text = customer_column(w, who, "doc");
+	char *text = customer_column(w, who, "SELECT doc" OF_CUSTOMER);
 	cr_assert_not_null(text, "no customers row %s/%s", w->tenant, w->id[who]);
 	json_error_t jerr;
 	json_t *doc = json_loads(text, 0, &jerr);
@@ -984,21 +1031,18 @@ char *fx_row(const struct fx_world *w, enum fx_customer who)
 {
 	char *row = customer_column(
 	        w, who,
-	        "CONCAT_WS('|' COLLATE utf8mb4_bin, crm_status, IFNULL(owner_id, '-'),"
-	        " IFNULL(overdue_key, '-'), sort_name, doc, list_extra)");
+	        "SELECT CONCAT_WS('|' COLLATE utf8mb4_bin, crm_status, IFNULL(owner_id, '-'),"
+	        " IFNULL(overdue_key, '-'), sort_name, doc, list_extra)" OF_CUSTOMER);
 	cr_assert_not_null(row, "no customers row %s/%s", w->tenant, w->id[who]);
 	return row;
 }
 
 MYSQL *fx_lock_row(const struct fx_world *w, enum fx_customer who)
 {
-	char sql[512];
+	const char *p[2] = {w->tenant, w->id[who]};
 	MYSQL *c = fx_db(NULL);
 	fx_db_exec(c, "START TRANSACTION");
-	snprintf(sql, sizeof(sql),
-	         "SELECT id FROM customers WHERE tenant_id = '%s' AND id = '%s' FOR UPDATE",
-	         w->tenant, w->id[who]);
-	fx_db_exec(c, sql);
+	free(fx_db_query(c, "SELECT id" OF_CUSTOMER " FOR UPDATE", 2, p));
 	return c;
 }
 

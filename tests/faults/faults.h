@@ -201,6 +201,11 @@ MYSQL *fx_db(const char *user);
 void fx_db_exec(MYSQL *c, const char *sql);
 /* The first column of the first row as a long (-1 for none / NULL). */
 long fx_db_long(MYSQL *c, const char *sql);
+/* sql prepared, with the n strings of params bound to its ?s (n <= 8): the first column of
+ * its first row as text (malloc'd), or NULL (no row, SQL NULL, or a statement without rows).
+ * Aborts on an error.  Every value a fault test puts into SQL goes this way. */
+char *fx_db_query(MYSQL *c, const char *sql, size_t n, const char *const *params);
+long fx_db_query_long(MYSQL *c, const char *sql, size_t n, const char *const *params);
 /* The stored document of a customer (a fresh connection; aborts when absent). */
 json_t *fx_doc(const struct fx_world *w, enum fx_customer who);
 /* Everything a change may touch in the customers row (malloc'd). */

@@ -22,7 +22,7 @@
  * of another caller of the tenant, expired long ago (times in us since the epoch). */
 #define EXPIRED_INSERT_SQL                                                                         \
 	"INSERT INTO idempotency_keys (tenant_id, sub, idem_key, request_hash, status, etag,"      \
-	" location, body, created_at, expires_at) VALUES ('%s', '" EXPIRED_SUB "', '" EXPIRED_KEY  \
+	" location, body, created_at, expires_at) VALUES (?, '" EXPIRED_SUB "', '" EXPIRED_KEY     \
 	"', REPEAT('0', 64), 201, NULL, NULL, '{}', 1000000, 2000000)"
 
 /*
@@ -115,30 +115,26 @@ static void *keyed_main(void *arg)
  * holding its row lock (BEGIN; SELECT ... FOR UPDATE), returned. */
 static MYSQL *lock_expired_key(const char *tenant)
 {
-	char sql[1024];
 	MYSQL *c = fx_db(NULL);
-	snprintf(sql, sizeof(sql), EXPIRED_INSERT_SQL, tenant);
-	fx_db_exec(c, sql);
+	free(fx_db_query(c, EXPIRED_INSERT_SQL, 1, &tenant));
 	fx_db_exec(c, "START TRANSACTION");
-	snprintf(sql, sizeof(sql),
-	         "SELECT idem_key FROM idempotency_keys WHERE tenant_id = '%s' AND sub = "
-	         "'" EXPIRED_SUB "' AND idem_key = '" EXPIRED_KEY "' FOR UPDATE",
-	         tenant);
-	fx_db_exec(c, sql);
+	free(fx_db_query(c,
+	                 "SELECT idem_key FROM idempotency_keys WHERE tenant_id = ? AND sub = "
+	                 "'" EXPIRED_SUB "' AND idem_key = '" EXPIRED_KEY "' FOR UPDATE",
+	                 1, &tenant));
 	return c;
 }
 
 /* Committed: the key's answer (status 201) and the customer named name. */
 static int committed(MYSQL *c, const char *tenant, const char *name)
 {
-	char sql[1024];
-	snprintf(sql, sizeof(sql),
-	         "SELECT (SELECT COUNT(*) FROM idempotency_keys WHERE tenant_id = '%s'"
-	         " AND idem_key = '" KEY "' AND status = 201)"
-	         " + (SELECT COUNT(*) FROM customers WHERE tenant_id = '%s'"
-	         " AND JSON_UNQUOTE(JSON_EXTRACT(doc, '$.name')) = '%s')",
-	         tenant, tenant, name);
-	return fx_db_long(c, sql) == 2;
+	const char *p[3] = {tenant, tenant, name};
+	return fx_db_query_long(c,
+	                        "SELECT (SELECT COUNT(*) FROM idempotency_keys WHERE tenant_id = ?"
+	                        " AND idem_key = '" KEY "' AND status = 201)"
+	                        " + (SELECT COUNT(*) FROM customers WHERE tenant_id = ?"
+	                        " AND JSON_UNQUOTE(JSON_EXTRACT(doc, '$.name')) = ?)",
+	                        3, p) == 2;
 }
 
 /* The service's sessions running a statement on idempotency_keys now (as root). */
@@ -215,26 +211,17 @@ Test(idempotent_crash, a_retry_after_a_worker_died_past_its_commit_replays_the_k
 
 	/* the database holds the change once; the retry gets its kept answer */
 	MYSQL *db = fx_db(NULL);
-	char sql[1024];
-	snprintf(sql, sizeof(sql),
-	         "SELECT COUNT(*) FROM customers WHERE tenant_id = '%s'"
-	         " AND JSON_UNQUOTE(JSON_EXTRACT(doc, '$.name')) = '%s'",
-	         w.tenant, name);
-	cr_assert_eq(fx_db_long(db, sql), 1, "the committed customer is not there exactly once");
-	char *id = NULL;
-	{
-		MYSQL_RES *res;
-		snprintf(sql, sizeof(sql),
-		         "SELECT id FROM customers WHERE tenant_id = '%s'"
-		         " AND JSON_UNQUOTE(JSON_EXTRACT(doc, '$.name')) = '%s'",
-		         w.tenant, name);
-		cr_assert_eq(mysql_query(db, sql), 0, "%s", mysql_error(db));
-		res = mysql_store_result(db);
-		MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
-		cr_assert(row != NULL && row[0] != NULL, "no id");
-		id = strdup(row[0]);
-		mysql_free_result(res);
-	}
+	const char *by_name[2] = {w.tenant, name};
+	cr_assert_eq(fx_db_query_long(db,
+	                              "SELECT COUNT(*) FROM customers WHERE tenant_id = ?"
+	                              " AND JSON_UNQUOTE(JSON_EXTRACT(doc, '$.name')) = ?",
+	                              2, by_name),
+	             1, "the committed customer is not there exactly once");
+	char *id = fx_db_query(db,
+	                       "SELECT id FROM customers WHERE tenant_id = ?"
+	                       " AND JSON_UNQUOTE(JSON_EXTRACT(doc, '$.name')) = ?",
+	                       2, by_name);
+	cr_assert_not_null(id, "no id");
 	const char *const keyed[] = {"Idempotency-Key: " KEY, NULL};
 	struct http *r =
 	        http_do("POST", "/crm/customers", w.token, "application/json", body, keyed);
@@ -265,9 +252,10 @@ Test(idempotent_crash, a_retry_after_a_worker_died_past_its_commit_replays_the_k
 	struct http *o =
 	        http_do("POST", "/crm/customers", w.token, "application/json", other, keyed);
 	cr_assert_eq(o->status, 422, "another body with the key: %ld %s", o->status, o->body);
-	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM customers WHERE tenant_id = '%s'",
-	         w.tenant);
-	cr_assert_eq(fx_db_long(db, sql), FX_CUSTOMER__MAX + 1, "the retries created customers");
+	const char *tenant_only[1] = {w.tenant};
+	cr_assert_eq(fx_db_query_long(db, "SELECT COUNT(*) FROM customers WHERE tenant_id = ?", 1,
+	                              tenant_only),
+	             FX_CUSTOMER__MAX + 1, "the retries created customers");
 	mysql_close(db);
 	http_free(o);
 	http_free(g);
