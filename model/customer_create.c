@@ -69,26 +69,6 @@ static enum db_rc attempt(struct db *db, const char *tenant, const json_t *item,
 	return rc;
 }
 
-/*
- * The COMMIT of a create without an Idempotency-Key got no answer.  The
- * customer's id is new (this request made it), so its row tells whether the
- * create took effect: DB_OK with the enriched customer in answer when it
- * did; when it did not, the outcome is settled and rc is returned, so that
- * the create runs again; when the row cannot be read either, rc (a 503).
- */
-static enum db_rc settle_lost_commit(struct db *db, const char *tenant, const char *id,
-                                     struct strbuf *answer, enum db_rc rc)
-{
-	strbuf_reset(answer);
-	enum db_rc found = db_customer_get_enriched(db, tenant, id, answer);
-	if (found == DB_OK)
-		return DB_OK;
-	if (found == DB_NOT_FOUND)
-		db_commit_settled(db);
-	strbuf_reset(answer);
-	return rc;
-}
-
 enum db_rc db_customer_create(struct db *db, const char *tenant, const char *actor,
                               const json_t *in, const char *id, struct keyed *keyed,
                               struct strbuf *answer, char *err, size_t errlen)
@@ -110,12 +90,19 @@ enum db_rc db_customer_create(struct db *db, const char *tenant, const char *act
 		         len, max);
 		rc = DB_CONFLICT;
 	}
+	/* The id is new (this request made it): a row of that id is this create,
+	 * taken effect, should its COMMIT get no answer. */
+	struct lost_commit lc = {.tenant = tenant,
+	                         .id = id,
+	                         .what = "the creation of customer",
+	                         .keyed = keyed,
+	                         .answer = answer,
+	                         .late = DB_CONFLICT};
 	/* Deadlocks, lock waits, certification conflicts and a lost server are
 	 * normal in a cluster under contention: start over a few times. */
 	for (int i = 0, again = rc == DB_RETRY; again; i++) {
 		rc = attempt(db, tenant, item, keyed, answer, err, errlen);
-		if (rc == DB_UNAVAILABLE && keyed == NULL && db_commit_unknown(db))
-			rc = settle_lost_commit(db, tenant, id, answer, rc);
+		rc = db_lost_commit_settle(db, &lc, rc);
 		again = db_retry_keyed(db, rc, i, keyed);
 	}
 	json_decref(item);

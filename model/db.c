@@ -64,7 +64,7 @@ void db_set_log(db_log_fn fn)
 	log_fn = fn;
 }
 
-__attribute__((format(printf, 2, 3))) static void db_log(const char *level, const char *fmt, ...)
+void db_log(const char *level, const char *fmt, ...)
 {
 	if (log_fn == NULL)
 		return;

@@ -245,6 +245,8 @@ enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id,
  * before COMMIT); DB_INVALID with the member and reason in err (a bad body,
  * or an ownerId that is no active user of the tenant); DB_CONFLICT with err
  * when it would exceed max_customer_bytes; else the database's error.
+ * Without a key, a COMMIT that got no answer is settled by the new id's row:
+ * DB_OK with the customer when it is there, run again when it is not.
  */
 enum db_rc db_customer_create(struct db *db, const char *tenant, const char *actor,
                               const json_t *in, const char *id, struct keyed *keyed,

@@ -14,6 +14,7 @@ static const char *const tags_by_name_cols[] = {
 static const char *const tags_by_due_cols[] = {
         LIST_TAGS_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
 static const char *const lock_cols[] = {LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
+static const char *const any_cols[] = {ANY_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const user_cols[] = {USER_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const key_cols[] = {KEY_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const ex_user_cols[] = {EX_USER_COLS(COLUMN_NAME, COLUMN_NAME)};
@@ -25,6 +26,7 @@ _Static_assert(NCOLS(enriched_cols) == COL_ENRICHED__MAX, "enriched columns");
 _Static_assert(NCOLS(list_by_name_cols) == COL_LIST__MAX, "list columns");
 _Static_assert(NCOLS(list_by_due_cols) == COL_LIST__MAX, "list columns");
 _Static_assert(NCOLS(lock_cols) == COL_LOCK__MAX, "lock columns");
+_Static_assert(NCOLS(any_cols) == COL_ANY__MAX && COL_ANY__MAX <= DB_MAX_COLS, "row columns");
 _Static_assert(NCOLS(tags_by_name_cols) == COL_TAGS__MAX &&
                        NCOLS(tags_by_due_cols) == COL_TAGS__MAX,
                "list tag columns");
@@ -190,6 +192,11 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                         " overdue_key, doc, list_extra, enriched_extra)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, " ENRICHED_EMPTY_SQL ")",
                         8),
+        /* Read rarely (after a COMMIT that got no answer) and never in a
+         * transaction; by its primary key, whatever the statistics say. */
+        [STMT_CUSTOMER_GET_ANY] = ROWS(COLS_SELECT(ANY_COLS) " FROM customers FORCE INDEX (PRIMARY)"
+                                                             " WHERE tenant_id = ? AND id = ?",
+                                       2, any_cols),
         [STMT_USER_GET_ACTIVE] =
                 ROWS("SELECT " USER_COLS(
                              COLUMN_SQL_FIRST,

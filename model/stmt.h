@@ -34,6 +34,7 @@ enum stmt {
 	STMT_CUSTOMER_UPDATE,
 	STMT_CUSTOMER_DELETE,
 	STMT_CUSTOMER_INSERT,
+	STMT_CUSTOMER_GET_ANY,
 	STMT_USER_GET_ACTIVE,
 	STMT_USER_UPSERT,
 	STMT_CUSTOMER_UPSERT,
@@ -119,6 +120,14 @@ enum list_tags_col { LIST_TAGS_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_TAGS__MAX };
  * tombstone. */
 #define LOCK_COLS(FIRST, NEXT) FIRST(LOCK_DOC, "doc") NEXT(LOCK_EXTRA, "list_extra")
 enum lock_col { LOCK_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_LOCK__MAX };
+
+/* STMT_CUSTOMER_GET_ANY: a customer's row, live or a tombstone, as committed: what
+ * a change whose COMMIT got no answer left in it (lost_commit.c). */
+#define ANY_COLS(FIRST, NEXT)                                                                      \
+	FIRST(ANY_DOC, "doc")                                                                      \
+	NEXT(ANY_DELETED_AT, "deleted_at")                                                         \
+	NEXT(ANY_DELETED_BY, "deleted_by")
+enum any_col { ANY_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_ANY__MAX };
 
 /* STMT_KEY_GET: an Idempotency-Key's committed row, locked; STMT_KEY_PEEK: read. */
 #define KEY_COLS(FIRST, NEXT)                                                                      \
@@ -300,6 +309,54 @@ enum db_rc db_row_found(void *arg, const struct db_row *row);
  */
 enum db_rc db_run_bulk(struct db *db, enum stmt id, const struct db_param *rows, size_t stride,
                        unsigned nrows, unsigned long long *affected);
+
+/* A line in the service's log (db_set_log), from any model file; nothing without a logger. */
+void db_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- a COMMIT that got no answer (lost_commit.c) -------------------------------------- */
+
+/*
+ * Is a change's own effect in the customer's row?  row: a row of
+ * STMT_CUSTOMER_GET_ANY (enum any_col).  1 when it is, 0 when it is not, -1
+ * when the row cannot be judged (a document that is not JSON, no memory).
+ */
+typedef int (*lost_commit_effect_fn)(const struct db_row *row, const void *arg);
+
+/*
+ * One change of one customer across its attempts, filled once per request.
+ * Every attempt writes the same effect (the same event id, the same deletion
+ * time), so that the effect names this request's change and no other one.
+ */
+struct lost_commit {
+	const char *tenant, *id;      /* the customer changed */
+	const char *what;             /* for the log: "the creation of customer" */
+	lost_commit_effect_fn effect; /* NULL: the row's existence is the effect (a create) */
+	const void *arg;              /* effect's */
+	const struct keyed *keyed;    /* not NULL: the key settles it (db_retry_keyed), not this */
+	struct strbuf *answer;        /* gets the enriched customer; NULL: the answer is a 204 */
+	/* what a later attempt gets when a COMMIT found without effect took effect
+	 * after all (its server finished it after the row was read): DB_NOT_FOUND
+	 * for a delete, DB_CONFLICT for a create; DB_OK for none */
+	enum db_rc late;
+	int settled; /* set here: a COMMIT of this change was found without effect */
+};
+
+/*
+ * After each attempt of the change, with the attempt's rc; returns the rc
+ * to go on with.  When the attempt's COMMIT got no answer (DB_UNAVAILABLE
+ * with db_commit_unknown; only without an Idempotency-Key), the customer's
+ * row is read, outside a transaction, on the server the connection moves to:
+ *   - the effect is there: DB_OK with lc->answer holding the customer as it
+ *     is now (or that read's error, DB_NOT_FOUND when deleted since): the
+ *     caller answers as if the COMMIT had been answered;
+ *   - it is not: the outcome is settled (db_commit_settled) and rc returned,
+ *     so that db_retry_keyed runs the change again, as a whole;
+ *   - the row cannot be read: rc (the outcome stays unknown: 503).
+ * After a COMMIT settled so, an attempt that gets lc->late reads the row
+ * again and answers DB_OK the same way when the effect is there.  Every
+ * outcome is logged.  Any other rc is returned as it is.
+ */
+enum db_rc db_lost_commit_settle(struct db *db, struct lost_commit *lc, enum db_rc rc);
 
 /* How stored JSON is written: compact, reals with 15 significant digits. */
 #define DOC_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
