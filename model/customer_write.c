@@ -123,14 +123,71 @@ enum db_rc db_precondition_check(struct db *db, const char *tenant, const char *
 	return DB_CONFLICT;
 }
 
+/* Does doc (a customer document) hold the event of id event_id? */
+static int holds_event(const json_t *doc, const char *event_id)
+{
+	const json_t *events = json_object_get(doc, "events");
+	for (size_t i = 0; i < json_array_size(events); i++) {
+		const char *id =
+		        json_string_value(json_object_get(json_array_get(events, i), "id"));
+		if (id != NULL && strcmp(id, event_id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The effect of a change, for lost_commit.c: its event (arg: the event id) is in the row's
+ * document.  Every applied change appends one, with the id made once per request. */
+static int event_stored(const struct db_row *row, const void *arg)
+{
+	if (row->is_null[COL_ANY_DOC])
+		return 0;
+	json_t *doc = json_loadb(row->val[COL_ANY_DOC], row->len[COL_ANY_DOC], 0, NULL);
+	if (doc == NULL)
+		return -1;
+	int held = holds_event(doc, arg);
+	json_decref(doc);
+	return held;
+}
+
+/* Checks, applies and stores ch in the locked document doc (edited in place). */
+static enum db_rc apply(struct db *db, const char *tenant, const char *id, json_t *doc,
+                        const struct change *ch, const struct precondition *pre,
+                        struct customer_change_out *out, struct strbuf *answer)
+{
+	/* after the lock: no other change can come between this check and the write */
+	enum db_rc rc = db_precondition_check(db, tenant, id, pre, answer, out);
+	if (rc == DB_OK) {
+		rc = check_owner(db, tenant, ch);
+		out->user_missing = rc == DB_NOT_FOUND;
+	}
+	if (rc != DB_OK)
+		return rc;
+	out->result = change_apply(doc, ch, out->message, sizeof(out->message));
+	if (out->result == CHANGE_APPLIED)
+		return store(db, tenant, id, doc, out);
+	if (out->result == CHANGE_REFUSED)
+		return DB_CONFLICT;
+	if (out->result == CHANGE_INVALID)
+		return DB_INVALID;
+	if (out->result == CHANGE_FAILED) {
+		db_note_error(db, "customer document could not be edited");
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
 /*
  * One attempt: DB_RETRY and DB_UNAVAILABLE leave nothing behind.  The answer
  * (the enriched customer) is read inside the transaction, before COMMIT, so
- * a change is never stored while the client is told it failed.
+ * a change is never stored while the client is told it failed.  after_lost:
+ * an earlier attempt's COMMIT got no answer and was found without effect;
+ * should it have taken effect since (its server finished it late), the
+ * locked document holds its event, and the change is not applied again.
  */
 static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
                           const struct change *ch, const struct precondition *pre,
-                          struct keyed *keyed, struct customer_change_out *out,
+                          struct keyed *keyed, int after_lost, struct customer_change_out *out,
                           struct strbuf *answer)
 {
 	struct locked l = {NULL, 0};
@@ -140,25 +197,14 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 		rc = db_run(db, STMT_CUSTOMER_LOCK, key, locked_row, &l, NULL);
 	if (rc == DB_OK && !l.found)
 		rc = DB_NOT_FOUND;
-	/* after the lock: no other change can come between this check and the write */
-	if (rc == DB_OK)
-		rc = db_precondition_check(db, tenant, id, pre, answer, out);
-	if (rc == DB_OK) {
-		rc = check_owner(db, tenant, ch);
-		out->user_missing = rc == DB_NOT_FOUND;
-	}
-	if (rc == DB_OK) {
-		out->result = change_apply(l.doc, ch, out->message, sizeof(out->message));
-		if (out->result == CHANGE_APPLIED)
-			rc = store(db, tenant, id, l.doc, out);
-		else if (out->result == CHANGE_REFUSED)
-			rc = DB_CONFLICT;
-		else if (out->result == CHANGE_INVALID)
-			rc = DB_INVALID;
-		else if (out->result == CHANGE_FAILED) {
-			db_note_error(db, "customer document could not be edited");
-			rc = DB_ERROR;
-		}
+	if (rc == DB_OK && after_lost && holds_event(l.doc, ch->event_id)) {
+		db_log("warn",
+		       "database: the change (event %s) of customer %s (tenant %s): its COMMIT,"
+		       " found without effect, took effect after all: answered as committed",
+		       ch->event_id, id, tenant);
+		out->result = CHANGE_APPLIED;
+	} else if (rc == DB_OK) {
+		rc = apply(db, tenant, id, l.doc, ch, pre, out, answer);
 	}
 	json_decref(l.doc);
 	if (rc == DB_OK) {
@@ -180,13 +226,26 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
 	if (uuid7_generate(event_id) != 0)
 		return DB_ERROR;
 	ch->event_id = event_id;
+	char what[UUID7_STR_SIZE + 32];
+	snprintf(what, sizeof(what), "the change (event %s) of customer", event_id);
+	struct lost_commit lc = {.tenant = tenant,
+	                         .id = id,
+	                         .what = what,
+	                         .effect = event_stored,
+	                         .arg = event_id,
+	                         .keyed = keyed,
+	                         .answer = answer,
+	                         .late = DB_OK}; /* attempt() finds its event itself */
 	enum db_rc rc = DB_RETRY;
 	/* Deadlocks, lock waits, certification conflicts and a lost server are
-	 * normal in a cluster under contention: start over a few times. */
+	 * normal in a cluster under contention: start over a few times.  A no-op
+	 * commits nothing, so only a change that was applied can lose its
+	 * COMMIT; its out->result stays the attempt's when it took effect. */
 	for (int i = 0;; i++) {
 		memset(out, 0, sizeof(*out));
 		ch->now = timefmt_now() / 1000 * 1000;
-		rc = attempt(db, tenant, id, ch, pre, keyed, out, answer);
+		rc = attempt(db, tenant, id, ch, pre, keyed, lc.settled, out, answer);
+		rc = db_lost_commit_settle(db, &lc, rc);
 		if (!db_retry_keyed(db, rc, i, keyed))
 			break;
 	}

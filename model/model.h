@@ -214,7 +214,11 @@ enum db_rc db_precondition_check(struct db *db, const char *tenant, const char *
  * enriched customer as committed (read inside the same transaction).
  * pre (NULL: none) is checked after the row lock: DB_CONFLICT with
  * out->precondition_failed and nothing changed when it does not hold; an
- * unknown customer is DB_NOT_FOUND whatever pre says.
+ * unknown customer is DB_NOT_FOUND whatever pre says.  Without a key, a
+ * COMMIT that got no answer is settled by the change's event (its id made
+ * once per request) in the stored document: DB_OK with the customer as it
+ * is now when it is there, the change run again when it is not,
+ * DB_UNAVAILABLE when that cannot be read (lost_commit.c).
  */
 enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id, struct change *ch,
                               const struct precondition *pre, struct keyed *keyed,
