@@ -1,18 +1,26 @@
 /* customer_delete: a customer becomes a tombstone — gone from every read, list and change. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/timefmt.h"
 #include "model/model.h"
 #include "model/stmt.h"
 
+/* The tombstone one DELETE writes: when (chosen once per request) and by whom. */
+struct tombstone {
+	long long at;
+	const char *by;
+};
+
 /*
  * One attempt: lock the live row (a change holding it finishes first, and a
  * DELETE that waited for another finds no live row: 404), check If-Match
  * against the customer as it is, then mark the row deleted.
  */
-static enum db_rc attempt(struct db *db, const char *tenant, const char *id, const char *actor,
-                          const struct precondition *pre, struct keyed *keyed,
-                          struct strbuf *scratch, struct customer_change_out *out)
+static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
+                          const struct tombstone *ts, const struct precondition *pre,
+                          struct keyed *keyed, struct strbuf *scratch,
+                          struct customer_change_out *out)
 {
 	int found = 0;
 	unsigned long long affected = 0;
@@ -25,8 +33,8 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id, con
 	if (rc == DB_OK)
 		rc = db_precondition_check(db, tenant, id, pre, scratch, out);
 	if (rc == DB_OK) {
-		struct db_param p[4] = {dbp_int(timefmt_now() / 1000 * 1000), dbp_cstr(actor),
-		                        dbp_cstr(tenant), dbp_cstr(id)};
+		struct db_param p[4] = {dbp_int(ts->at), dbp_cstr(ts->by), dbp_cstr(tenant),
+		                        dbp_cstr(id)};
 		rc = db_run(db, STMT_CUSTOMER_DELETE, p, NULL, NULL, &affected);
 		if (rc == DB_OK && affected != 1) {
 			db_note_error(db, "the locked customer row was not marked deleted");
@@ -41,16 +49,39 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id, con
 	return rc;
 }
 
+/* Is the row the tombstone this DELETE writes (its time and actor)?  A live
+ * row, or one another DELETE made, is not. */
+static int is_our_tombstone(const struct db_row *row, const void *arg)
+{
+	const struct tombstone *ts = arg;
+	if (ts->by == NULL || row->is_null[COL_ANY_DELETED_AT] || row->is_null[COL_ANY_DELETED_BY])
+		return 0;
+	char *end = NULL;
+	long long at = strtoll(row->val[COL_ANY_DELETED_AT], &end, 10);
+	return end != row->val[COL_ANY_DELETED_AT] && *end == '\0' && at == ts->at &&
+	       strcmp(row->val[COL_ANY_DELETED_BY], ts->by) == 0;
+}
+
 enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id, const char *actor,
                               const struct precondition *pre, struct keyed *keyed,
                               struct strbuf *scratch, struct customer_change_out *out)
 {
+	/* one time for every attempt: the tombstone then names this request's DELETE */
+	struct tombstone ts = {timefmt_now() / 1000 * 1000, actor};
+	struct lost_commit lc = {.tenant = tenant,
+	                         .id = id,
+	                         .what = "the deletion of customer",
+	                         .effect = is_our_tombstone,
+	                         .arg = &ts,
+	                         .keyed = keyed,
+	                         .late = DB_NOT_FOUND};
 	enum db_rc rc = DB_RETRY;
 	/* Deadlocks, lock waits, certification conflicts and a lost server are
 	 * normal in a cluster under contention: start over a few times. */
 	for (int i = 0;; i++) {
 		memset(out, 0, sizeof(*out));
-		rc = attempt(db, tenant, id, actor, pre, keyed, scratch, out);
+		rc = attempt(db, tenant, id, &ts, pre, keyed, scratch, out);
+		rc = db_lost_commit_settle(db, &lc, rc);
 		if (!db_retry_keyed(db, rc, i, keyed))
 			break;
 	}

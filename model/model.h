@@ -234,7 +234,10 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
  * its buffer; deadlocks and lock waits are retried db_retries times.
  * DB_OK; DB_NOT_FOUND for a customer not in the tenant or already deleted,
  * whatever pre says; DB_CONFLICT with out->precondition_failed when pre
- * does not hold (nothing deleted).
+ * does not hold (nothing deleted).  Without a key, a COMMIT that got no
+ * answer is settled by the tombstone (deleted_at is chosen once per
+ * request): DB_OK when it is this DELETE's, run again when the row is live
+ * or another DELETE's (then DB_NOT_FOUND), DB_UNAVAILABLE when unreadable.
  */
 enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id, const char *actor,
                               const struct precondition *pre, struct keyed *keyed,
