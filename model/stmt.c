@@ -181,7 +181,8 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                      2, lock_cols),
         [STMT_CUSTOMER_UPDATE] =
                 NO_ROWS("UPDATE customers SET sort_name = ?, owner_id = ?, crm_status = ?,"
-                        " overdue_key = ?, doc = ?, list_extra = ? WHERE tenant_id = ? AND id = ?"
+                        " overdue_key = ?, doc = ?, list_extra = ?, list_tag = " LIST_TAG_SQL ","
+                        " list_bytes = " LIST_BYTES_SQL " WHERE tenant_id = ? AND id = ?"
                         " AND deleted_at IS NULL",
                         8),
         [STMT_CUSTOMER_DELETE] = NO_ROWS("UPDATE customers SET deleted_at = ?, deleted_by = ?"
@@ -189,8 +190,9 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                                          4),
         [STMT_CUSTOMER_INSERT] =
                 NO_ROWS("INSERT INTO customers (tenant_id, id, sort_name, owner_id, crm_status,"
-                        " overdue_key, doc, list_extra, enriched_extra)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, " ENRICHED_EMPTY_SQL ")",
+                        " overdue_key, doc, list_extra, list_tag, list_bytes, enriched_extra)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, " LIST_TAG_SQL ", " LIST_BYTES_SQL
+                        ", " ENRICHED_EMPTY_SQL ")",
                         8),
         /* Read rarely (after a COMMIT that got no answer) and never in a
          * transaction; by its primary key, whatever the statistics say. */
@@ -211,12 +213,14 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                         5),
         [STMT_CUSTOMER_UPSERT] =
                 NO_ROWS("INSERT INTO customers (tenant_id, id, sort_name, owner_id, crm_status,"
-                        " overdue_key, doc, list_extra, enriched_extra)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, " ENRICHED_EMPTY_SQL ")"
+                        " overdue_key, doc, list_extra, list_tag, list_bytes, enriched_extra)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, " LIST_TAG_SQL ", " LIST_BYTES_SQL
+                        ", " ENRICHED_EMPTY_SQL ")"
                         " ON DUPLICATE KEY UPDATE sort_name = VALUES(sort_name),"
                         " owner_id = VALUES(owner_id), crm_status = VALUES(crm_status),"
                         " overdue_key = VALUES(overdue_key), doc = VALUES(doc),"
-                        " list_extra = VALUES(list_extra)",
+                        " list_extra = VALUES(list_extra), list_tag = " LIST_TAG_SQL ","
+                        " list_bytes = " LIST_BYTES_SQL,
                         8),
         [STMT_OPPORTUNITY_UPSERT] =
                 NO_ROWS("INSERT INTO opportunities (tenant_id, id, customer_id, created_key, doc)"

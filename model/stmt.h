@@ -8,6 +8,7 @@
 #include <mysql.h>
 
 #include "lib/limits.h"
+#include "model/list_sql.h"
 #include "model/model.h"
 
 enum stmt {

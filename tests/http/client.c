@@ -549,6 +549,24 @@ char *db_scalar(const char *sql_fmt, ...)
 	return v;
 }
 
+unsigned db_refused(const char *sql_fmt, ...)
+{
+	char *sql = NULL;
+	va_list ap;
+	va_start(ap, sql_fmt);
+	int n = vasprintf(&sql, sql_fmt, ap);
+	va_end(ap);
+	cr_assert(n >= 0, "out of memory");
+	MYSQL *conn = test_db();
+	unsigned err = 0;
+	if (mysql_real_query(conn, sql, strlen(sql)) != 0)
+		err = mysql_errno(conn);
+	else
+		mysql_free_result(mysql_store_result(conn));
+	free(sql);
+	return err;
+}
+
 long db_count(const char *sql_fmt, ...)
 {
 	char *sql = NULL;

@@ -53,6 +53,8 @@ int crmctl_run(const char *const *args, char **out, char **err);
  * may build SQL text from their own constants here; the service never does. */
 char *db_scalar(const char *sql_fmt, ...) __attribute__((format(printf, 1, 2)));
 long db_count(const char *sql_fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same for a statement expected to fail: its MariaDB error number, 0 when it ran. */
+unsigned db_refused(const char *sql_fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A customer in the seed's list shape with every field set, id and tenant given;
  * returns a new json_t the caller owns (tests change members as they need). */

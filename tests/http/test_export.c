@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "lib/limits.h"
+#include "model/list_sql.h"
 #include "tests/http/client.h"
 #include "tests/http/test_write_helpers.h"
 
@@ -393,8 +394,8 @@ Test(export, a_document_stored_across_lines_is_exported_on_one_line_and_reimport
 	char *before, *before_tag, *after, *after_tag;
 	get_customer(f.tenant, f.live, &before, &before_tag);
 	/* a row edited by hand: the same members, pretty-printed */
-	free(db_scalar("UPDATE customers SET doc = JSON_DETAILED(doc)"
-	               " WHERE tenant_id = '%s' AND id = '%s'",
+	free(db_scalar("UPDATE customers SET doc = JSON_DETAILED(doc), list_tag = " LIST_TAG_SQL
+	               ", list_bytes = " LIST_BYTES_SQL " WHERE tenant_id = '%s' AND id = '%s'",
 	               f.tenant, f.live));
 	cr_assert_eq(db_count("SELECT INSTR(doc, '\\n') > 0 FROM customers"
 	                      " WHERE tenant_id = '%s' AND id = '%s'",

@@ -10,8 +10,10 @@
 
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <mysqld_error.h>
 #include <zlib.h>
 
+#include "model/list_sql.h"
 #include "tests/http/client.h"
 #include "tests/http/test_read_helpers.h"
 
@@ -1145,8 +1147,14 @@ Test(gzip, a_change_behind_the_pools_back_shows_in_the_very_next_page)
 		for (int n = 0; n < READS;
 		     n++) /* every worker has read (and the cache has) the page */
 			free(read_both("/crm/customers/by-status/ACTIVE", tok, "warming"));
+		/* a writer that forgets the page's parts is refused, and changes nothing */
+		cr_assert_eq(db_refused("UPDATE customers SET doc = REPLACE(doc, '\"Customer 2',"
+		                        " '\"Customer 2 -') WHERE tenant_id = '%s' AND id = 'c2'",
+		                        tenant),
+		             ER_CONSTRAINT_FAILED, "an UPDATE of doc alone was not refused");
 		db_scalar(
-		        "UPDATE customers SET doc = REPLACE(doc, '\"Customer 2', '\"Customer 2 +')"
+		        "UPDATE customers SET doc = REPLACE(doc, '\"Customer 2', '\"Customer 2 +'),"
+		        " list_tag = " LIST_TAG_SQL ", list_bytes = " LIST_BYTES_SQL
 		        " WHERE tenant_id = '%s' AND id = 'c2'",
 		        tenant);
 		char *want = db_scalar("SELECT JSON_VALUE(doc, '$.name') FROM customers"
