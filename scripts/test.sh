@@ -247,13 +247,18 @@ fi
 # The fault-injection suite kills and restarts things: it runs in its own
 # environment under var/faults, after everything above has stopped.
 if [ "$VALGRIND" != 1 ] && [ "${CRM_TEST_SKIP_FAULTS:-0}" != 1 ] && [ -x "$BUILD/fault-tests" ]; then
-	echo "--- fault-injection suite (log: var/faults.log) ---"
-	sh "$ROOT/scripts/faults.sh" "$BUILD" >"$ROOT/var/faults.log" 2>&1
+	# beside the suite's directory (faults.sh empties that one), so that runs
+	# with their own CRM_FAULTS_DIR keep their own logs
+	f_log=${CRM_FAULTS_DIR:-var/faults}.log
+	case $f_log in /*) ;; *) f_log=$ROOT/$f_log ;; esac
+	mkdir -p "$(dirname "$f_log")"
+	echo "--- fault-injection suite (log: $f_log) ---"
+	sh "$ROOT/scripts/faults.sh" "$BUILD" >"$f_log" 2>&1
 	f_rc=$?
-	grep -a -E '^\[FAIL\]|Synthesis:' "$ROOT/var/faults.log" | grep -a -v Synthesis
-	grep -a 'Synthesis:' "$ROOT/var/faults.log" | tail -1 >>"$SUMMARY"
+	grep -a -E '^\[FAIL\]|Synthesis:' "$f_log" | grep -a -v Synthesis
+	grep -a 'Synthesis:' "$f_log" | tail -1 >>"$SUMMARY"
 	if [ $f_rc != 0 ]; then
-		tail -60 "$ROOT/var/faults.log"
+		tail -60 "$f_log"
 		status=1
 	fi
 fi
