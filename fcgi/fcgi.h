@@ -197,6 +197,8 @@ int records_write(int fd, unsigned request_id, const struct iovec *src, size_t n
 
 /* ---- logging (log.c) ---------------------------------------------------- */
 
+/* This process's pid, without a system call each time (also right after fork). */
+int log_pid(void);
 /* One line to stderr, written with a single write(2): "time pid level msg". */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*

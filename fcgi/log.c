@@ -1,5 +1,6 @@
 /* log: one line per request and per error, each with a single write(2) to stderr. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +22,34 @@ static void emit(const char *line, size_t len)
 	}
 }
 
+/* getpid(2) is a system call every time (glibc keeps no copy), and each
+ * request's line names the pid: kept here, made again in a forked child. */
+static pid_t cached_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void forget_pid(void)
+{
+	cached_pid = 0;
+}
+
+static void watch_forks(void)
+{
+	pthread_atfork(NULL, NULL, forget_pid);
+}
+
+int log_pid(void)
+{
+	pthread_once(&pid_once, watch_forks);
+	if (cached_pid == 0)
+		cached_pid = getpid();
+	return (int)cached_pid;
+}
+
 void log_msg(const char *level, const char *fmt, ...)
 {
 	char now[TIMEFMT_RFC3339_MAX], line[1024];
 	timefmt_format_rfc3339(timefmt_now(), now);
-	int n = snprintf(line, sizeof(line), "%s [%d] %s ", now, (int)getpid(), level);
+	int n = snprintf(line, sizeof(line), "%s [%d] %s ", now, log_pid(), level);
 	va_list ap;
 	va_start(ap, fmt);
 	if (n > 0 && (size_t)n < sizeof(line))

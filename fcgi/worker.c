@@ -205,6 +205,23 @@ static void bound_writes(int fd, const struct config *cfg)
 		        strerror(errno));
 }
 
+/*
+ * libfcgi closes a connection gracefully: shutdown(2), then it waits for
+ * nginx to close its end (up to 2 s) and reads what came meanwhile, so that
+ * no unread byte turns the close into a reset that loses answer bytes.  The
+ * worker sits idle all that time, however long nginx takes to read a large
+ * answer.  When read_body has read the request's input to its end (its
+ * last, empty STDIN record: every request but one refused before its body
+ * was read), nothing more can come from nginx on this connection, and it is
+ * closed at once.
+ */
+static void close_soon(FCGX_Request *fr, int err)
+{
+	if (err == 0 && fr->in != NULL && FCGX_HasSeenEOF(fr->in) == EOF &&
+	    FCGX_GetError(fr->in) == 0)
+		fr->detached = 1; /* FCGX_Finish_r: close(2), no shutdown and wait */
+}
+
 static double elapsed_ms(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -270,7 +287,7 @@ static void finish_request(struct thread *t, const struct request *req, const st
 {
 	double ms = elapsed_ms(t0), db_ms = (double)sb_request_db_us(t->sbt) / 1e3;
 	long long bytes = body_bytes(req, resp, err);
-	struct log_extra x = {(int)getpid(), bytes, db_ms};
+	struct log_extra x = {log_pid(), bytes, db_ms};
 	log_request(req, f, resp->status, ms, &x);
 	if (t->cfg->slow_request_ms > 0 && ms >= t->cfg->slow_request_ms) {
 		log_slow(t, req, f, resp->status, ms, db_ms);
@@ -298,14 +315,16 @@ static void serve(struct thread *t, void *state)
 	while (!atomic_load(&stopping)) {
 		/*
 		 * The listening socket is non-blocking and shared by every worker:
-		 * wait until a connection is there, then let libfcgi accept it.
-		 * Another worker may win it (accept fails with EAGAIN and we wait
-		 * again).  No signal ever interrupts a thread, so a request that was
+		 * accept at once (under load a connection is mostly waiting), else
+		 * wait until one is there and try again; another worker may win it
+		 * (accept fails with EAGAIN and we wait again).  No signal ever interrupts a thread, so a request that was
 		 * accepted is always served to the end, also while draining.
 		 */
-		struct pollfd pfd = {t->listen_fd, POLLIN, 0};
-		if (poll(&pfd, 1, IDLE_POLL_MS) <= 0 || FCGX_Accept_r(&fr) < 0)
+		if (FCGX_Accept_r(&fr) < 0) {
+			struct pollfd pfd = {t->listen_fd, POLLIN, 0};
+			poll(&pfd, 1, IDLE_POLL_MS);
 			continue;
+		}
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		sb_request_accepted(t->sb, t->slot, t->sbt);
@@ -332,6 +351,7 @@ static void serve(struct thread *t, void *state)
 			shutdown(fr.ipcFd, SHUT_RDWR);
 		}
 		finish_request(t, &req, &fields, &resp, err, &t0);
+		close_soon(&fr, err);
 		FCGX_Finish_r(&fr);
 		uri_free(&req.uri);
 		if (body.cap > 4 * t->cfg->max_body + 65536)
