@@ -535,14 +535,21 @@ static char *query_first(const char *sql, int *found)
 	return out;
 }
 
-char *db_scalar(const char *sql_fmt, ...)
+/* The SQL text of a format and its arguments (malloc'd). */
+static char *vsql(const char *sql_fmt, va_list ap)
 {
 	char *sql = NULL;
+	int n = vasprintf(&sql, sql_fmt, ap);
+	cr_assert(n >= 0, "out of memory");
+	return sql;
+}
+
+char *db_scalar(const char *sql_fmt, ...)
+{
 	va_list ap;
 	va_start(ap, sql_fmt);
-	int n = vasprintf(&sql, sql_fmt, ap);
+	char *sql = vsql(sql_fmt, ap);
 	va_end(ap);
-	cr_assert(n >= 0, "out of memory");
 	int found;
 	char *v = query_first(sql, &found);
 	free(sql);
@@ -551,12 +558,10 @@ char *db_scalar(const char *sql_fmt, ...)
 
 unsigned db_refused(const char *sql_fmt, ...)
 {
-	char *sql = NULL;
 	va_list ap;
 	va_start(ap, sql_fmt);
-	int n = vasprintf(&sql, sql_fmt, ap);
+	char *sql = vsql(sql_fmt, ap);
 	va_end(ap);
-	cr_assert(n >= 0, "out of memory");
 	MYSQL *conn = test_db();
 	unsigned err = 0;
 	if (mysql_real_query(conn, sql, strlen(sql)) != 0)
@@ -569,12 +574,10 @@ unsigned db_refused(const char *sql_fmt, ...)
 
 long db_count(const char *sql_fmt, ...)
 {
-	char *sql = NULL;
 	va_list ap;
 	va_start(ap, sql_fmt);
-	int n = vasprintf(&sql, sql_fmt, ap);
+	char *sql = vsql(sql_fmt, ap);
 	va_end(ap);
-	cr_assert(n >= 0, "out of memory");
 	int found;
 	char *v = query_first(sql, &found);
 	long count = -1;
