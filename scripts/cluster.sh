@@ -1,11 +1,13 @@
-# cluster.sh: a three-node MariaDB Galera cluster on loopback, for scripts/cluster_test.sh
-# (sourced after lib.sh; POSIX sh).  Callers set CL to the cluster's directory.
+# cluster.sh: a three-node MariaDB Galera cluster on loopback and the pools in front of it,
+# for scripts/cluster_test.sh and bench/cluster.sh (sourced after lib.sh; POSIX sh).  Callers
+# set CL to the cluster's directory.
 #
 # Node N (1..3) lives in $CL/nN: data/ (owned by mysql: rsync SST's daemon drops to the
 # mysql user and must enter it), run/mysqld.sock and mysqld.pid, tmp/, mysqld.log and
 # my.cnf.  It listens on 127.0.0.1:$((CL_PORT + N - 1)) (13306..13308), its group
 # communication on 14567/14577/14587 (IST on the port above), its SST receiver on
-# 14444/14454/14464.  Every server is stopped by the PID in its pid file, never by name.
+# 14444/14454/14464.  Pool NAME: its configuration $CL/pool-NAME.conf, socket, pid file and log
+# beside it.  Every server is stopped by the PID in its pid file, never by name.
 
 CL_PORT=${CRM_CLUSTER_DB_PORT:-13306}
 CL_GCOMM=${CRM_CLUSTER_GCOMM_PORT:-14567}
@@ -142,4 +144,54 @@ node_recover_start() {
 	else
 		node_start "$1" --wsrep-start-position="$nr_pos"
 	fi
+}
+
+# cluster_join SECONDS: starts nodes 2 and 3, which join the cluster node 1 runs (by IST, or by
+# SST when they have no state or another one), waits up to SECONDS for each to be Synced, then
+# checks that the cluster has 3 nodes; 1, with a line on stderr, when not.
+cluster_join() {
+	for cj_n in 2 3; do
+		node_start $cj_n
+		if ! node_wait_synced $cj_n "$1"; then
+			echo "${0##*/}: node $cj_n did not join the cluster" >&2
+			return 1
+		fi
+	done
+	cj_size=$(node_status 1 wsrep_cluster_size)
+	if [ "$cj_size" != 3 ]; then
+		echo "${0##*/}: the cluster has $cj_size nodes, not 3" >&2
+		return 1
+	fi
+}
+
+# cluster_pool_conf NAME DBDIR HOSTS [KEY=VALUE...]: writes $CL/pool-NAME.conf (write_conf: the
+# users of DBDIR/passwords) for pool NAME, listening on $CL/pool-NAME.sock, its pid in
+# $CL/pool-NAME.pid, reaching the servers of HOSTS (db_hosts: in the order this pool prefers
+# them); each KEY=VALUE as write_conf takes it.
+cluster_pool_conf() {
+	cc_name=$1
+	cc_db=$2
+	cc_hosts=$3
+	shift 3
+	write_conf "$CL/pool-$cc_name.conf" "$cc_db" listen="$CL/pool-$cc_name.sock" \
+		pid_file="$CL/pool-$cc_name.pid" db_socket= db_hosts="$cc_hosts" "$@"
+}
+
+# cluster_pool_start NAME CRM_FCGI: starts pool NAME (CRM_FCGI -c $CL/pool-NAME.conf), its
+# output appended to $CL/pool-NAME.log, as pool_start does; 1 when it did not listen within 30 s.
+cluster_pool_start() {
+	pool_start "$CL/pool-$1.pid" "$CL/pool-$1.sock" "$CL/pool-$1.log" 30 "$2" -c "$CL/pool-$1.conf"
+}
+
+# cluster_stop [POOL...]: stops what runs of ours under $CL, each only when its pid file names a
+# process of ours (a stale one may name somebody else's): nginx ($CL/nginx), the pools named,
+# then the nodes, node 1 last, so that it is the one safe to bootstrap the cluster again from.
+cluster_stop() {
+	if ours "$CL/nginx/nginx.pid" "$CL/nginx"; then nginx_stop "$CL/nginx"; fi
+	for cs_p; do
+		if ours "$CL/pool-$cs_p.pid" "$CL/pool-$cs_p.conf"; then stop_pid "$CL/pool-$cs_p.pid" 20; fi
+	done
+	for cs_n in 3 2 1; do
+		if ours "$(node_dir $cs_n)/run/start.pid" "$(node_dir $cs_n)/my.cnf"; then node_stop $cs_n; fi
+	done
 }

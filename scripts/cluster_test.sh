@@ -63,13 +63,7 @@ done
 mkdir -p "$CLUSTER_DIR"
 CL=$(short_dir "$CLUSTER_DIR")
 stop_all() {
-	if ours "$CL/nginx/nginx.pid" "$CL/nginx"; then nginx_stop "$CL/nginx"; fi
-	for p in a b; do
-		if ours "$CL/pool-$p.pid" "$CL/pool-$p.conf"; then stop_pid "$CL/pool-$p.pid" 20; fi
-	done
-	for n in 1 2 3; do
-		if ours "$(node_dir $n)/run/start.pid" "$(node_dir $n)/my.cnf"; then node_stop $n; fi
-	done
+	cluster_stop a b
 	if [ -s "$CL/load.pid" ] && ours "$CL/load.pid" cluster-load; then stop_pid "$CL/load.pid"; fi
 }
 stop_all
@@ -103,11 +97,7 @@ GRANT ALL PRIVILEGES ON crm.* TO 'crm_admin'@'127.0.0.1', 'crm_admin'@'localhost
 CREATE USER 'crm_app'@'127.0.0.1' IDENTIFIED BY '$APP_PW';
 GRANT SELECT, INSERT, UPDATE, DELETE ON crm.* TO 'crm_app'@'127.0.0.1';" ||
 	die "cannot create the database and its users"
-for n in 2 3; do
-	node_start $n
-	node_wait_synced $n 90 || die "node $n did not join the cluster"
-done
-[ "$(node_status 1 wsrep_cluster_size)" = 3 ] || die "the cluster has $(node_status 1 wsrep_cluster_size) nodes, not 3"
+cluster_join 90 || exit 1
 say "3 Galera nodes Synced (cluster size 3): 127.0.0.1:$(node_port 1), :$(node_port 2), :$(node_port 3)"
 
 # ---- the pools, migrations, nginx ---------------------------------------------------------------
@@ -118,9 +108,8 @@ JWT_SECRET=$(openssl rand -hex 32)
 CURSOR_KEY=$(openssl rand -hex 32)
 # pool_conf NAME HOSTS: the same keys for both pools; only their order of servers differs
 pool_conf() {
-	write_conf "$CL/pool-$1.conf" "$CL" listen="$CL/pool-$1.sock" pid_file="$CL/pool-$1.pid" \
-		workers=2 threads=1 jwt_secret="$JWT_SECRET" cursor_key="$CURSOR_KEY" db_socket= \
-		db_hosts="$2" db_connect_timeout=1 db_query_timeout=5 db_lock_wait_timeout=3 \
+	cluster_pool_conf "$1" "$CL" "$2" workers=2 threads=1 jwt_secret="$JWT_SECRET" \
+		cursor_key="$CURSOR_KEY" db_connect_timeout=1 db_query_timeout=5 db_lock_wait_timeout=3 \
 		db_retries=5 shutdown_timeout=5
 }
 pool_conf a "$H1,$H2,$H3"
@@ -142,8 +131,7 @@ printf '%s\n' '{"users": [{"id": "imp-u1", "username": "imp1", "displayName": "I
 say "an import through node 3: $(cat "$CL/import.log")"
 
 start_pool() {
-	pool_start "$CL/pool-$1.pid" "$CL/pool-$1.sock" "$CL/pool-$1.log" 30 \
-		"$BUILD/crm-fcgi" -c "$CL/pool-$1.conf" || die "pool $1 did not start"
+	cluster_pool_start "$1" "$BUILD/crm-fcgi" || die "pool $1 did not start"
 }
 start_pool a
 start_pool b
