@@ -106,10 +106,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 now() { date +%s.%N; }
-# children PID: the pids whose parent is PID (from /proc, so procps need not be installed)
+# children PID: the pids whose parent is PID (from /proc, so procps need not be installed).
+# Through cat: awk stops at the first file it cannot open, and a process that ended since the
+# glob was expanded would hide every child listed after it (its CPU time then went missing).
 children() {
-	awk -v ppid="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == ppid) print $1 }' \
-		/proc/[0-9]*/stat 2>/dev/null
+	cat /proc/[0-9]*/stat 2>/dev/null |
+		awk -v ppid="$1" '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == ppid) print $1 }'
 }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
