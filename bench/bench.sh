@@ -281,6 +281,12 @@ if [ "$NGINX_GZIP" = 1 ]; then
 fi
 nginx_start "$V/nginx"
 BASE=http://127.0.0.1:$PORT
+# What the scenarios measure, as the functions below see it: the pools' pid files and logs, the
+# database servers' pid files, nginx's prefix.
+POOL_PIDFILES=$V/run/crm.pid
+POOL_LOGS=$V/crm-fcgi.log
+DB_PIDFILES=$V/db/run/mysqld.pid
+NGINX_DIR=$V/nginx
 
 # ---- tokens: one per user of every tenant -------------------------------------------------------
 TOKENS=$V/tokens.txt
@@ -433,9 +439,10 @@ sample_request() {
 rss_sampler() {
 	flag=$V/tmp/sampling.$$
 	max=0 shm_max=0
-	master=$(cat "$V/run/crm.pid")
+	# shellcheck disable=SC2086 # pid files
+	masters=$(cat $POOL_PIDFILES)
 	while [ -f "$flag" ]; do
-		for p in $(children "$master"); do
+		for p in $(for m in $masters; do children "$m"; done); do
 			set -- $(awk '/^RssAnon:|^RssFile:/ { own += $2 } /^RssShmem:/ { shm = $2 }
 				END { print own + 0, shm + 0 }' "/proc/$p/status" 2>/dev/null) 0 0
 			[ "$1" -gt "$max" ] && max=$1
@@ -446,11 +453,25 @@ rss_sampler() {
 	done
 }
 
+# log_marks: the size in bytes of each of POOL_LOGS, in their order
+log_marks() {
+	for lm_f in $POOL_LOGS; do printf '%s ' "$(log_size "$lm_f")"; done
+}
+# logs_between FROM TO: what the pools logged between two log_marks
+logs_between() {
+	lb_i=1
+	for lb_f in $POOL_LOGS; do
+		lb_from=$(echo "$1" | cut -d' ' -f$lb_i)
+		lb_to=$(echo "$2" | cut -d' ' -f$lb_i)
+		tail -c +$((lb_from + 1)) "$lb_f" | head -c $((lb_to - lb_from))
+		lb_i=$((lb_i + 1))
+	done
+}
 # server_ms FROM TO ROUTES [EXPECT]: p50, p99, non-2xx count, request count and the count of
-# statuses other than EXPECT (without EXPECT: the non-2xx count again) of the pool's own timings
-# in log lines FROM..TO
+# statuses other than EXPECT (without EXPECT: the non-2xx count again) of the pools' own timings
+# logged between the log_marks FROM and TO
 server_ms() {
-	sed -n "$1,$2p" "$V/crm-fcgi.log" | awk -v routes=" $3 " -v expect="${4:-}" '
+	logs_between "$1" "$2" | awk -v routes=" $3 " -v expect="${4:-}" '
 		$3 == "request" && index(routes, " " $8 " ") {
 			ms = $10; sub(/^ms=/, "", ms); st = $9; sub(/^status=/, "", st)
 			non2xx = (st >= 200 && st < 300) ? 0 : 1
@@ -484,11 +505,12 @@ HZ=$(getconf CLK_TCK)
 
 # CPU time (ticks) of each of our components, and where a request's CPU goes: "nginx app db rest"
 component_pids() {
+	# shellcheck disable=SC2086,SC2013 # pid files; one pid each
 	case $1 in
-	db) cat "$V/db/run/mysqld.pid" 2>/dev/null ;;
+	db) cat $DB_PIDFILES 2>/dev/null ;;
 	*)
-		m=$(cat "$2" 2>/dev/null) || return 0
-		echo "$m $(children "$m")"
+		shift
+		for m in $(cat "$@" 2>/dev/null); do echo "$m $(children "$m")"; done
 		;;
 	esac
 }
@@ -496,14 +518,15 @@ ticks_of() {
 	for p in $(component_pids "$@"); do cat "/proc/$p/stat" 2>/dev/null; echo; done |
 		awk 'NF > 15 { t += $14 + $15 } END { print t + 0 }'
 }
-# ticks_snap: "nginx app db busy" (app: the pool, or fixed-fcgi for ceilings 2 and 3; busy: all
-# but niced)
+# ticks_snap: "nginx app db busy" (app: the pools, or fixed-fcgi for ceilings 2 and 3; db: every
+# database server; busy: all but niced)
 ticks_snap() {
-	app=$V/run/crm.pid
+	app=$POOL_PIDFILES
 	[ "$1" = ceiling2 ] && app=$V/run/fixed.pid
 	[ "$1" = ceiling3 ] && app=$V/run/fixed3.pid
 	busy=$(sed -n 's/^cpu  *//p' /proc/stat | awk '{ print $1 + $3 + $6 + $7 + $8 }')
-	echo "$(ticks_of nginx "$V/nginx/nginx.pid") $(ticks_of app "$app") $(ticks_of db) $busy"
+	# shellcheck disable=SC2086 # pid files
+	echo "$(ticks_of nginx "$NGINX_DIR/nginx.pid") $(ticks_of app $app) $(ticks_of db) $busy"
 }
 # cpu_per_request BEFORE AFTER REQUESTS: microseconds of CPU per request, "nginx app db rest"
 cpu_per_request() {
@@ -550,91 +573,100 @@ wait_settled() {
 }
 wait_settled
 
-RESULTS=$V/tmp/results.txt
-: >"$RESULTS"
-for s in $SCENARIOS; do
-	def=$(scenario_def "$s")
-	label=$(field "$def" 1)
-	routes=$(field "$def" 4)
-	kind=$(field "$def" 5)
-	expect=$(field "$def" 6)
-	# the ETags of the pages as they are now, after the scenarios before this one
-	[ "$s" = conditional ] && fetch_etags
-	# one request first: it must work, and its size says much about the cost
-	# shellcheck disable=SC2046 # "STATUS BYTES ENCODING"
-	set -- $(sample_request "$s")
-	sample_code=$1 sample_bytes=$2 sample_enc=$3 plain_bytes=-
-	# the same request without Accept-Encoding: the probe's byte ratio
-	[ "$kind" = gzip ] && plain_bytes=$(sample_request "${s%-gz}" | cut -d' ' -f2)
-	if [ "$kind" = gzip ]; then
-		printf '%-42s sample %s (%s bytes, Content-Encoding %s) ' "$label" "$sample_code" "$sample_bytes" "$sample_enc"
-	else
-		printf '%-42s sample %s (%s bytes) ' "$label" "$sample_code" "$sample_bytes"
-	fi
-	[ "$WARMUP" -gt 0 ] && wrk_run "$s" "$WARMUP" >/dev/null
-	rps_l="" p50_l="" p99_l="" err_l="" bytes_l="" runs_json=""
-	rss_max=0
-	log_from=$(($(wc -l <"$V/crm-fcgi.log") + 1))
-	cpu0=$(cpu_snap)
-	ticks0=$(ticks_snap "$s")
-	nreq=0
-	matched=0
-	r=1
-	while [ $r -le "$RUNS" ]; do
-		rss=""
-		if [ "$kind" != ceiling ]; then
-			touch "$V/tmp/sampling.$$"
-			OUT_RSS="$V/tmp/rss.$s" rss_sampler &
-			samplers=$!
+# run_scenarios RESULTS SCENARIO...: each scenario against BASE (a sample request, the warm-up,
+# RUNS runs of wrk), its line appended to RESULTS (the fields are listed below the loop)
+run_scenarios() {
+	RESULTS=$1
+	shift
+	: >"$RESULTS"
+	for s in "$@"; do
+		def=$(scenario_def "$s")
+		label=$(field "$def" 1)
+		routes=$(field "$def" 4)
+		kind=$(field "$def" 5)
+		expect=$(field "$def" 6)
+		# the ETags of the pages as they are now, after the scenarios before this one
+		[ "$s" = conditional ] && fetch_etags
+		# one request first: it must work, and its size says much about the cost
+		# shellcheck disable=SC2046 # "STATUS BYTES ENCODING"
+		set -- $(sample_request "$s")
+		sample_code=$1 sample_bytes=$2 sample_enc=$3 plain_bytes=-
+		# the same request without Accept-Encoding: the probe's byte ratio
+		[ "$kind" = gzip ] && plain_bytes=$(sample_request "${s%-gz}" | cut -d' ' -f2)
+		if [ "$kind" = gzip ]; then
+			printf '%-42s sample %s (%s bytes, Content-Encoding %s) ' "$label" "$sample_code" "$sample_bytes" "$sample_enc"
+		else
+			printf '%-42s sample %s (%s bytes) ' "$label" "$sample_code" "$sample_bytes"
 		fi
-		line=$(wrk_run "$s" "$DURATION")
-		if [ "$kind" != ceiling ]; then
-			rm -f "$V/tmp/sampling.$$"
-			wait "$samplers"
-			samplers=""
-			read -r rss shm <"$V/tmp/rss.$s" || rss=0 shm=0
-			[ "$rss" -gt "$rss_max" ] && rss_max=$rss
-			[ "${shm:-0}" -gt "$SHM_MAX" ] && SHM_MAX=$shm
+		[ "$WARMUP" -gt 0 ] && wrk_run "$s" "$WARMUP" >/dev/null
+		rps_l="" p50_l="" p99_l="" err_l="" bytes_l="" runs_json=""
+		rss_max=0
+		log_from=$(log_marks)
+		cpu0=$(cpu_snap)
+		ticks0=$(ticks_snap "$s")
+		nreq=0
+		matched=0
+		r=1
+		while [ $r -le "$RUNS" ]; do
+			rss=""
+			if [ "$kind" != ceiling ]; then
+				touch "$V/tmp/sampling.$$"
+				OUT_RSS="$V/tmp/rss.$s" rss_sampler &
+				samplers=$!
+			fi
+			line=$(wrk_run "$s" "$DURATION")
+			if [ "$kind" != ceiling ]; then
+				rm -f "$V/tmp/sampling.$$"
+				wait "$samplers"
+				samplers=""
+				read -r rss shm <"$V/tmp/rss.$s" || rss=0 shm=0
+				[ "$rss" -gt "$rss_max" ] && rss_max=$rss
+				[ "${shm:-0}" -gt "$SHM_MAX" ] && SHM_MAX=$shm
+			fi
+			[ -n "$line" ] || die "wrk gave no result for $s"
+			req=$(kv "$line" requests)
+			nreq=$((nreq + req))
+			dur=$(kv "$line" duration_us)
+			rps=$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.1f", (d > 0 ? r / (d / 1e6) : 0) }')
+			p50=$(awk -v u="$(kv "$line" p50_us)" 'BEGIN { printf "%.2f", u / 1000 }')
+			p99=$(awk -v u="$(kv "$line" p99_us)" 'BEGIN { printf "%.2f", u / 1000 }')
+			# status errors: wrk's (>= 400) and, for a scenario that expects one status, crm.lua's
+			# count of the other statuses below 400
+			st_err=$(($(kvn "$line" status) + $(kvn "$line" other)))
+			err=$((st_err + $(kvn "$line" connect) + $(kvn "$line" read) + $(kvn "$line" write) + $(kvn "$line" timeout)))
+			run_matched=null
+			[ -n "$expect" ] && run_matched=$(kvn "$line" matched) && matched=$((matched + run_matched))
+			bpr=$(awk -v b="$(kv "$line" bytes)" -v r="$req" 'BEGIN { printf "%d", (r > 0 ? b / r : 0) }')
+			rps_l="$rps_l $rps" p50_l="$p50_l $p50" p99_l="$p99_l $p99" err_l="$err_l $err" bytes_l="$bytes_l $bpr"
+			runs_json="$runs_json${runs_json:+,}{\"rps\":$rps,\"p50_ms\":$p50,\"p99_ms\":$p99,\"errors\":$err,\"status_errors\":$st_err,\"socket_errors\":$((err - st_err)),\"expected_responses\":$run_matched,\"bytes_per_response\":$bpr,\"worker_rss_kb\":${rss:-null}}"
+			printf '.'
+			r=$((r + 1))
+		done
+		log_to=$(log_marks)
+		cpu=$(cpu_share "$cpu0" "$(cpu_snap)")
+		cpureq=$(cpu_per_request "$ticks0" "$(ticks_snap "$s")" "$nreq")
+		srv="- - 0 0 0"
+		[ -n "$routes" ] && srv=$(server_ms "$log_from" "$log_to" "$routes" "$expect")
+		srv_other=$(echo "$srv" | cut -d' ' -f5)
+		srv=$(echo "$srv" | cut -d' ' -f1-4 | tr ' ' '|')
+		# shellcheck disable=SC2086
+		echo "$s|$label|$kind|$(median $rps_l)|$(median $p50_l)|$(median $p99_l)|$(printf '%s\n' $err_l | awk '{ n += $1 } END { print n + 0 }')|$(median $bytes_l)|$rss_max|$srv|$(echo "$cpu" | tr ' ' '|')|$(echo "$cpureq" | tr ' ' '|')|$runs_json|${expect:--}|$matched|$srv_other|$sample_enc|$sample_bytes|$plain_bytes" >>"$RESULTS"
+		# shellcheck disable=SC2086
+		set -- $cpu $cpureq
+		echo " $(median $rps_l) req/s"
+		[ "$kind" = write ] && reset_write_set
+		echo "    cpu: ${1}% ours, ${2}% niced background, ${3}% idle; per request: nginx ${4} us, app ${5} us, db ${6} us, rest (wrk, kernel) ${7} us"
+		[ -n "$expect" ] && echo "    $matched responses with status $expect; the pool logged $srv_other with another status"
+		if [ "$kind" = create ]; then
+			n=$(remove_created) || exit 1
+			echo "    deleted the $n customers it created (sample included)"
 		fi
-		[ -n "$line" ] || die "wrk gave no result for $s"
-		req=$(kv "$line" requests)
-		nreq=$((nreq + req))
-		dur=$(kv "$line" duration_us)
-		rps=$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.1f", (d > 0 ? r / (d / 1e6) : 0) }')
-		p50=$(awk -v u="$(kv "$line" p50_us)" 'BEGIN { printf "%.2f", u / 1000 }')
-		p99=$(awk -v u="$(kv "$line" p99_us)" 'BEGIN { printf "%.2f", u / 1000 }')
-		# status errors: wrk's (>= 400) and, for a scenario that expects one status, crm.lua's
-		# count of the other statuses below 400
-		st_err=$(($(kvn "$line" status) + $(kvn "$line" other)))
-		err=$((st_err + $(kvn "$line" connect) + $(kvn "$line" read) + $(kvn "$line" write) + $(kvn "$line" timeout)))
-		run_matched=null
-		[ -n "$expect" ] && run_matched=$(kvn "$line" matched) && matched=$((matched + run_matched))
-		bpr=$(awk -v b="$(kv "$line" bytes)" -v r="$req" 'BEGIN { printf "%d", (r > 0 ? b / r : 0) }')
-		rps_l="$rps_l $rps" p50_l="$p50_l $p50" p99_l="$p99_l $p99" err_l="$err_l $err" bytes_l="$bytes_l $bpr"
-		runs_json="$runs_json${runs_json:+,}{\"rps\":$rps,\"p50_ms\":$p50,\"p99_ms\":$p99,\"errors\":$err,\"status_errors\":$st_err,\"socket_errors\":$((err - st_err)),\"expected_responses\":$run_matched,\"bytes_per_response\":$bpr,\"worker_rss_kb\":${rss:-null}}"
-		printf '.'
-		r=$((r + 1))
 	done
-	log_to=$(wc -l <"$V/crm-fcgi.log")
-	cpu=$(cpu_share "$cpu0" "$(cpu_snap)")
-	cpureq=$(cpu_per_request "$ticks0" "$(ticks_snap "$s")" "$nreq")
-	srv="- - 0 0 0"
-	[ -n "$routes" ] && srv=$(server_ms "$log_from" "$log_to" "$routes" "$expect")
-	srv_other=$(echo "$srv" | cut -d' ' -f5)
-	srv=$(echo "$srv" | cut -d' ' -f1-4 | tr ' ' '|')
-	# shellcheck disable=SC2086
-	echo "$s|$label|$kind|$(median $rps_l)|$(median $p50_l)|$(median $p99_l)|$(printf '%s\n' $err_l | awk '{ n += $1 } END { print n + 0 }')|$(median $bytes_l)|$rss_max|$srv|$(echo "$cpu" | tr ' ' '|')|$(echo "$cpureq" | tr ' ' '|')|$runs_json|${expect:--}|$matched|$srv_other|$sample_enc|$sample_bytes|$plain_bytes" >>"$RESULTS"
-	# shellcheck disable=SC2086
-	set -- $cpu $cpureq
-	echo " $(median $rps_l) req/s"
-	[ "$kind" = write ] && reset_write_set
-	echo "    cpu: ${1}% ours, ${2}% niced background, ${3}% idle; per request: nginx ${4} us, app ${5} us, db ${6} us, rest (wrk, kernel) ${7} us"
-	[ -n "$expect" ] && echo "    $matched responses with status $expect; the pool logged $srv_other with another status"
-	if [ "$kind" = create ]; then
-		n=$(remove_created) || exit 1
-		echo "    deleted the $n customers it created (sample included)"
-	fi
-done
+}
+SINGLE_RESULTS=$V/tmp/results.txt
+# shellcheck disable=SC2086 # scenario names
+run_scenarios "$SINGLE_RESULTS" $SCENARIOS
+CPU_END=$(cpu_snap)
 
 # ---- the table and the JSON -------------------------------------------------------------------
 # RESULTS fields: 1 name, 2 label, 3 kind, 4 req/s, 5 p50, 6 p99, 7 errors, 8 bytes/response,
@@ -652,7 +684,7 @@ awk -F'|' -v out="$OUT" -v stamp="$STAMP" -v workers="$WORKERS" \
 	-v one_tenant="$T0" -v one_customers="$ONE_TENANT_CUSTOMERS" -v page_bytes="$PAGE_BYTES" \
 	-v page_sizes="$PAGE_SIZES" -v nginx_gzip="$NGINX_GZIP" -v shm_max="$SHM_MAX" \
 	-v imp_retry="${IMPORT_RETRY:-null}" -v reimp_retry="${REIMPORT_RETRY:-null}" \
-	-v loadavg="$(cut -d' ' -f1-3 /proc/loadavg)" -v niced="$niced" -v cpu="$(cpu_share "$CPU_START" "$(cpu_snap)")" '
+	-v loadavg="$(cut -d' ' -f1-3 /proc/loadavg)" -v niced="$niced" -v cpu="$(cpu_share "$CPU_START" "$CPU_END")" '
 # Targets (issue 11).  conditional is held to the list targets and create to the write one:
 # borrowed, not targets of their own; get has no p99 target of its own and takes the lists 30 ms.
 function target_c2(kind) { return kind == "get" ? 0.5 : kind == "write" || kind == "create" ? 0.15 : 0 }
@@ -777,13 +809,13 @@ END {
 	printf "  \"cpu_pct\": {\"busy\": %s, \"niced_background\": %s, \"idle\": %s},\n", c[1], c[2], c[3] > out
 	printf "  \"results\": [\n    %s\n  ]\n}\n", json > out
 	close(out)
-}' "$RESULTS" "$RESULTS" || die "the report failed (results: $RESULTS)"
+}' "$SINGLE_RESULTS" "$SINGLE_RESULTS" || die "the report failed (results: $SINGLE_RESULTS)"
 echo
 echo "results: $OUT"
 echo "total time: $(elapsed "$T_START" "$(now)")s"
 if [ "${BENCH_HOLD:-0}" = 1 ]; then
 	echo "BENCH_HOLD=1: everything stays up for inspection until Ctrl-C (or SIGTERM to pid $$):"
-	echo "  $BASE/api/v1/...  tokens: $TOKENS  log: $V/crm-fcgi.log  sql: $DB crm"
+	echo "  $BASE/api/v1/...  tokens: $TOKENS  logs: $POOL_LOGS  sql: $DB crm"
 	while :; do
 		sleep 1 &
 		wait $!
