@@ -105,9 +105,11 @@ valgrind: bootstrap
 	@$(MAKE) --no-print-directory all $(TEST_BINS) openapi
 	@CRM_TEST_VALGRIND=1 sh scripts/test.sh $(BUILD)
 
+# CLUSTER=1: the same scenarios on a three-node Galera cluster behind two pools as well, beside
+# the single node's (bench/cluster.sh)
 bench: bootstrap
 	@$(MAKE) --no-print-directory all $(BUILD)/fixed-fcgi $(BUILD)/gen-data
-	@sh bench/bench.sh $(BUILD)
+	@$(if $(CLUSTER),BENCH_CLUSTER=$(CLUSTER) )sh bench/bench.sh $(BUILD)
 
 # Three MariaDB Galera nodes on loopback, two pools behind one nginx upstream, a keyed write
 # load while a node, a pool and a pool's preferred node fail (README, "Scale out").

@@ -27,6 +27,13 @@
 # of customers, which is restored before the scenarios and after the write scenario; the create
 # scenario's customers (every id not of the data set's form TENANT-cNNNNNN) are deleted before
 # the scenarios and after the create scenario.
+# BENCH_CLUSTER=1 (`make bench CLUSTER=1`): after the scenarios above, the same scenarios (by
+# default ceiling2 get by-status conditional my overdue write create) against nginx on
+# 127.0.0.1:BENCH_CLUSTER_PORT (18380) -> two pools -> a three-node MariaDB Galera cluster under
+# var/bench-cluster with the same data, then get, by-status and write again with the pools'
+# db_sync_wait = 0 (wsrep_sync_wait off); a table puts the cluster's figures beside the
+# single-node ones of this run, with their ratio, and the JSON carries "cluster": true, the
+# topology and the cluster's figures (bench/cluster.sh says how, and why so).
 # Everything started here is stopped by PID on exit.
 set -u
 BUILD=${1:-build}
@@ -42,10 +49,17 @@ CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_THREADS:-2}
 IMPORT_JOBS=${BENCH_IMPORT_JOBS:-2}
 KNOWN_SCENARIOS="ceiling1 ceiling2 ceiling3 get get-gz by-status by-status-gz conditional my my-gz overdue overdue-gz write create"
-SCENARIOS=${BENCH_SCENARIOS:-$KNOWN_SCENARIOS}
+CLUSTER=${BENCH_CLUSTER:-0}
+case $CLUSTER in 0 | 1) ;; *) die "BENCH_CLUSTER=$CLUSTER: expected 0 or 1" ;; esac
+if [ "$CLUSTER" = 1 ]; then
+	SCENARIOS=${BENCH_SCENARIOS:-ceiling2 get by-status conditional my overdue write create}
+else
+	SCENARIOS=${BENCH_SCENARIOS:-$KNOWN_SCENARIOS}
+fi
 CUSTOMERS=${BENCH_CUSTOMERS:-100000}
 NGINX_GZIP=${BENCH_NGINX_GZIP:-0}
 case $NGINX_GZIP in 0 | 1) ;; *) die "BENCH_NGINX_GZIP=$NGINX_GZIP: expected 0 or 1" ;; esac
+[ "$NGINX_GZIP$CLUSTER" = 11 ] && die "BENCH_NGINX_GZIP=1 is for the single node only, not with BENCH_CLUSTER=1"
 export CRM_DB_POOL=${CRM_DB_POOL:-2G}
 CORES=$(nproc)
 WORKERS=${CRM_WORKERS:-0}
@@ -70,6 +84,10 @@ done
 for bin in crm-fcgi crmctl fixed-fcgi gen-data; do
 	[ -x "$BUILD/$bin" ] || die "$BUILD/$bin is missing (make bench builds it)"
 done
+if [ "$CLUSTER" = 1 ]; then
+	. "$ROOT/bench/cluster.sh"
+	bench_cluster_check # before anything is loaded or started
+fi
 
 mkdir -p "$ROOT/var/bench"
 V=$(short_dir "$ROOT/var/bench")
@@ -94,6 +112,7 @@ cleanup() {
 	stopping=1
 	for p in $samplers; do kill "$p" 2>/dev/null; done
 	for p in $pids; do kill "${p%%:*}" 2>/dev/null; done # imports under way
+	[ "$CLUSTER" = 1 ] && bench_cluster_stop
 	nginx_stop "$V/nginx"
 	stop_pid "$V/run/fixed.pid"
 	stop_pid "$V/run/fixed3.pid"
@@ -281,8 +300,8 @@ if [ "$NGINX_GZIP" = 1 ]; then
 fi
 nginx_start "$V/nginx"
 BASE=http://127.0.0.1:$PORT
-# What the scenarios measure, as the functions below see it: the pools' pid files and logs, the
-# database servers' pid files, nginx's prefix.
+# What the scenarios measure, as the functions below see it (bench/cluster.sh points them at the
+# cluster): the pools' pid files and logs, the database servers' pid files, nginx's prefix.
 POOL_PIDFILES=$V/run/crm.pid
 POOL_LOGS=$V/crm-fcgi.log
 DB_PIDFILES=$V/db/run/mysqld.pid
@@ -667,6 +686,10 @@ SINGLE_RESULTS=$V/tmp/results.txt
 # shellcheck disable=SC2086 # scenario names
 run_scenarios "$SINGLE_RESULTS" $SCENARIOS
 CPU_END=$(cpu_snap)
+SHM_SINGLE=$SHM_MAX
+# the cluster's figures: its table (after this run's) and BENCH_CLUSTER_JSON for the JSON
+export BENCH_CLUSTER_JSON=""
+[ "$CLUSTER" = 1 ] && bench_cluster_run "$SINGLE_RESULTS"
 
 # ---- the table and the JSON -------------------------------------------------------------------
 # RESULTS fields: 1 name, 2 label, 3 kind, 4 req/s, 5 p50, 6 p99, 7 errors, 8 bytes/response,
@@ -682,7 +705,7 @@ awk -F'|' -v out="$OUT" -v stamp="$STAMP" -v workers="$WORKERS" \
 	-v gen="${GEN_S:-null}" -v imp="${IMPORT_S:-null}" -v reimp="${REIMPORT_S:-null}" -v loadnote="$LOAD_NOTE" \
 	-v loadedat="${LOADED_AT:-}" -v customers="$CUSTOMERS" -v one_ms="$ONE_MS" -v one_runs="$ONE_MS_L" \
 	-v one_tenant="$T0" -v one_customers="$ONE_TENANT_CUSTOMERS" -v page_bytes="$PAGE_BYTES" \
-	-v page_sizes="$PAGE_SIZES" -v nginx_gzip="$NGINX_GZIP" -v shm_max="$SHM_MAX" \
+	-v page_sizes="$PAGE_SIZES" -v nginx_gzip="$NGINX_GZIP" -v shm_max="$SHM_SINGLE" \
 	-v imp_retry="${IMPORT_RETRY:-null}" -v reimp_retry="${REIMPORT_RETRY:-null}" \
 	-v loadavg="$(cut -d' ' -f1-3 /proc/loadavg)" -v niced="$niced" -v cpu="$(cpu_share "$CPU_START" "$CPU_END")" '
 # Targets (issue 11).  conditional is held to the list targets and create to the write one:
@@ -807,9 +830,14 @@ END {
 	printf "cpu over all scenarios: %s%% busy (ours), %s%% niced background, %s%% idle\n", c[1], c[2], c[3]
 	printf "  \"loadavg_at_start\": %s, \"niced_background\": %s,\n", jstr(loadavg), jstr(niced) > out
 	printf "  \"cpu_pct\": {\"busy\": %s, \"niced_background\": %s, \"idle\": %s},\n", c[1], c[2], c[3] > out
+	# BENCH_CLUSTER=1: "results" stay those of the single node; the members of the cluster follow
+	# (from the environment: awk -v would take the backslashes of JSON strings for escapes)
+	cj = ENVIRON["BENCH_CLUSTER_JSON"]
+	printf "  \"cluster\": %s,\n", cj == "" ? "false" : "true,\n  " cj > out
 	printf "  \"results\": [\n    %s\n  ]\n}\n", json > out
 	close(out)
 }' "$SINGLE_RESULTS" "$SINGLE_RESULTS" || die "the report failed (results: $SINGLE_RESULTS)"
+[ "$CLUSTER" = 1 ] && cat "$BC_TABLE"
 echo
 echo "results: $OUT"
 echo "total time: $(elapsed "$T_START" "$(now)")s"
