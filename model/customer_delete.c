@@ -6,9 +6,15 @@
 #include "model/model.h"
 #include "model/stmt.h"
 
-/* The tombstone one DELETE writes: when (chosen once per request) and by whom. */
+/*
+ * The tombstones one DELETE's attempts write: by whom, and when, the time
+ * taken once the row is locked, so that it follows every change committed
+ * before it (an event is never after its customer's tombstone).  An attempt
+ * whose COMMIT got no answer is known by its actor and a time between the
+ * first and the last this request wrote.
+ */
 struct tombstone {
-	long long at;
+	long long first, last; /* 0: none written yet */
 	const char *by;
 };
 
@@ -17,10 +23,9 @@ struct tombstone {
  * DELETE that waited for another finds no live row: 404), check If-Match
  * against the customer as it is, then mark the row deleted.
  */
-static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
-                          const struct tombstone *ts, const struct precondition *pre,
-                          struct keyed *keyed, struct strbuf *scratch,
-                          struct customer_change_out *out)
+static enum db_rc attempt(struct db *db, const char *tenant, const char *id, struct tombstone *ts,
+                          const struct precondition *pre, struct keyed *keyed,
+                          struct strbuf *scratch, struct customer_change_out *out)
 {
 	int found = 0;
 	unsigned long long affected = 0;
@@ -33,7 +38,10 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 	if (rc == DB_OK)
 		rc = db_precondition_check(db, tenant, id, pre, scratch, out);
 	if (rc == DB_OK) {
-		struct db_param p[4] = {dbp_int(ts->at), dbp_cstr(ts->by), dbp_cstr(tenant),
+		ts->last = timefmt_now() / 1000 * 1000;
+		if (ts->first == 0)
+			ts->first = ts->last;
+		struct db_param p[4] = {dbp_int(ts->last), dbp_cstr(ts->by), dbp_cstr(tenant),
 		                        dbp_cstr(id)};
 		rc = db_run(db, STMT_CUSTOMER_DELETE, p, NULL, NULL, &affected);
 		if (rc == DB_OK && affected != 1) {
@@ -49,25 +57,25 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 	return rc;
 }
 
-/* Is the row the tombstone this DELETE writes (its time and actor)?  A live
- * row, or one another DELETE made, is not. */
+/* Is the row a tombstone this DELETE wrote (its actor, one of its times)?  A
+ * live row, or one another DELETE made, is not. */
 static int is_our_tombstone(const struct db_row *row, const void *arg)
 {
 	const struct tombstone *ts = arg;
-	if (ts->by == NULL || row->is_null[COL_ANY_DELETED_AT] || row->is_null[COL_ANY_DELETED_BY])
+	if (ts->by == NULL || ts->first == 0 || row->is_null[COL_ANY_DELETED_AT] ||
+	    row->is_null[COL_ANY_DELETED_BY])
 		return 0;
 	char *end = NULL;
 	long long at = strtoll(row->val[COL_ANY_DELETED_AT], &end, 10);
-	return end != row->val[COL_ANY_DELETED_AT] && *end == '\0' && at == ts->at &&
-	       strcmp(row->val[COL_ANY_DELETED_BY], ts->by) == 0;
+	return end != row->val[COL_ANY_DELETED_AT] && *end == '\0' && at >= ts->first &&
+	       at <= ts->last && strcmp(row->val[COL_ANY_DELETED_BY], ts->by) == 0;
 }
 
 enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id, const char *actor,
                               const struct precondition *pre, struct keyed *keyed,
                               struct strbuf *scratch, struct customer_change_out *out)
 {
-	/* one time for every attempt: the tombstone then names this request's DELETE */
-	struct tombstone ts = {timefmt_now() / 1000 * 1000, actor};
+	struct tombstone ts = {0, 0, actor};
 	struct lost_commit lc = {.tenant = tenant,
 	                         .id = id,
 	                         .what = "the deletion of customer",
