@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1119,6 +1120,36 @@ double fx_wait_ready(double timeout)
 	}
 	curl_easy_cleanup(h);
 	return took;
+}
+
+/* The master reloads; returns how long its next generation of workers took, or -1. */
+static double reload_pool(void)
+{
+	pid_t master = fx_master(), old[64];
+	size_t n = fx_children(master, old, 64);
+	kill(master, SIGHUP);
+	return fx_wait_workers(master, old, n, 15);
+}
+
+long fx_conf_push(const char *lines)
+{
+	const char *path = fx_env("CRM_TEST_CONF");
+	long size = fx_file_size(path);
+	FILE *f = fopen(path, "a");
+	cr_assert_not_null(f);
+	fputs(lines, f);
+	fclose(f);
+	cr_assert_geq(reload_pool(), 0, "no new generation after SIGHUP");
+	return size;
+}
+
+int fx_conf_restore(long size)
+{
+	if (truncate(fx_env("CRM_TEST_CONF"), size) != 0)
+		return -1;
+	reload_pool();
+	fx_wait_ready(15);
+	return 0;
 }
 
 void fx_setup(void)

@@ -237,4 +237,12 @@ double fx_wait_workers(pid_t master, const pid_t *exclude, size_t n, double time
 /* Waits until a read through nginx answers 200; returns the time it took or -1. */
 double fx_wait_ready(double timeout);
 
+/* The test configuration changed for one test: lines appended (the last line
+ * for a key wins), then SIGHUP and the new generation awaited; returns the
+ * file's size before, for fx_conf_restore. */
+long fx_conf_push(const char *lines);
+/* The configuration cut back to size and reloaded, the pool answering again;
+ * -1 (nothing reloaded) when the file cannot be cut. */
+int fx_conf_restore(long size);
+
 #endif

@@ -29,23 +29,6 @@ static long log_from;
 
 /* ---- the pool through the proxy, for one test ---------------------------------- */
 
-/* Appends lines to the configuration (the last line for a key wins) and reloads. */
-static void conf_push(const char *lines)
-{
-	const char *path = fx_env("CRM_TEST_CONF");
-	long size = fx_file_size(path);
-	FILE *f = fopen(path, "a");
-	cr_assert_not_null(f);
-	fputs(lines, f);
-	fclose(f);
-	conf_size = size;
-	pid_t master = fx_master(), old[64];
-	size_t n = fx_children(master, old, 64);
-	kill(master, SIGHUP);
-	cr_assert_geq(fx_wait_workers(master, old, n, 15), 0, "no new generation after SIGHUP");
-	cr_assert_geq(fx_wait_ready(15), 0, "the pool does not answer through the proxy");
-}
-
 static void through_proxy(void)
 {
 	fx_setup();
@@ -54,20 +37,16 @@ static void through_proxy(void)
 	cr_assert_not_null(proxy, "the proxy did not start");
 	char line[80];
 	snprintf(line, sizeof(line), "\ndb_hosts = 127.0.0.1:%d\n", cp_port(proxy));
-	conf_push(line);
+	conf_size = fx_conf_push(line);
+	cr_assert_geq(fx_wait_ready(15), 0, "the pool does not answer through the proxy");
 	log_from = fx_file_size(fx_env("CRM_FAULT_LOG"));
 }
 
 /* The configuration as it was, the pool on it, then the proxy stopped (its sockets closed). */
 static void back_to_socket(void)
 {
-	if (conf_size >= 0 && truncate(fx_env("CRM_TEST_CONF"), conf_size) == 0) {
-		pid_t master = fx_master(), old[64];
-		size_t n = fx_children(master, old, 64);
-		kill(master, SIGHUP);
-		fx_wait_workers(master, old, n, 15);
-		fx_wait_ready(15);
-	}
+	if (conf_size >= 0)
+		fx_conf_restore(conf_size);
 	conf_size = -1;
 	cp_stop(proxy);
 	proxy = NULL;

@@ -91,34 +91,7 @@ static double family_sum(const char *text, const char *name)
 	return sum;
 }
 
-/* ---- the configuration, changed for one test and put back -------------------------- */
-
-/* Appends lines to the configuration (the last line for a key wins) and reloads;
- * returns the file's size before, for conf_restore. */
-static long conf_push(const char *lines)
-{
-	const char *path = fx_env("CRM_TEST_CONF");
-	long size = fx_file_size(path);
-	FILE *f = fopen(path, "a");
-	cr_assert_not_null(f);
-	fputs(lines, f);
-	fclose(f);
-	pid_t master = fx_master(), old[64];
-	size_t n = fx_children(master, old, 64);
-	kill(master, SIGHUP);
-	cr_assert_geq(fx_wait_workers(master, old, n, 15), 0, "no new generation after SIGHUP");
-	return size;
-}
-
-static void conf_restore(long size)
-{
-	cr_assert_eq(truncate(fx_env("CRM_TEST_CONF"), size), 0);
-	pid_t master = fx_master(), old[64];
-	size_t n = fx_children(master, old, 64);
-	kill(master, SIGHUP);
-	fx_wait_workers(master, old, n, 15);
-	fx_wait_ready(15);
-}
+/* ---- the configuration, changed for one test and put back (faults.c) ---------- */
 
 /* The value of a string key of the configuration (the last line wins), in out. */
 static void conf_string(const char *key, char *out, size_t cap)
@@ -188,8 +161,8 @@ Test(pool_watch, kill_9_of_a_worker_keeps_every_total, .init = fx_setup, .timeou
 Test(pool_watch, request_timeout_replaces_the_stuck_worker, .init = fx_setup, .timeout = 60)
 {
 	/* the lock wait outlasts the timeout by far: only the watchdog ends the request */
-	long conf =
-	        conf_push("request_timeout = 1\ndb_lock_wait_timeout = 5\ndb_query_timeout = 5\n");
+	long conf = fx_conf_push(
+	        "request_timeout = 1\ndb_lock_wait_timeout = 5\ndb_query_timeout = 5\n");
 	struct fx_world w;
 	fx_world_make(&w, "wstuck");
 	long log_from = fx_file_size(fx_env("CRM_FAULT_LOG"));
@@ -227,14 +200,14 @@ Test(pool_watch, request_timeout_replaces_the_stuck_worker, .init = fx_setup, .t
 	free(log);
 	fx_resp_free(&a.r);
 	fx_world_free(&w);
-	conf_restore(conf);
+	cr_assert_eq(fx_conf_restore(conf), 0);
 }
 
 /* max_requests: workers retire under load, drained like on SIGHUP: nothing fails. */
 Test(pool_watch, max_requests_retires_workers_without_a_failed_request, .init = fx_setup,
      .timeout = 90)
 {
-	long conf = conf_push("max_requests = 50\n");
+	long conf = fx_conf_push("max_requests = 50\n");
 	long long retired = status_int("retired_after_max_requests");
 	struct fx_world w;
 	fx_world_make(&w, "wretire");
@@ -258,7 +231,7 @@ Test(pool_watch, max_requests_retires_workers_without_a_failed_request, .init = 
 	free(fails);
 	fx_load_free(&load);
 	fx_world_free(&w);
-	conf_restore(conf);
+	cr_assert_eq(fx_conf_restore(conf), 0);
 }
 
 static void set_app_password(const char *password)
@@ -294,8 +267,8 @@ static int wait_backing_off(int want, double timeout)
  */
 Test(pool_watch, crash_loop_backs_off_and_recovers_by_itself, .init = fx_setup, .timeout = 90)
 {
-	long conf = conf_push("crash_loop_threshold = 2\ncrash_loop_interval = 3\n"
-	                      "crash_loop_max_backoff = 2\n");
+	long conf = fx_conf_push("crash_loop_threshold = 2\ncrash_loop_interval = 3\n"
+	                         "crash_loop_max_backoff = 2\n");
 	char password[256];
 	conf_string("db_password", password, sizeof(password));
 	cr_assert_neq(password[0], '\0', "no db_password in the configuration");
@@ -321,7 +294,7 @@ Test(pool_watch, crash_loop_backs_off_and_recovers_by_itself, .init = fx_setup, 
 	cr_assert_geq(fx_wait_workers(master, NULL, 0, 10), 0);
 	free(m);
 	free(log);
-	conf_restore(conf);
+	cr_assert_eq(fx_conf_restore(conf), 0);
 }
 
 /*
@@ -334,8 +307,8 @@ Test(pool_watch, queue_timeout_answers_a_request_that_waited_too_long_503, .init
      .timeout = 60)
 {
 	/* the held changes wait out the test, whatever the machine's load */
-	long conf =
-	        conf_push("queue_timeout = 1\ndb_lock_wait_timeout = 10\ndb_query_timeout = 10\n");
+	long conf = fx_conf_push(
+	        "queue_timeout = 1\ndb_lock_wait_timeout = 10\ndb_query_timeout = 10\n");
 	struct fx_world w;
 	fx_world_make(&w, "wqueue");
 	long long before = status_int("queue_timeouts");
@@ -371,5 +344,5 @@ Test(pool_watch, queue_timeout_answers_a_request_that_waited_too_long_503, .init
 		fx_resp_free(&hold[i].r);
 	fx_resp_free(&late.r);
 	fx_world_free(&w);
-	conf_restore(conf);
+	cr_assert_eq(fx_conf_restore(conf), 0);
 }
