@@ -747,3 +747,36 @@ Test(auth, cache_does_not_remember_a_refused_claim)
 	cr_assert_eq(both_at(cache, hdr, NOW + 1), AUTH_OK);
 	auth_cache_free(cache);
 }
+
+/* A pool serves many users at once: the tokens of 300 of them, each seen once, are all still
+ * cached when they come back.  A cached token is answered without its signature being checked
+ * again, which is what the changed secret shows here (in the service the secret changes only
+ * with a restart, which empties the cache). */
+Test(auth, cache_keeps_the_tokens_of_hundreds_of_users)
+{
+	enum { USERS = 300 };
+	struct auth_cache *cache = auth_cache_new();
+	static char hdrs[USERS][1024];
+	struct principal p;
+	long now = (long)time(NULL);
+	for (int i = 0; i < USERS; i++) {
+		char c[256];
+		snprintf(c, sizeof(c),
+		         "{\"sub\":\"u%d\",\"tenantId\":\"t\",\"scope\":\"crm:read\",\"exp\":%ld}", i,
+		         now + 600);
+		snprintf(hdrs[i], sizeof(hdrs[i]), "%s", bearer(c, SECRET));
+		cr_assert_eq(auth_verify_cached(cache, &cfg, hdrs[i], strlen(hdrs[i]), now, &p),
+		             AUTH_OK);
+	}
+	strcpy(cfg.jwt_secret, OTHER_SECRET);
+	int kept = 0;
+	for (int i = 0; i < USERS; i++) {
+		int ok = auth_verify_cached(cache, &cfg, hdrs[i], strlen(hdrs[i]), now, &p) == AUTH_OK;
+		char sub[16];
+		snprintf(sub, sizeof(sub), "u%d", i);
+		cr_assert(!ok || strcmp(p.sub, sub) == 0, "token %d answered as %s", i, p.sub);
+		kept += ok;
+	}
+	cr_assert_geq(kept, USERS * 95 / 100, "%d of %d tokens still cached", kept, USERS);
+	auth_cache_free(cache);
+}
