@@ -54,15 +54,22 @@ static void append_owner(struct strbuf *out, const struct db_row *row)
 	strbuf_append_char(out, '}');
 }
 
+int customer_write_enriched_tail(struct strbuf *out, const struct db_row *row)
+{
+	if (row->is_null[COL_ENRICHED_EXTRA])
+		return -1;
+	append_owner(out, row);
+	strbuf_append(out, row->val[COL_ENRICHED_EXTRA], row->len[COL_ENRICHED_EXTRA]);
+	strbuf_append_char(out, '}');
+	return 0;
+}
+
 int customer_write_enriched(struct strbuf *out, const struct db_row *row)
 {
 	if (row->is_null[COL_ENRICHED_EXTRA])
 		return -1;
 	customer_append_open_object(out, row->val[COL_ENRICHED_DOC], row->len[COL_ENRICHED_DOC]);
-	append_owner(out, row);
-	strbuf_append(out, row->val[COL_ENRICHED_EXTRA], row->len[COL_ENRICHED_EXTRA]);
-	strbuf_append_char(out, '}');
-	return 0;
+	return customer_write_enriched_tail(out, row);
 }
 
 static enum db_rc customer_row(void *arg, const struct db_row *row)

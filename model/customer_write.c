@@ -11,12 +11,27 @@
 #include "model/model.h"
 #include "model/stmt.h"
 
+/* The locked row: its document to edit, and its enriched answer as it stands. */
 struct locked {
 	json_t *doc;
 	int found;
+	int complete;           /* the row held its enriched fragment (else the answer is read) */
+	struct strbuf enriched; /* the enriched customer as locked */
+	size_t tail_at;         /* where its document ends and the owner begins */
+	char *owner_key;        /* owner_id the owner was read by; NULL for none */
+	char *stored;           /* the document this change stored, when it stored one */
 };
 
-/* The list shape, whole: the document with the list fragment (",...") before its closing brace. */
+static void locked_free(struct locked *l)
+{
+	json_decref(l->doc);
+	strbuf_free(&l->enriched);
+	free(l->owner_key);
+	free(l->stored);
+}
+
+/* The list shape, whole: the document with the list fragment (",...") before its closing
+ * brace, to edit; and the enriched answer, whose owner and fragment a change keeps. */
 static enum db_rc locked_row(void *arg, const struct db_row *row)
 {
 	struct locked *l = arg;
@@ -32,7 +47,39 @@ static enum db_rc locked_row(void *arg, const struct db_row *row)
 	text[doc_len - 1 + extra_len] = '}';
 	l->doc = json_loadb(text, doc_len + extra_len, 0, NULL);
 	free(text);
-	return l->doc ? DB_OK : DB_ERROR;
+	customer_append_open_object(&l->enriched, row->val[COL_LOCK_DOC], doc_len);
+	l->tail_at = l->enriched.len;
+	l->complete = customer_write_enriched_tail(&l->enriched, row) == 0;
+	if (!row->is_null[COL_LOCK_OWNER_KEY]) {
+		l->owner_key = strndup(row->val[COL_LOCK_OWNER_KEY], row->len[COL_LOCK_OWNER_KEY]);
+		if (l->owner_key == NULL)
+			return DB_ERROR;
+	}
+	return l->doc && !strbuf_failed(&l->enriched) ? DB_OK : DB_ERROR;
+}
+
+/*
+ * The answer after the change, read where the row was locked: the document
+ * stored (or the locked one, when none was) before the owner and fragment
+ * the row held.  A change of owner names another user: that answer is read
+ * again.
+ */
+static enum db_rc answer_of(struct db *db, const char *tenant, const char *id,
+                            const struct locked *l, struct strbuf *answer)
+{
+	strbuf_reset(answer);
+	if (l->complete && l->stored == NULL) {
+		strbuf_append(answer, l->enriched.data, l->enriched.len);
+		return strbuf_failed(answer) ? DB_ERROR : DB_OK;
+	}
+	const char *owner = json_string_value(json_object_get(l->doc, "ownerId"));
+	int same_owner = (owner == NULL && l->owner_key == NULL) ||
+	                 (owner != NULL && l->owner_key != NULL && strcmp(owner, l->owner_key) == 0);
+	if (!l->complete || !same_owner)
+		return db_customer_get_enriched(db, tenant, id, answer);
+	customer_append_open_object(answer, l->stored, strlen(l->stored));
+	strbuf_append(answer, l->enriched.data + l->tail_at, l->enriched.len - l->tail_at);
+	return strbuf_failed(answer) ? DB_ERROR : DB_OK;
 }
 
 /*
@@ -41,7 +88,7 @@ static enum db_rc locked_row(void *arg, const struct db_row *row)
  * grow past the limit.
  */
 static enum db_rc store(struct db *db, const char *tenant, const char *id, const json_t *item,
-                        struct customer_change_out *out)
+                        struct customer_change_out *out, char **stored)
 {
 	char *doc = NULL, *extra = NULL;
 	if (customer_split(item, &doc, &extra) != 0)
@@ -64,7 +111,10 @@ static enum db_rc store(struct db *db, const char *tenant, const char *id, const
 	};
 	if (rc == DB_OK)
 		rc = db_run(db, STMT_CUSTOMER_UPDATE, p, NULL, NULL, NULL);
-	free(doc);
+	if (rc == DB_OK)
+		*stored = doc;
+	else
+		free(doc);
 	free(extra);
 	return rc;
 }
@@ -97,6 +147,29 @@ static int gzip_tag_matches(const struct precondition *pre, const struct strbuf 
 	return match;
 }
 
+/* Does If-Match (pre) name the customer whose enriched answer is enriched? */
+static enum db_rc precondition_holds(struct db *db, const struct precondition *pre,
+                                     const struct strbuf *enriched,
+                                     struct customer_change_out *out)
+{
+	if (pre == NULL || pre->if_match == NULL)
+		return DB_OK;
+	char tag[ETAG_SIZE];
+	if (etag_of(enriched->data, enriched->len, tag) != 0) {
+		db_note_error(db, "the customer's ETag could not be computed");
+		return DB_ERROR;
+	}
+	if (etag_list_match(pre->if_match, pre->if_match_len, tag, ETAG_STRONG) ==
+	            ETAG_LIST_MATCH ||
+	    gzip_tag_matches(pre, enriched))
+		return DB_OK;
+	out->precondition_failed = 1;
+	snprintf(out->message, sizeof(out->message),
+	         "The customer changed since you read it (If-Match does not match its ETag); "
+	         "read it again.");
+	return DB_CONFLICT;
+}
+
 enum db_rc db_precondition_check(struct db *db, const char *tenant, const char *id,
                                  const struct precondition *pre, struct strbuf *scratch,
                                  struct customer_change_out *out)
@@ -105,22 +178,7 @@ enum db_rc db_precondition_check(struct db *db, const char *tenant, const char *
 		return DB_OK;
 	strbuf_reset(scratch);
 	enum db_rc rc = db_customer_get_enriched(db, tenant, id, scratch);
-	if (rc != DB_OK)
-		return rc;
-	char tag[ETAG_SIZE];
-	if (etag_of(scratch->data, scratch->len, tag) != 0) {
-		db_note_error(db, "the customer's ETag could not be computed");
-		return DB_ERROR;
-	}
-	if (etag_list_match(pre->if_match, pre->if_match_len, tag, ETAG_STRONG) ==
-	            ETAG_LIST_MATCH ||
-	    gzip_tag_matches(pre, scratch))
-		return DB_OK;
-	out->precondition_failed = 1;
-	snprintf(out->message, sizeof(out->message),
-	         "The customer changed since you read it (If-Match does not match its ETag); "
-	         "read it again.");
-	return DB_CONFLICT;
+	return rc == DB_OK ? precondition_holds(db, pre, scratch, out) : rc;
 }
 
 /* Does doc (a customer document) hold the event of id event_id? */
@@ -150,22 +208,23 @@ static int event_stored(const struct db_row *row, const void *arg)
 	return held;
 }
 
-/* Checks, applies and stores ch in the locked document doc (edited in place). */
-static enum db_rc apply(struct db *db, const char *tenant, const char *id, json_t *doc,
+/* Checks, applies and stores ch in the locked document (l->doc, edited in place). */
+static enum db_rc apply(struct db *db, const char *tenant, const char *id, struct locked *l,
                         const struct change *ch, const struct precondition *pre,
-                        struct customer_change_out *out, struct strbuf *answer)
+                        struct customer_change_out *out, struct strbuf *scratch)
 {
 	/* after the lock: no other change can come between this check and the write */
-	enum db_rc rc = db_precondition_check(db, tenant, id, pre, answer, out);
+	enum db_rc rc = l->complete ? precondition_holds(db, pre, &l->enriched, out)
+	                            : db_precondition_check(db, tenant, id, pre, scratch, out);
 	if (rc == DB_OK) {
 		rc = check_owner(db, tenant, ch);
 		out->user_missing = rc == DB_NOT_FOUND;
 	}
 	if (rc != DB_OK)
 		return rc;
-	out->result = change_apply(doc, ch, out->message, sizeof(out->message));
+	out->result = change_apply(l->doc, ch, out->message, sizeof(out->message));
 	if (out->result == CHANGE_APPLIED)
-		return store(db, tenant, id, doc, out);
+		return store(db, tenant, id, l->doc, out, &l->stored);
 	if (out->result == CHANGE_REFUSED)
 		return DB_CONFLICT;
 	if (out->result == CHANGE_INVALID)
@@ -179,7 +238,7 @@ static enum db_rc apply(struct db *db, const char *tenant, const char *id, json_
 
 /*
  * One attempt: DB_RETRY and DB_UNAVAILABLE leave nothing behind.  The answer
- * (the enriched customer) is read inside the transaction, before COMMIT, so
+ * (the enriched customer) is made inside the transaction, before COMMIT, so
  * a change is never stored while the client is told it failed.  after_lost:
  * an earlier attempt's COMMIT got no answer and was found without effect;
  * should it have taken effect since (its server finished it late), the
@@ -190,7 +249,7 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
                           struct keyed *keyed, int after_lost, struct customer_change_out *out,
                           struct strbuf *answer)
 {
-	struct locked l = {NULL, 0};
+	struct locked l = {.enriched = STRBUF_INIT};
 	struct db_param key[2] = {dbp_cstr(tenant), dbp_cstr(id)};
 	enum db_rc rc = db_keyed_begin(db, keyed, answer);
 	if (rc == DB_OK)
@@ -204,13 +263,11 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 		       ch->event_id, id, tenant);
 		out->result = CHANGE_APPLIED;
 	} else if (rc == DB_OK) {
-		rc = apply(db, tenant, id, l.doc, ch, pre, out, answer);
+		rc = apply(db, tenant, id, &l, ch, pre, out, answer);
 	}
-	json_decref(l.doc);
-	if (rc == DB_OK) {
-		strbuf_reset(answer);
-		rc = db_customer_get_enriched(db, tenant, id, answer);
-	}
+	if (rc == DB_OK)
+		rc = answer_of(db, tenant, id, &l, answer);
+	locked_free(&l);
 	/* a no-op stores nothing, but its answer is kept for its key */
 	if (rc == DB_OK && (out->result == CHANGE_APPLIED || keyed != NULL))
 		return db_keyed_commit(db, keyed, answer);

@@ -499,8 +499,8 @@ static enum db_rc classify(struct db *db, unsigned int err, const char *msg)
 
 /*
  * 0 when the columns st selects are def->cols, in order: each named as
- * selected ("column", or "alias.column" of a join).  Else -1 with the first
- * difference in db->error.
+ * selected ("column", or "alias.column" of a join, or "<expression> AS name"
+ * by its name alone).  Else -1 with the first difference in db->error.
  */
 static int check_columns(struct db *db, enum stmt id, MYSQL_STMT *st)
 {
@@ -511,8 +511,9 @@ static int check_columns(struct db *db, enum stmt id, MYSQL_STMT *st)
 	MYSQL_FIELD *fields = meta ? mysql_fetch_fields(meta) : NULL;
 	int rc = fields ? 0 : -1;
 	for (unsigned i = 0; rc == 0 && i < def->ncols; i++) {
-		const char *want = def->cols[i], *dot = strchr(want, '.');
-		const char *name = dot ? dot + 1 : want;
+		const char *want = def->cols[i], *as = strstr(want, " AS ");
+		const char *dot = as ? NULL : strchr(want, '.');
+		const char *name = as ? as + 4 : dot ? dot + 1 : want;
 		const char *got_table = fields[i].table ? fields[i].table : "";
 		const char *got_name = fields[i].name ? fields[i].name : "";
 		int same = strcmp(got_name, name) == 0;

@@ -25,7 +25,7 @@ static const char *const ex_child_cols[] = {EX_CHILD_COLS(COLUMN_NAME, COLUMN_NA
 _Static_assert(NCOLS(enriched_cols) == COL_ENRICHED__MAX, "enriched columns");
 _Static_assert(NCOLS(list_by_name_cols) == COL_LIST__MAX, "list columns");
 _Static_assert(NCOLS(list_by_due_cols) == COL_LIST__MAX, "list columns");
-_Static_assert(NCOLS(lock_cols) == COL_LOCK__MAX, "lock columns");
+_Static_assert(NCOLS(lock_cols) == COL_LOCK__MAX && COL_LOCK__MAX <= DB_MAX_COLS, "lock columns");
 _Static_assert(NCOLS(any_cols) == COL_ANY__MAX && COL_ANY__MAX <= DB_MAX_COLS, "row columns");
 _Static_assert(NCOLS(tags_by_name_cols) == COL_TAGS__MAX &&
                        NCOLS(tags_by_due_cols) == COL_TAGS__MAX,
@@ -175,9 +175,9 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                 3, ex_child_cols),
         [STMT_CUSTOMER_LOCK] =
                 ROWS("SELECT " LOCK_COLS(COLUMN_SQL_FIRST,
-                                         COLUMN_SQL_NEXT) " FROM customers"
-                                                          " WHERE tenant_id = ? AND id = ?"
-                                                          " AND deleted_at IS NULL FOR UPDATE",
+                                         COLUMN_SQL_NEXT) " FROM customers c"
+                                                          " WHERE c.tenant_id = ? AND c.id = ?"
+                                                          " AND c.deleted_at IS NULL FOR UPDATE",
                      2, lock_cols),
         [STMT_CUSTOMER_UPDATE] =
                 NO_ROWS("UPDATE customers SET sort_name = ?, owner_id = ?, crm_status = ?,"

@@ -114,13 +114,34 @@ enum list_col { LIST_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_LIST__MAX };
 	NEXT(TAGS_ID, "id")
 enum list_tags_col { LIST_TAGS_COLS(COLUMN_ENUM, COLUMN_ENUM, ) COL_TAGS__MAX };
 
-/* STMT_CUSTOMER_LOCK: the document a change edits and the list fragment
- * (preferredLanguage lives there; a merge patch may change it).  Its WHERE
- * names deleted_at: a locking read sees the latest committed row, so a
- * change that waited for a DELETE's lock finds no row (404), never a
- * tombstone. */
-#define LOCK_COLS(FIRST, NEXT) FIRST(LOCK_DOC, "doc") NEXT(LOCK_EXTRA, "list_extra")
+/* STMT_CUSTOMER_LOCK: the document a change edits, the rest of the enriched
+ * answer (read as STMT_CUSTOMER_GET_ENRICHED reads it, in its column order, so
+ * a row of either is written by customer_write_enriched), the list fragment
+ * (preferredLanguage lives there; a merge patch may change it) and the
+ * owner_id the owner was read by.  The owner comes from subqueries: a locking
+ * read locks the rows of its joins, but not those its subqueries read, and a
+ * change must not lock its owner's user row against every other change of
+ * that owner's customers.  Its WHERE names deleted_at: a locking read sees
+ * the latest committed row, so a change that waited for a DELETE's lock finds
+ * no row (404), never a tombstone. */
+#define OWNER_OF_C(col)                                                                            \
+	"(SELECT u." col " FROM users u WHERE u.tenant_id = c.tenant_id AND u.id = c.owner_id)"    \
+	" AS owner_" col
+#define LOCK_COLS(FIRST, NEXT)                                                                     \
+	FIRST(LOCK_DOC, "c.doc")                                                                   \
+	NEXT(LOCK_OWNER_DISPLAY_NAME, OWNER_OF_C("display_name"))                                  \
+	NEXT(LOCK_OWNER_ID, OWNER_OF_C("id"))                                                      \
+	NEXT(LOCK_OWNER_USERNAME, OWNER_OF_C("username"))                                          \
+	NEXT(LOCK_ENRICHED_EXTRA, "c.enriched_extra")                                              \
+	NEXT(LOCK_EXTRA, "c.list_extra")                                                           \
+	NEXT(LOCK_OWNER_KEY, "c.owner_id")
 enum lock_col { LOCK_COLS(COLUMN_ENUM, COLUMN_ENUM) COL_LOCK__MAX };
+_Static_assert((int)COL_LOCK_DOC == (int)COL_ENRICHED_DOC &&
+                       (int)COL_LOCK_OWNER_DISPLAY_NAME == (int)COL_OWNER_DISPLAY_NAME &&
+                       (int)COL_LOCK_OWNER_ID == (int)COL_OWNER_ID &&
+                       (int)COL_LOCK_OWNER_USERNAME == (int)COL_OWNER_USERNAME &&
+                       (int)COL_LOCK_ENRICHED_EXTRA == (int)COL_ENRICHED_EXTRA,
+               "a lock row reads as an enriched row");
 
 /* STMT_CUSTOMER_GET_ANY: a customer's row, live or a tombstone, as committed: what
  * a change whose COMMIT got no answer left in it (lost_commit.c). */
@@ -390,9 +411,13 @@ void customer_write_list(struct strbuf *out, const struct db_row *row);
 void customer_append_open_object(struct strbuf *out, const char *doc, unsigned long len);
 
 /* Appends the enriched customer, from a row of STMT_CUSTOMER_GET_ENRICHED
- * (enum enriched_col): 0, or -1 with nothing appended when the row has no
- * enriched_extra (a customer this program's import did not store). */
+ * (enum enriched_col) or STMT_CUSTOMER_LOCK: 0, or -1 with nothing appended
+ * when the row has no enriched_extra (a customer this program's import did
+ * not store). */
 int customer_write_enriched(struct strbuf *out, const struct db_row *row);
+/* What customer_write_enriched appends after the document: the owner, the
+ * enriched fragment and the closing brace; -1 as there. */
+int customer_write_enriched_tail(struct strbuf *out, const struct db_row *row);
 
 /* How often a transaction that hit a deadlock or lock wait is retried. */
 int db_retries(const struct db *db);

@@ -203,12 +203,13 @@ Test(explain, enriched_get_reads_the_customer_and_its_owner_by_primary_key)
 	assert_key(&p, "enriched GET", "u", "PRIMARY");
 }
 
-Test(explain, lock_reads_the_customer_by_primary_key)
+Test(explain, lock_reads_the_customer_and_its_owner_by_primary_key)
 {
 	struct plan p;
 	struct db_param a[2] = {dbp_cstr(tenant), dbp_cstr("c00007")};
 	explain(STMT_CUSTOMER_LOCK, a, &p);
-	assert_key(&p, "lock", "customers", "PRIMARY");
+	assert_key(&p, "lock", "c", "PRIMARY");
+	assert_key(&p, "lock", "u", "PRIMARY");
 }
 
 Test(explain, list_by_owner_reads_customers_by_owner)

@@ -259,7 +259,15 @@ Test(customer_shapes, every_select_lists_the_columns_its_table_entry_names)
 			cr_assert_null(def->cols, "statement %d", id);
 			continue;
 		}
-		char want[512] = "SELECT ";
+		/* columns written as selected ("c.doc", "(SELECT ...) AS owner_id") */
+		char want[2048] = "SELECT ";
+		for (unsigned i = 0; i < def->ncols; i++) {
+			strcat(want, i ? ", " : "");
+			strcat(want, def->cols[i]);
+		}
+		strcat(want, " FROM ");
+		if (strncmp(def->sql, want, strlen(want)) == 0)
+			continue;
 		if (strstr(def->sql, " AS ") != NULL) {
 			/* columns that are expressions: each named in order, as "AS name" or alone */
 			const char *at = def->sql;
@@ -275,11 +283,6 @@ Test(customer_shapes, every_select_lists_the_columns_its_table_entry_names)
 			}
 			continue;
 		}
-		for (unsigned i = 0; i < def->ncols; i++) {
-			strcat(want, i ? ", " : "");
-			strcat(want, def->cols[i]);
-		}
-		strcat(want, " FROM ");
 		cr_assert_eq(strncmp(def->sql, want, strlen(want)), 0, "statement %d: %s", id,
 		             def->sql);
 	}

@@ -1,0 +1,103 @@
+/* test_write_answer: every change answers exactly what a GET reads right after it. */
+#include "tests/http/test_write_helpers.h"
+
+/*
+ * A change answers the enriched customer made from the row it locked (the
+ * stored document before the owner and the opportunities and activities the
+ * row holds), not read again: these hold that answer to the GET that follows,
+ * byte for byte and ETag for ETag, through every kind of change, an owner
+ * renamed behind the customer's back, an owner changed (read again) and none.
+ */
+
+/* A tenant with users u-ann and u-bob, and c1 (LEAD, no owner) with an opportunity and an
+ * activity, so the answer's arrays are not empty. */
+static void fixture(char *tenant, size_t cap, const char *prefix)
+{
+	fresh_tenant(prefix, tenant, cap);
+	wh_import(tenant,
+	          json_pack("{s:[{s:s,s:s,s:s},{s:s,s:s,s:s}],s:[o],s:[o],s:[o]}", "users", "id",
+	                    "u-ann", "username", "ann", "displayName", "Ann Owner", "id", "u-bob",
+	                    "username", "bob", "displayName", "Bob Builder", "customers",
+	                    wh_customer("c1", "LEAD"), "opportunities",
+	                    sample_opportunity("o1", "c1", "2026-01-02T03:04:05Z"), "activities",
+	                    sample_activity("a1", "c1", "2026-02-03T04:05:06Z")));
+}
+
+/* Asserts r (a change's 200) is what GET reads now: the same bytes and the same ETag. */
+static void expect_answer_is_get(struct http *r, const char *tok, const char *what)
+{
+	wh_assert_ok(r, what);
+	struct http *g = http_get("/crm/customers/c1", tok);
+	cr_assert_eq(g->status, 200, "%s: GET after it: %ld", what, g->status);
+	cr_assert_eq(r->body_len, g->body_len, "%s: answer %zu bytes, GET %zu:\n%s\n%s", what,
+	             r->body_len, g->body_len, r->body, g->body);
+	cr_assert(memcmp(r->body, g->body, g->body_len) == 0, "%s: answer\n%s\nGET\n%s", what,
+	          r->body, g->body);
+	char *tag = http_header(r, "ETag"), *get_tag = http_header(g, "ETag");
+	cr_assert(tag != NULL && get_tag != NULL && strcmp(tag, get_tag) == 0,
+	          "%s: ETag %s, GET's %s", what, tag ? tag : "(none)", get_tag ? get_tag : "(none)");
+	free(tag);
+	free(get_tag);
+	http_free(g);
+	http_free(r);
+}
+
+static struct http *merge_patch(const char *tok, const char *body)
+{
+	return http_do("PATCH", "/crm/customers/c1", tok, "application/merge-patch+json", body,
+	               NULL);
+}
+
+Test(write_answer, every_kind_of_change_answers_what_get_reads_after_it)
+{
+	char tenant[64];
+	fixture(tenant, sizeof(tenant), "wan-all");
+	char *tok = wh_token(tenant);
+	expect_answer_is_get(wh_add_tag(tok, "c1", "vip"), tok, "tag added, no owner");
+	expect_answer_is_get(wh_add_tag(tok, "c1", "VIP"), tok, "the same tag again (no change)");
+	expect_answer_is_get(wh_set_next_action(tok, "c1", "{\"nextAction\":\"Call\"}"), tok,
+	                     "next action");
+	expect_answer_is_get(wh_set_status(tok, "c1", "{\"crmStatus\":\"PROSPECT\"}"), tok,
+	                     "status");
+	expect_answer_is_get(wh_set_owner(tok, "c1", "u-ann"), tok, "owner set");
+	expect_answer_is_get(wh_remove_tag(tok, "c1", "vip"), tok, "tag removed, owner kept");
+	expect_answer_is_get(merge_patch(tok, "{\"phone\":\"+31 20 000 0000\"}"), tok,
+	                     "merge patch");
+	expect_answer_is_get(wh_set_owner(tok, "c1", "u-bob"), tok, "owner changed");
+	expect_answer_is_get(wh_set_owner(tok, "c1", "u-bob"), tok, "the same owner (no change)");
+	expect_answer_is_get(wh_clear_owner(tok, "c1"), tok, "owner cleared");
+	expect_answer_is_get(wh_set_next_action(tok, "c1", "{}"), tok, "next action cleared");
+	free(tok);
+}
+
+Test(write_answer, an_owner_renamed_since_is_answered_by_the_new_name)
+{
+	char tenant[64];
+	fixture(tenant, sizeof(tenant), "wan-ren");
+	char *tok = wh_token(tenant);
+	expect_answer_is_get(wh_set_owner(tok, "c1", "u-ann"), tok, "owner set");
+	wh_import_user(tenant, "u-ann", "ann2", "Ann Renamed", 1);
+	struct http *r = wh_add_tag(tok, "c1", "after-rename");
+	wh_assert_ok(r, "tag after the rename");
+	const json_t *owner = json_object_get(r->json, "owner");
+	cr_assert_str_eq(wh_str(owner, "displayName"), "Ann Renamed", "%s", r->body);
+	cr_assert_str_eq(wh_str(owner, "username"), "ann2", "%s", r->body);
+	expect_answer_is_get(r, tok, "tag after the rename");
+	free(tok);
+}
+
+Test(write_answer, an_owner_who_is_no_user_is_answered_as_null_as_get_does)
+{
+	char tenant[64];
+	fresh_tenant("wan-none", tenant, sizeof(tenant));
+	json_t *c = wh_customer("c1", "LEAD");
+	json_object_set_new(c, "ownerId", json_string("u-unknown"));
+	wh_import_customer(tenant, c);
+	char *tok = wh_token(tenant);
+	struct http *r = wh_add_tag(tok, "c1", "x");
+	wh_assert_ok(r, "tag");
+	cr_assert(json_is_null(json_object_get(r->json, "owner")), "%s", r->body);
+	cr_assert_str_eq(wh_str(r->json, "ownerId"), "u-unknown", "%s", r->body);
+	expect_answer_is_get(r, tok, "tag, owner no user");
+	free(tok);
+}
