@@ -487,12 +487,9 @@ int crmctl_import(const char *tenant, const char *document, char **err)
 
 /* ---- SQL ------------------------------------------------------------------------ */
 
-static MYSQL *test_db(void)
+MYSQL *db_connect_new(void)
 {
-	static MYSQL *conn;
-	if (conn != NULL)
-		return conn;
-	conn = mysql_init(NULL);
+	MYSQL *conn = mysql_init(NULL);
 	cr_assert_not_null(conn, "mysql_init");
 	const char *socket = env_required("CRM_TEST_DB_SOCKET");
 	const char *name = env_required("CRM_TEST_DB_NAME");
@@ -503,10 +500,17 @@ static MYSQL *test_db(void)
 		char msg[512];
 		snprintf(msg, sizeof(msg), "%s", mysql_error(conn));
 		mysql_close(conn);
-		conn = NULL;
 		cr_assert_fail("cannot connect to the test database %s on %s as %s: %s", name,
 		               socket, user, msg);
 	}
+	return conn;
+}
+
+static MYSQL *test_db(void)
+{
+	static MYSQL *conn;
+	if (conn == NULL)
+		conn = db_connect_new();
 	return conn;
 }
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <mysql.h>
 
 /* A response as the client saw it. Free with http_free(). */
 struct http {
@@ -55,6 +56,8 @@ char *db_scalar(const char *sql_fmt, ...) __attribute__((format(printf, 1, 2)));
 long db_count(const char *sql_fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same for a statement expected to fail: its MariaDB error number, 0 when it ran. */
 unsigned db_refused(const char *sql_fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A new connection to the test database as the admin user; mysql_close() it. */
+MYSQL *db_connect_new(void);
 
 /* A customer in the seed's list shape with every field set, id and tenant given;
  * returns a new json_t the caller owns (tests change members as they need). */

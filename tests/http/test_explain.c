@@ -19,16 +19,8 @@
 static MYSQL *explain_db(void)
 {
 	static MYSQL *conn;
-	if (conn != NULL)
-		return conn;
-	conn = mysql_init(NULL);
-	cr_assert_not_null(conn);
-	mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	const char *user = getenv("CRM_TEST_DB_USER");
-	if (mysql_real_connect(conn, NULL, user ? user : "root", getenv("CRM_TEST_DB_PASSWORD"),
-	                       getenv("CRM_TEST_DB_NAME"), 0, getenv("CRM_TEST_DB_SOCKET"),
-	                       0) == NULL)
-		cr_assert_fail("cannot connect: %s", mysql_error(conn));
+	if (conn == NULL)
+		conn = db_connect_new();
 	return conn;
 }
 

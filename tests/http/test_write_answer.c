@@ -1,5 +1,6 @@
 /* test_write_answer: every change answers exactly what a GET reads right after it. */
 #include "tests/http/test_write_helpers.h"
+#include "model/stmt.h"
 
 /*
  * A change answers the enriched customer made from the row it locked (the
@@ -99,5 +100,49 @@ Test(write_answer, an_owner_who_is_no_user_is_answered_as_null_as_get_does)
 	cr_assert(json_is_null(json_object_get(r->json, "owner")), "%s", r->body);
 	cr_assert_str_eq(wh_str(r->json, "ownerId"), "u-unknown", "%s", r->body);
 	expect_answer_is_get(r, tok, "tag, owner no user");
+	free(tok);
+}
+
+/* sql with each '?' replaced by the next of args, quoted (the tests' own constants). */
+static void bind_text(char *out, size_t cap, const char *sql, const char *const *args)
+{
+	size_t n = 0;
+	for (const char *p = sql; *p != '\0'; p++) {
+		int w = *p == '?' ? snprintf(out + n, cap - n, "'%s'", *args++)
+		                  : snprintf(out + n, cap - n, "%c", *p);
+		cr_assert(w > 0 && (size_t)w < cap - n, "statement too long for the test buffer");
+		n += (size_t)w;
+	}
+}
+
+/* A change holds its customer's row and not its owner's: the lock statement reads the owner
+ * in subqueries, so the changes of one owner's customers do not queue behind each other. */
+Test(write_answer, the_lock_holds_the_customer_and_not_its_owner)
+{
+	char tenant[64], sql[4096], probe[256];
+	fixture(tenant, sizeof(tenant), "wan-lock");
+	char *tok = wh_token(tenant);
+	expect_answer_is_get(wh_set_owner(tok, "c1", "u-ann"), tok, "owner set");
+	const char *args[] = {tenant, "c1"};
+	bind_text(sql, sizeof(sql), stmt_table[STMT_CUSTOMER_LOCK].sql, args);
+	MYSQL *change = db_connect_new(), *other = db_connect_new();
+	cr_assert_eq(mysql_query(change, "START TRANSACTION"), 0, "%s", mysql_error(change));
+	cr_assert_eq(mysql_query(change, sql), 0, "%s\n  in: %s", mysql_error(change), sql);
+	MYSQL_RES *res = mysql_store_result(change);
+	cr_assert_eq(mysql_num_rows(res), 1, "the lock statement found no row");
+	mysql_free_result(res);
+	cr_assert_eq(mysql_query(other, "SET SESSION innodb_lock_wait_timeout = 1"), 0);
+	snprintf(probe, sizeof(probe),
+	         "SELECT id FROM users WHERE tenant_id = '%s' AND id = 'u-ann' FOR UPDATE", tenant);
+	cr_assert_eq(mysql_query(other, probe), 0, "the owner's row is locked: %s",
+	             mysql_error(other));
+	mysql_free_result(mysql_store_result(other));
+	snprintf(probe, sizeof(probe),
+	         "SELECT id FROM customers WHERE tenant_id = '%s' AND id = 'c1' FOR UPDATE",
+	         tenant);
+	cr_assert_neq(mysql_query(other, probe), 0, "the customer's row is not locked");
+	cr_assert_eq(mysql_errno(other), 1205, "%s", mysql_error(other)); /* lock wait timeout */
+	mysql_close(other);
+	mysql_close(change); /* rolls back */
 	free(tok);
 }
