@@ -244,6 +244,21 @@ static const char *const v11_sql[] = {
         NULL,
 };
 
+/*
+ * The constraint of migration 11 with list_sql.h's expression as it is now,
+ * which cuts the document by bytes, not characters: the same tags for a
+ * seventh of the CPU, on every write (a write mix, an import's insert and its
+ * enriched refresh, which pays for the CHECK though it changes no document).
+ * MariaDB replaces a CHECK only by copying the table (migration 11's cost
+ * again: about 30 s per 100,000 customers, once).
+ */
+static const char *const v12_sql[] = {
+        "ALTER TABLE customers DROP CONSTRAINT IF EXISTS customers_list_tag_fresh,"
+        " ADD CONSTRAINT customers_list_tag_fresh CHECK (list_tag = " LIST_TAG_SQL
+        " AND list_bytes = " LIST_BYTES_SQL ")",
+        NULL,
+};
+
 static const struct migration migrations[] = {
         {1, "users, customers, opportunities, activities", v1_sql},
         {2, "customers.enriched_extra", v2_sql},
@@ -256,6 +271,7 @@ static const struct migration migrations[] = {
         {9, "list indexes cover the tags statements; list_gz goes (page cache)", v9_sql},
         {10, "import_locks: one import per tenant, without GET_LOCK (Galera)", v10_sql},
         {11, "list_tag, list_bytes: written with doc, held by a CHECK", v11_sql},
+        {12, "the CHECK of list_tag cuts the document by bytes (cheaper)", v12_sql},
 };
 
 static enum db_rc exec_sql(MYSQL *conn, const char *sql, char *err, size_t errlen)

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <mysql.h>
 
+#include "model/list_sql.h"
 #include "model/stmt.h"
 #include "tests/http/client.h"
 
@@ -260,6 +261,22 @@ Test(explain, the_tags_statements_read_no_generated_column)
 	                      " WHERE constraint_schema = DATABASE() AND table_name = 'customers'"
 	                      " AND constraint_name = 'customers_list_tag_fresh'"),
 	             1, "the CHECK that holds list_tag to doc is missing");
+	cr_expect_eq(db_count("SELECT COUNT(*) FROM information_schema.check_constraints"
+	                      " WHERE constraint_schema = DATABASE() AND table_name = 'customers'"
+	                      " AND check_clause LIKE '%%char_length%%'"),
+	             0, "the CHECK counts characters again (migration 12)");
+}
+
+/* The tag cut by bytes (list_sql.h) is the tag cut by characters, for characters of one to
+ * four bytes: migration 12 changed how it is computed, not what. */
+Test(explain, list_tag_by_bytes_is_list_tag_by_characters)
+{
+	cr_expect_eq(db_count("SELECT COUNT(*) FROM (SELECT _utf8mb4'{\"n\":\"a\xc3\xa9\xe2\x82\xac"
+	                      "\xf0\x9f\x98\x80\"}' AS doc, _utf8mb4',\"v\":[\"\xc3\xa9\"]' AS"
+	                      " list_extra UNION ALL SELECT '{}', '') x WHERE " LIST_TAG_SQL
+	                      " = UNHEX(LEFT(SHA2(CONCAT(LEFT(doc, CHAR_LENGTH(doc) - 1),"
+	                      " list_extra, '}'), 256), 32))"),
+	             2, "the two ways of cutting the document give different tags");
 }
 
 Test(explain, refresh_reads_each_touched_customer_and_its_items_by_their_indexes)
