@@ -312,14 +312,26 @@ __attribute__((format(printf, 2, 3))) static json_t *fail(struct shape_ctx *c, c
 	return NULL;
 }
 
+/* Appends n bytes of s to the path, as many as fit.  The path is built for
+ * every member of every item and read only when one fails (an import checks
+ * millions of members): no printf here. */
+static void path_append(struct shape_ctx *c, const char *s, size_t n)
+{
+	size_t room = sizeof c->path - 1 - c->plen;
+	if (n > room)
+		n = room;
+	memcpy(c->path + c->plen, s, n);
+	c->plen += n;
+	c->path[c->plen] = '\0';
+}
+
 /* Appends ".name" (or "name" at the top) to the path; returns the old length. */
 static size_t push_key(struct shape_ctx *c, const char *name)
 {
 	size_t old = c->plen;
-	int n = snprintf(c->path + old, sizeof c->path - old, "%s%s", old ? "." : "", name);
-	c->plen = n < 0 ? old : old + (size_t)n;
-	if (c->plen >= sizeof c->path)
-		c->plen = sizeof c->path - 1;
+	if (old > 0)
+		path_append(c, ".", 1);
+	path_append(c, name, strlen(name));
 	return old;
 }
 
@@ -327,10 +339,13 @@ static size_t push_key(struct shape_ctx *c, const char *name)
 static size_t push_index(struct shape_ctx *c, size_t i)
 {
 	size_t old = c->plen;
-	int n = snprintf(c->path + old, sizeof c->path - old, "[%zu]", i);
-	c->plen = n < 0 ? old : old + (size_t)n;
-	if (c->plen >= sizeof c->path)
-		c->plen = sizeof c->path - 1;
+	char digits[24], *d = digits + sizeof digits;
+	*--d = ']';
+	do
+		*--d = (char)('0' + i % 10);
+	while ((i /= 10) > 0);
+	*--d = '[';
+	path_append(c, d, (size_t)(digits + sizeof digits - d));
 	return old;
 }
 
@@ -346,11 +361,12 @@ static json_t *made(struct shape_ctx *c, json_t *v)
 	return v ? v : fail(c, "out of memory");
 }
 
+/* The input's own string, shared: nothing edits a JSON string in place. */
 static json_t *canon_string(struct shape_ctx *c, const json_t *v)
 {
 	if (!json_is_string(v))
 		return fail(c, "expected a string or null");
-	return made(c, json_stringn(json_string_value(v), json_string_length(v)));
+	return json_incref((json_t *)v);
 }
 
 static json_t *canon_id(struct shape_ctx *c, const json_t *v)
