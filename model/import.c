@@ -38,26 +38,46 @@ static const char *const list_members[] = {
 #undef LIST_MEMBER
 };
 
-int customer_split(const json_t *item, char **doc, char **list_extra)
+/* The two objects a customer is stored as: core, the document (the item without
+ * LIST_MEMBERS), and ext, the LIST_MEMBERS.  0, or -1 (both NULL). */
+static int split_objects(const json_t *item, json_t **core, json_t **ext)
 {
-	json_t *core = json_copy((json_t *)item), *ext = json_object();
-	int rc = core && ext ? 0 : -1;
-	*doc = *list_extra = NULL;
+	*core = json_copy((json_t *)item);
+	*ext = json_object();
+	int rc = *core && *ext ? 0 : -1;
 	for (size_t i = 0; rc == 0 && i < sizeof(list_members) / sizeof(list_members[0]); i++) {
 		json_t *v = json_object_get(item, list_members[i]);
-		if (v == NULL || json_object_set(ext, list_members[i], v) != 0)
+		if (v == NULL || json_object_set(*ext, list_members[i], v) != 0)
 			rc = -1;
-		json_object_del(core, list_members[i]);
+		json_object_del(*core, list_members[i]);
 	}
-	if (rc == 0) {
-		*doc = json_dumps(core, DOC_DUMP_FLAGS);
-		*list_extra = json_dumps(ext, DOC_DUMP_FLAGS);
+	if (rc != 0) {
+		json_decref(*core);
+		json_decref(*ext);
+		*core = *ext = NULL;
 	}
-	/* "{...}" becomes ",..." so it can follow the document's last member */
-	if (*list_extra != NULL) {
-		(*list_extra)[0] = ',';
-		(*list_extra)[strlen(*list_extra) - 1] = '\0';
-	}
+	return rc;
+}
+
+/* "{...}", the LIST_MEMBERS as an object of len bytes, becomes ",...", which can follow
+ * the document's last member: the new length. */
+static size_t as_fragment(char *ext, size_t len)
+{
+	ext[0] = ',';
+	ext[len - 1] = '\0';
+	return len - 1;
+}
+
+int customer_split(const json_t *item, char **doc, char **list_extra)
+{
+	json_t *core, *ext;
+	*doc = *list_extra = NULL;
+	if (split_objects(item, &core, &ext) != 0)
+		return -1;
+	*doc = json_dumps(core, DOC_DUMP_FLAGS);
+	*list_extra = json_dumps(ext, DOC_DUMP_FLAGS);
+	if (*list_extra != NULL)
+		as_fragment(*list_extra, strlen(*list_extra));
 	json_decref(core);
 	json_decref(ext);
 	if (*doc != NULL && *list_extra != NULL)
@@ -256,20 +276,30 @@ size_t import_batch_bytes(const struct import_batch *b)
 	return b->bytes;
 }
 
+/* The arena's newest block with room for len more bytes after its used ones (a new
+ * block when it has none): NULL when memory ran out. */
+static struct arena_block *arena_room(struct import_batch *b, size_t len)
+{
+	struct arena_block *a = b->arena;
+	if (a != NULL && a->cap - a->used >= len)
+		return a;
+	size_t cap = len > ARENA_BLOCK ? len : ARENA_BLOCK;
+	struct arena_block *n = malloc(sizeof(*n) + cap);
+	if (n == NULL)
+		return NULL;
+	n->cap = cap;
+	n->used = 0;
+	n->next = a;
+	b->arena = n;
+	return n;
+}
+
 /* A copy of len bytes (and a NUL) in the arena, or NULL when memory ran out. */
 static const char *arena_copy(struct import_batch *b, const char *s, size_t len)
 {
-	struct arena_block *a = b->arena;
-	if (a == NULL || a->cap - a->used < len + 1) {
-		size_t cap = len + 1 > ARENA_BLOCK ? len + 1 : ARENA_BLOCK;
-		struct arena_block *n = malloc(sizeof(*n) + cap);
-		if (n == NULL)
-			return NULL;
-		n->cap = cap;
-		n->used = 0;
-		n->next = a;
-		b->arena = a = n;
-	}
+	struct arena_block *a = arena_room(b, len + 1);
+	if (a == NULL)
+		return NULL;
 	char *out = a->data + a->used;
 	memcpy(out, s, len);
 	out[len] = '\0';
@@ -277,8 +307,49 @@ static const char *arena_copy(struct import_batch *b, const char *s, size_t len)
 	return out;
 }
 
-/* Appends a row of the kind's parameters, copying their strings: 0 or -1 (out of memory). */
-static int add_row(struct import_batch *b, int kind, const struct db_param *p)
+/*
+ * JSON dumped straight into the arena (a json_dump_callback_t), instead of
+ * json_dumps' growing buffer, its copy and ours: the text grows at the end
+ * of the newest block, moved once to a larger block when it outgrows it.
+ */
+struct arena_text {
+	struct import_batch *b;
+	char *text; /* NULL until the first bytes; not yet counted in the block's used */
+	size_t len;
+};
+
+static int arena_put(const char *buf, size_t size, void *data)
+{
+	struct arena_text *t = data;
+	struct arena_block *a = t->b->arena;
+	if (t->text == NULL || a->cap - a->used < t->len + size + 1) {
+		const char *old = t->text;
+		if ((a = arena_room(t->b, 2 * (t->len + size + 1))) == NULL)
+			return -1;
+		t->text = a->data + a->used;
+		if (old != NULL && old != t->text)
+			memcpy(t->text, old, t->len);
+	}
+	memcpy(t->text + t->len, buf, size);
+	t->len += size;
+	return 0;
+}
+
+/* item dumped into the arena: its text (NUL-terminated) in *p, or -1 when memory ran out. */
+static int arena_dump(struct import_batch *b, const json_t *item, struct db_param *p)
+{
+	struct arena_text t = {b, NULL, 0};
+	if (json_dump_callback(item, arena_put, &t, DOC_DUMP_FLAGS) != 0 || t.text == NULL ||
+	    arena_put("", 1, &t) != 0)
+		return -1;
+	b->arena->used += t.len;
+	*p = dbp_str(t.text, t.len - 1);
+	return 0;
+}
+
+/* Appends a row of the kind's parameters, copying their strings but those already in the
+ * arena (bit i of in_arena set for p[i]): 0 or -1 (out of memory). */
+static int add_row(struct import_batch *b, int kind, const struct db_param *p, unsigned in_arena)
 {
 	struct kind_rows *r = &b->rows[kind];
 	unsigned np = kinds[kind].nparams;
@@ -301,7 +372,7 @@ static int add_row(struct import_batch *b, int kind, const struct db_param *p)
 		if (p[i].type != DBP_STR)
 			continue;
 		/* the tenant is the batch's own copy; everything else is copied */
-		if (p[i].str != b->tenant &&
+		if (p[i].str != b->tenant && !(in_arena >> i & 1) &&
 		    (row[i].str = arena_copy(b, p[i].str, p[i].len)) == NULL)
 			return -1;
 		bytes += p[i].len;
@@ -321,32 +392,27 @@ static enum db_rc batch_customer(struct import_batch *b, const json_t *item, cha
 		         LIMIT_ID_CHARS);
 		return DB_INVALID;
 	}
-	char *doc = NULL, *extra = NULL;
-	if (customer_split(item, &doc, &extra) != 0)
+	json_t *core, *ext;
+	if (split_objects(item, &core, &ext) != 0)
 		return DB_ERROR;
 	struct customer_keys k;
 	customer_keys(item, &k);
 	struct db_param p[8] = {
-	        dbp_cstr(b->tenant),
-	        dbp_cstr(str_member(item, "id")),
-	        k.sort_name,
-	        k.owner,
-	        k.status,
-	        k.overdue,
-	        dbp_cstr(doc),
-	        dbp_cstr(extra),
+	        dbp_cstr(b->tenant), dbp_cstr(str_member(item, "id")), k.sort_name, k.owner,
+	        k.status,            k.overdue,
 	};
-	int rc = add_row(b, SHAPE_CUSTOMER, p);
-	free(doc);
-	free(extra);
+	int rc = arena_dump(b, core, &p[6]) == 0 && arena_dump(b, ext, &p[7]) == 0 ? 0 : -1;
+	if (rc == 0) {
+		p[7].len = as_fragment((char *)p[7].str, p[7].len);
+		rc = add_row(b, SHAPE_CUSTOMER, p, 1u << 6 | 1u << 7);
+	}
+	json_decref(core);
+	json_decref(ext);
 	return rc == 0 ? DB_OK : DB_ERROR;
 }
 
 static enum db_rc batch_child(struct import_batch *b, int kind, const json_t *item, const char *key)
 {
-	char *doc = json_dumps(item, DOC_DUMP_FLAGS);
-	if (doc == NULL)
-		return DB_ERROR;
 	struct db_param when = time_param(item, key);
 	if (when.type == DBP_NULL && kind == SHAPE_ACTIVITY)
 		when = time_param(item, "created");
@@ -355,11 +421,10 @@ static enum db_rc batch_child(struct import_batch *b, int kind, const json_t *it
 	        dbp_cstr(str_member(item, "id")),
 	        dbp_cstr(str_member(item, "customerId")),
 	        when,
-	        dbp_cstr(doc),
 	};
-	int rc = add_row(b, kind, p);
-	free(doc);
-	return rc == 0 ? DB_OK : DB_ERROR;
+	if (arena_dump(b, item, &p[4]) != 0)
+		return DB_ERROR;
+	return add_row(b, kind, p, 1u << 4) == 0 ? DB_OK : DB_ERROR;
 }
 
 static enum db_rc batch_user(struct import_batch *b, const json_t *item, int active, char *err,
@@ -375,7 +440,7 @@ static enum db_rc batch_user(struct import_batch *b, const json_t *item, int act
 	        dbp_cstr(username),      dbp_cstr(str_member(item, "displayName")),
 	        dbp_int(active ? 1 : 0),
 	};
-	return add_row(b, SHAPE_USER, p) == 0 ? DB_OK : DB_ERROR;
+	return add_row(b, SHAPE_USER, p, 0) == 0 ? DB_OK : DB_ERROR;
 }
 
 enum db_rc import_batch_add(struct import_batch *b, int shape_kind, const json_t *item,
