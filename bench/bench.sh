@@ -754,11 +754,13 @@ FNR == 1 {
 	if ($3 != "ceiling") {
 		if (c2 > 0 && target_c2($3) > 0 && r2 < target_c2($3)) miss = miss sprintf(" c2<%.2f", target_c2($3))
 		if (c3 > 0 && target_c3($3) > 0 && r3 < target_c3($3)) miss = miss sprintf(" c3<%.2f", target_c3($3))
-		if ($3 == "gzip") {
+		# the gzip targets are those of the lists (issue 11); the gzip of the enriched GET is
+		# shown beside them, held only to being compressed (~240 bytes of headers are a third of it)
+		if ($3 == "gzip" && b != "get") {
 			if (gz_rps != "null" && gz_rps + 0 < 0.8) miss = miss " plain<0.80"
 			if (gz_bytes != "null" && gz_bytes + 0 > 1 / 3) miss = miss " bytes>1/3"
-			if ($25 != "gzip") miss = miss " not-compressed"
 		}
+		if ($3 == "gzip" && $25 != "gzip") miss = miss " not-compressed"
 		if ($3 != "write" && $3 != "create" && $6 > 30) miss = miss " p99>30ms"
 		if ($7 > 0) miss = miss " errors"
 		if ($9 > 32 * 1024) miss = miss " RSS>32MB"
@@ -815,7 +817,7 @@ END {
 	print "svc p50/p99: ms inside the worker for the same requests (crm-fcgi.log);"
 	print "cpu us: CPU microseconds per request in nginx / the pool (fixed-fcgi for ceilings 2, 3) / MariaDB / the rest (wrk, kernel);"
 	print "targets: get c2 >= 0.5, lists c3 >= 0.7 and p99 <= 30 ms, write c2 >= 0.15 (create as write, conditional as a list),"
-	print "gzip vs plain >= 0.8 and byte ratio <= 1/3, no errors, RSS <= 32 MB"
+	print "gzip lists vs plain >= 0.8 and byte ratio <= 1/3 (the gzip GET only compressed), no errors, RSS <= 32 MB"
 	printf "{\n  \"time\": %s,\n  \"workers\": %d, \"threads\": %d, \"cores\": %d, \"connections\": %d, \"wrk_threads\": %d,\n", jstr(stamp), workers, threads, cores, conns, wthreads > out
 	printf "  \"duration_s\": %d, \"runs\": %d, \"figures\": \"median of the runs; errors summed\",\n", dur, runs > out
 	printf "  \"data\": %s, \"customers\": %d, \"load\": {\"note\": %s, \"loaded_at\": %s, \"generate_s\": %s, \"import_s\": %s, \"total_s\": %s, \"reimport_s\": %s},\n", jstr(rows), customers, jstr(loadnote), jstr(loadedat), gen, imp, loadtotal, reimp > out
