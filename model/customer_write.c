@@ -73,8 +73,9 @@ static enum db_rc answer_of(struct db *db, const char *tenant, const char *id,
 		return strbuf_failed(answer) ? DB_ERROR : DB_OK;
 	}
 	const char *owner = json_string_value(json_object_get(l->doc, "ownerId"));
-	int same_owner = (owner == NULL && l->owner_key == NULL) ||
-	                 (owner != NULL && l->owner_key != NULL && strcmp(owner, l->owner_key) == 0);
+	int same_owner =
+	        (owner == NULL && l->owner_key == NULL) ||
+	        (owner != NULL && l->owner_key != NULL && strcmp(owner, l->owner_key) == 0);
 	if (!l->complete || !same_owner)
 		return db_customer_get_enriched(db, tenant, id, answer);
 	customer_append_open_object(answer, l->stored, strlen(l->stored));
@@ -149,8 +150,7 @@ static int gzip_tag_matches(const struct precondition *pre, const struct strbuf 
 
 /* Does If-Match (pre) name the customer whose enriched answer is enriched? */
 static enum db_rc precondition_holds(struct db *db, const struct precondition *pre,
-                                     const struct strbuf *enriched,
-                                     struct customer_change_out *out)
+                                     const struct strbuf *enriched, struct customer_change_out *out)
 {
 	if (pre == NULL || pre->if_match == NULL)
 		return DB_OK;

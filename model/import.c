@@ -398,8 +398,12 @@ static enum db_rc batch_customer(struct import_batch *b, const json_t *item, cha
 	struct customer_keys k;
 	customer_keys(item, &k);
 	struct db_param p[8] = {
-	        dbp_cstr(b->tenant), dbp_cstr(str_member(item, "id")), k.sort_name, k.owner,
-	        k.status,            k.overdue,
+	        dbp_cstr(b->tenant),
+	        dbp_cstr(str_member(item, "id")),
+	        k.sort_name,
+	        k.owner,
+	        k.status,
+	        k.overdue,
 	};
 	int rc = arena_dump(b, core, &p[6]) == 0 && arena_dump(b, ext, &p[7]) == 0 ? 0 : -1;
 	if (rc == 0) {

@@ -20,8 +20,8 @@
  * and so every tag, are the same.
  */
 #define LIST_TAG_SQL                                                                               \
-	"UNHEX(LEFT(SHA2(CONCAT(LEFT(CAST(doc AS BINARY), LENGTH(doc) - 1), list_extra, '}'), 256),"  \
-	" 32))"
+	"UNHEX(LEFT(SHA2(CONCAT(LEFT(CAST(doc AS BINARY), LENGTH(doc) - 1),"                       \
+	" list_extra, '}'), 256), 32))"
 #define LIST_BYTES_SQL "LENGTH(doc) + LENGTH(list_extra)"
 
 #endif

@@ -221,7 +221,8 @@ Test(status, answers_while_every_worker_is_busy, .timeout = 60)
 		/* the change's lock statement, as far as the scoreboard keeps it */
 		const char *shown = json_string_value(json_object_get(req, "statement"));
 		cr_assert(shown != NULL && strlen(shown) > 20 &&
-		                  strncmp(shown, stmt_table[STMT_CUSTOMER_LOCK].sql, strlen(shown)) == 0,
+		                  strncmp(shown, stmt_table[STMT_CUSTOMER_LOCK].sql,
+		                          strlen(shown)) == 0,
 		          "%s", json_dumps(req, 0));
 	}
 	usleep(1100 * 1000); /* past slow_request_ms (1000) */

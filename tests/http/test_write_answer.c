@@ -36,7 +36,8 @@ static void expect_answer_is_get(struct http *r, const char *tok, const char *wh
 	          r->body, g->body);
 	char *tag = http_header(r, "ETag"), *get_tag = http_header(g, "ETag");
 	cr_assert(tag != NULL && get_tag != NULL && strcmp(tag, get_tag) == 0,
-	          "%s: ETag %s, GET's %s", what, tag ? tag : "(none)", get_tag ? get_tag : "(none)");
+	          "%s: ETag %s, GET's %s", what, tag ? tag : "(none)",
+	          get_tag ? get_tag : "(none)");
 	free(tag);
 	free(get_tag);
 	http_free(g);

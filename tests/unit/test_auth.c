@@ -762,8 +762,8 @@ Test(auth, cache_keeps_the_tokens_of_hundreds_of_users)
 	for (int i = 0; i < USERS; i++) {
 		char c[256];
 		snprintf(c, sizeof(c),
-		         "{\"sub\":\"u%d\",\"tenantId\":\"t\",\"scope\":\"crm:read\",\"exp\":%ld}", i,
-		         now + 600);
+		         "{\"sub\":\"u%d\",\"tenantId\":\"t\",\"scope\":\"crm:read\",\"exp\":%ld}",
+		         i, now + 600);
 		snprintf(hdrs[i], sizeof(hdrs[i]), "%s", bearer(c, SECRET));
 		cr_assert_eq(auth_verify_cached(cache, &cfg, hdrs[i], strlen(hdrs[i]), now, &p),
 		             AUTH_OK);
@@ -771,7 +771,8 @@ Test(auth, cache_keeps_the_tokens_of_hundreds_of_users)
 	strcpy(cfg.jwt_secret, OTHER_SECRET);
 	int kept = 0;
 	for (int i = 0; i < USERS; i++) {
-		int ok = auth_verify_cached(cache, &cfg, hdrs[i], strlen(hdrs[i]), now, &p) == AUTH_OK;
+		int ok = auth_verify_cached(cache, &cfg, hdrs[i], strlen(hdrs[i]), now, &p) ==
+		         AUTH_OK;
 		char sub[16];
 		snprintf(sub, sizeof(sub), "u%d", i);
 		cr_assert(!ok || strcmp(p.sub, sub) == 0, "token %d answered as %s", i, p.sub);
