@@ -31,12 +31,17 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id, str
 	unsigned long long affected = 0;
 	struct db_param key[2] = {dbp_cstr(tenant), dbp_cstr(id)};
 	enum db_rc rc = db_keyed_begin(db, keyed, scratch);
-	if (rc == DB_OK)
+	if (rc == DB_OK && (pre == NULL || pre->if_match == NULL)) {
 		rc = db_run(db, STMT_CUSTOMER_LOCK, key, db_row_found, &found, NULL);
-	if (rc == DB_OK && !found)
-		rc = DB_NOT_FOUND;
-	if (rc == DB_OK)
-		rc = db_precondition_check(db, tenant, id, pre, scratch, out);
+		if (rc == DB_OK && !found)
+			rc = DB_NOT_FOUND;
+	} else if (rc == DB_OK) {
+		/* If-Match against the customer as the lock reads it, in the same statement */
+		strbuf_reset(scratch);
+		rc = db_customer_enriched_by(db, STMT_CUSTOMER_LOCK, tenant, id, scratch);
+		if (rc == DB_OK)
+			rc = db_precondition_check(db, pre, scratch, out);
+	}
 	if (rc == DB_OK) {
 		ts->last = timefmt_now() / 1000 * 1000;
 		if (ts->first == 0)

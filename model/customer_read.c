@@ -80,19 +80,29 @@ static enum db_rc customer_row(void *arg, const struct db_row *row)
 	return DB_OK;
 }
 
-enum db_rc db_customer_get_enriched(struct db *db, const char *tenant, const char *id,
-                                    struct strbuf *out)
+enum db_rc db_enriched_missing(struct db *db)
+{
+	/* every import and migration 2 write it: a row without one was not stored by this
+	 * program's import */
+	db_note_error(db, "customer without enriched_extra; run crmctl migrate or import");
+	return DB_ERROR;
+}
+
+enum db_rc db_customer_enriched_by(struct db *db, enum stmt st, const char *tenant, const char *id,
+                                   struct strbuf *out)
 {
 	struct enriched_ctx c = {out, 0, 0};
 	struct db_param p[2] = {dbp_cstr(tenant), dbp_cstr(id)};
-	enum db_rc rc = db_run(db, STMT_CUSTOMER_GET_ENRICHED, p, customer_row, &c, NULL);
+	enum db_rc rc = db_run(db, st, p, customer_row, &c, NULL);
 	if (rc == DB_OK && !c.found)
 		return DB_NOT_FOUND;
-	if (rc == DB_OK && !c.complete) {
-		/* every import and migration 2 write it: a row without one was not
-		 * stored by this program's import */
-		db_note_error(db, "customer without enriched_extra; run crmctl migrate or import");
-		return DB_ERROR;
-	}
+	if (rc == DB_OK && !c.complete)
+		return db_enriched_missing(db);
 	return rc;
+}
+
+enum db_rc db_customer_get_enriched(struct db *db, const char *tenant, const char *id,
+                                    struct strbuf *out)
+{
+	return db_customer_enriched_by(db, STMT_CUSTOMER_GET_ENRICHED, tenant, id, out);
 }

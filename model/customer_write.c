@@ -68,7 +68,9 @@ static enum db_rc answer_of(struct db *db, const char *tenant, const char *id,
                             const struct locked *l, struct strbuf *answer)
 {
 	strbuf_reset(answer);
-	if (l->complete && l->stored == NULL) {
+	if (!l->complete)
+		return db_enriched_missing(db);
+	if (l->stored == NULL) {
 		strbuf_append(answer, l->enriched.data, l->enriched.len);
 		return strbuf_failed(answer) ? DB_ERROR : DB_OK;
 	}
@@ -76,7 +78,7 @@ static enum db_rc answer_of(struct db *db, const char *tenant, const char *id,
 	int same_owner =
 	        (owner == NULL && l->owner_key == NULL) ||
 	        (owner != NULL && l->owner_key != NULL && strcmp(owner, l->owner_key) == 0);
-	if (!l->complete || !same_owner)
+	if (!same_owner)
 		return db_customer_get_enriched(db, tenant, id, answer);
 	customer_append_open_object(answer, l->stored, strlen(l->stored));
 	strbuf_append(answer, l->enriched.data + l->tail_at, l->enriched.len - l->tail_at);
@@ -148,12 +150,13 @@ static int gzip_tag_matches(const struct precondition *pre, const struct strbuf 
 	return match;
 }
 
-/* Does If-Match (pre) name the customer whose enriched answer is enriched? */
-static enum db_rc precondition_holds(struct db *db, const struct precondition *pre,
-                                     const struct strbuf *enriched, struct customer_change_out *out)
+enum db_rc db_precondition_check(struct db *db, const struct precondition *pre,
+                                 const struct strbuf *enriched, struct customer_change_out *out)
 {
 	if (pre == NULL || pre->if_match == NULL)
 		return DB_OK;
+	if (enriched == NULL)
+		return db_enriched_missing(db);
 	char tag[ETAG_SIZE];
 	if (etag_of(enriched->data, enriched->len, tag) != 0) {
 		db_note_error(db, "the customer's ETag could not be computed");
@@ -168,17 +171,6 @@ static enum db_rc precondition_holds(struct db *db, const struct precondition *p
 	         "The customer changed since you read it (If-Match does not match its ETag); "
 	         "read it again.");
 	return DB_CONFLICT;
-}
-
-enum db_rc db_precondition_check(struct db *db, const char *tenant, const char *id,
-                                 const struct precondition *pre, struct strbuf *scratch,
-                                 struct customer_change_out *out)
-{
-	if (pre == NULL || pre->if_match == NULL)
-		return DB_OK;
-	strbuf_reset(scratch);
-	enum db_rc rc = db_customer_get_enriched(db, tenant, id, scratch);
-	return rc == DB_OK ? precondition_holds(db, pre, scratch, out) : rc;
 }
 
 /* Does doc (a customer document) hold the event of id event_id? */
@@ -211,11 +203,10 @@ static int event_stored(const struct db_row *row, const void *arg)
 /* Checks, applies and stores ch in the locked document (l->doc, edited in place). */
 static enum db_rc apply(struct db *db, const char *tenant, const char *id, struct locked *l,
                         const struct change *ch, const struct precondition *pre,
-                        struct customer_change_out *out, struct strbuf *scratch)
+                        struct customer_change_out *out)
 {
 	/* after the lock: no other change can come between this check and the write */
-	enum db_rc rc = l->complete ? precondition_holds(db, pre, &l->enriched, out)
-	                            : db_precondition_check(db, tenant, id, pre, scratch, out);
+	enum db_rc rc = db_precondition_check(db, pre, l->complete ? &l->enriched : NULL, out);
 	if (rc == DB_OK) {
 		rc = check_owner(db, tenant, ch);
 		out->user_missing = rc == DB_NOT_FOUND;
@@ -263,7 +254,7 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 		       ch->event_id, id, tenant);
 		out->result = CHANGE_APPLIED;
 	} else if (rc == DB_OK) {
-		rc = apply(db, tenant, id, &l, ch, pre, out, answer);
+		rc = apply(db, tenant, id, &l, ch, pre, out);
 	}
 	if (rc == DB_OK)
 		rc = answer_of(db, tenant, id, &l, answer);

@@ -196,14 +196,13 @@ struct keyed {
 
 /*
  * Inside a change's transaction, after its row lock: DB_OK when pre is NULL
- * or holds (scratch then holds the customer's enriched answer, or is left
- * as it was for no precondition); DB_CONFLICT with out->precondition_failed
- * and out->message when it does not; else the read's error.  For every
+ * or holds for enriched, the customer's enriched answer as the lock read it
+ * (NULL: its row has no enriched fragment, an error when pre asks); DB_CONFLICT
+ * with out->precondition_failed and out->message when it does not.  For every
  * change of one customer (model files of other changes call it too).
  */
-enum db_rc db_precondition_check(struct db *db, const char *tenant, const char *id,
-                                 const struct precondition *pre, struct strbuf *scratch,
-                                 struct customer_change_out *out);
+enum db_rc db_precondition_check(struct db *db, const struct precondition *pre,
+                                 const struct strbuf *enriched, struct customer_change_out *out);
 
 /*
  * Applies ch (see change.h) to customer id of tenant in one transaction,
@@ -211,7 +210,7 @@ enum db_rc db_precondition_check(struct db *db, const char *tenant, const char *
  * change or a no-op (out->result tells which); DB_NOT_FOUND for an unknown
  * customer or (out->user_missing) owner; DB_CONFLICT when a rule refuses.
  * Sets ch->now to the time of the change.  On DB_OK, answer holds the
- * enriched customer as committed (read inside the same transaction).
+ * enriched customer as committed (made inside the same transaction).
  * pre (NULL: none) is checked after the row lock: DB_CONFLICT with
  * out->precondition_failed and nothing changed when it does not hold; an
  * unknown customer is DB_NOT_FOUND whatever pre says.  Without a key, a
@@ -230,14 +229,16 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
  * Deletes customer id of tenant: its row stays as a tombstone (deleted_at
  * = now, deleted_by = actor) that every read, list and change skips.  The
  * live row is locked first (a change holding it finishes before), then pre
- * (NULL: none) is checked as db_precondition_check does, with scratch as
- * its buffer; deadlocks and lock waits are retried db_retries times.
- * DB_OK; DB_NOT_FOUND for a customer not in the tenant or already deleted,
- * whatever pre says; DB_CONFLICT with out->precondition_failed when pre
- * does not hold (nothing deleted).  Without a key, a COMMIT that got no
- * answer is settled by the tombstone (deleted_at is chosen once per
- * request): DB_OK when it is this DELETE's, run again when the row is live
- * or another DELETE's (then DB_NOT_FOUND), DB_UNAVAILABLE when unreadable.
+ * (NULL: none) is checked as db_precondition_check does, against the
+ * customer the lock read into scratch; deadlocks and lock waits are retried
+ * db_retries times.  DB_OK; DB_NOT_FOUND for a customer not in the tenant or
+ * already deleted, whatever pre says; DB_CONFLICT with
+ * out->precondition_failed when pre does not hold (nothing deleted).
+ * Without a key, a COMMIT that got no answer is settled by the tombstone
+ * (this request's actor, deleted_at between the first and last time its
+ * attempts wrote): DB_OK when it is this DELETE's, run again when the row is
+ * live or another DELETE's (then DB_NOT_FOUND), DB_UNAVAILABLE when
+ * unreadable.
  */
 enum db_rc db_customer_delete(struct db *db, const char *tenant, const char *id, const char *actor,
                               const struct precondition *pre, struct keyed *keyed,

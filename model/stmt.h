@@ -418,6 +418,13 @@ int customer_write_enriched(struct strbuf *out, const struct db_row *row);
 /* What customer_write_enriched appends after the document: the owner, the
  * enriched fragment and the closing brace; -1 as there. */
 int customer_write_enriched_tail(struct strbuf *out, const struct db_row *row);
+/* Runs st, STMT_CUSTOMER_GET_ENRICHED or STMT_CUSTOMER_LOCK (whose rows read
+ * alike), for customer id of tenant and appends its enriched answer to out:
+ * DB_OK, DB_NOT_FOUND, or db_enriched_missing's DB_ERROR. */
+enum db_rc db_customer_enriched_by(struct db *db, enum stmt st, const char *tenant, const char *id,
+                                   struct strbuf *out);
+/* DB_ERROR, noted: the customer's row has no enriched_extra. */
+enum db_rc db_enriched_missing(struct db *db);
 
 /* How often a transaction that hit a deadlock or lock wait is retried. */
 int db_retries(const struct db *db);
