@@ -180,14 +180,16 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                                                           " AND c.deleted_at IS NULL FOR UPDATE",
                      2, lock_cols),
         [STMT_CUSTOMER_UPDATE] =
-                NO_ROWS("UPDATE customers SET sort_name = ?, owner_id = ?, crm_status = ?,"
+                NO_ROWS("UPDATE customers FORCE INDEX (PRIMARY) SET sort_name = ?, owner_id = ?, "
+                        "crm_status = ?,"
                         " overdue_key = ?, doc = ?, list_extra = ?, list_tag = " LIST_TAG_SQL ","
                         " list_bytes = " LIST_BYTES_SQL " WHERE tenant_id = ? AND id = ?"
                         " AND deleted_at IS NULL",
                         8),
-        [STMT_CUSTOMER_DELETE] = NO_ROWS("UPDATE customers SET deleted_at = ?, deleted_by = ?"
-                                         " WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL",
-                                         4),
+        [STMT_CUSTOMER_DELETE] =
+                NO_ROWS("UPDATE customers FORCE INDEX (PRIMARY) SET deleted_at = ?, deleted_by = ?"
+                        " WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL",
+                        4),
         [STMT_CUSTOMER_INSERT] =
                 NO_ROWS("INSERT INTO customers (tenant_id, id, sort_name, owner_id, crm_status,"
                         " overdue_key, doc, list_extra, list_tag, list_bytes, enriched_extra)"
