@@ -65,9 +65,9 @@ CORES=$(nproc)
 WORKERS=${CRM_WORKERS:-0}
 [ "$WORKERS" = 0 ] && WORKERS=$CORES # until the pool says how many it runs (below)
 THREADS=${CRM_THREADS:-1}
-# The bench runs with its own configuration and the two knobs above only: no other CRM_<KEY>
-# of the caller's.
-conf_env_unset workers threads
+# The bench runs with its own configuration, the two knobs above and CRM_PAGE_CACHE (the page
+# cache's size, to measure what it buys) only: no other CRM_<KEY> of the caller's.
+conf_env_unset workers threads page_cache
 
 for s in $SCENARIOS; do
 	case " $KNOWN_SCENARIOS " in *" $s "*) ;; *) die "unknown scenario $s (known: $KNOWN_SCENARIOS)" ;; esac
@@ -105,6 +105,7 @@ done
 
 samplers=""
 SHM_MAX=0 # kB: the largest RssShmem of a worker (the shared page cache), over all scenarios
+PSS_MAX=0 # kB: the largest Pss of a worker (its own pages and its share of the shared ones)
 pids=""
 stopping=0
 cleanup() {
@@ -456,11 +457,12 @@ sample_request() {
 }
 
 # rss_sampler OUT: the largest private RSS (RssAnon + RssFile, kB) of the pool's workers and the
-# largest shared one (RssShmem: the pool's one page cache, mapped by every worker), sampled while
-# the flag exists; "PRIVATE SHARED" into OUT
+# largest shared one (RssShmem: the pool's one page cache, mapped by every worker) and the largest
+# Pss (smaps_rollup: private pages whole, shared ones divided among the processes that map them),
+# sampled while the flag exists; "PRIVATE SHARED PSS" into OUT
 rss_sampler() {
 	flag=$V/tmp/sampling.$$
-	max=0 shm_max=0
+	max=0 shm_max=0 pss_max=0
 	# shellcheck disable=SC2086 # pid files
 	masters=$(cat $POOL_PIDFILES)
 	while [ -f "$flag" ]; do
@@ -469,8 +471,10 @@ rss_sampler() {
 				END { print own + 0, shm + 0 }' "/proc/$p/status" 2>/dev/null) 0 0
 			[ "$1" -gt "$max" ] && max=$1
 			[ "$2" -gt "$shm_max" ] && shm_max=$2
+			set -- $(awk '/^Pss:/ { print $2 + 0 }' "/proc/$p/smaps_rollup" 2>/dev/null) 0
+			[ "$1" -gt "$pss_max" ] && pss_max=$1
 		done
-		echo "$max $shm_max" >"$OUT_RSS"
+		echo "$max $shm_max $pss_max" >"$OUT_RSS"
 		sleep 0.5
 	done
 }
@@ -641,9 +645,10 @@ run_scenarios() {
 				rm -f "$V/tmp/sampling.$$"
 				wait "$samplers"
 				samplers=""
-				read -r rss shm <"$V/tmp/rss.$s" || rss=0 shm=0
+				read -r rss shm pss <"$V/tmp/rss.$s" || rss=0 shm=0 pss=0
 				[ "$rss" -gt "$rss_max" ] && rss_max=$rss
 				[ "${shm:-0}" -gt "$SHM_MAX" ] && SHM_MAX=$shm
+				[ "${pss:-0}" -gt "$PSS_MAX" ] && PSS_MAX=$pss
 			fi
 			[ -n "$line" ] || die "wrk gave no result for $s"
 			req=$(kv "$line" requests)
@@ -690,6 +695,7 @@ SINGLE_RESULTS=$V/tmp/results.txt
 run_scenarios "$SINGLE_RESULTS" $SCENARIOS
 CPU_END=$(cpu_snap)
 SHM_SINGLE=$SHM_MAX
+PSS_SINGLE=$PSS_MAX
 # the cluster's figures: its table (after this run's) and BENCH_CLUSTER_JSON for the JSON
 export BENCH_CLUSTER_JSON=""
 [ "$CLUSTER" = 1 ] && bench_cluster_run "$SINGLE_RESULTS"
@@ -708,7 +714,7 @@ awk -F'|' -v out="$OUT" -v stamp="$STAMP" -v workers="$WORKERS" \
 	-v gen="${GEN_S:-null}" -v imp="${IMPORT_S:-null}" -v reimp="${REIMPORT_S:-null}" -v loadnote="$LOAD_NOTE" \
 	-v loadedat="${LOADED_AT:-}" -v customers="$CUSTOMERS" -v one_ms="$ONE_MS" -v one_runs="$ONE_MS_L" \
 	-v one_tenant="$T0" -v one_customers="$ONE_TENANT_CUSTOMERS" -v page_bytes="$PAGE_BYTES" \
-	-v page_sizes="$PAGE_SIZES" -v nginx_gzip="$NGINX_GZIP" -v shm_max="$SHM_SINGLE" \
+	-v page_sizes="$PAGE_SIZES" -v nginx_gzip="$NGINX_GZIP" -v shm_max="$SHM_SINGLE" -v pss_max="$PSS_SINGLE" \
 	-v imp_retry="${IMPORT_RETRY:-null}" -v reimp_retry="${REIMPORT_RETRY:-null}" \
 	-v loadavg="$(cut -d' ' -f1-3 /proc/loadavg)" -v niced="$niced" -v cpu="$(cpu_share "$CPU_START" "$CPU_END")" '
 # Targets (issue 11).  conditional is held to the list targets and create to the write one:
@@ -807,6 +813,7 @@ END {
 	rss_ok = rss_lists == 0 ? "-" : rss_lists <= 32 * 1024 ? "ok" : "MISS"
 	printf "worker RSS under the list scenarios: %s (target <= 32 MB): %s\n", (rss_lists > 0 ? sprintf("%.1f MB", rss_lists / 1024) : "not sampled"), rss_ok
 	printf "shared page cache (RssShmem of a worker, the same pages in all): %.1f MB\n", shm_max / 1024
+	printf "worker Pss (its own pages, and its share of the cache among the processes mapping it): %.1f MB\n", pss_max / 1024
 	if (page_bytes != "") {
 		np = split(page_sizes, pgs, " ")
 		pmin = pmax = pgs[1] + 0
@@ -829,7 +836,7 @@ END {
 	printf "    \"targets\": {\"full_load_s_at_100000\": 30, \"one_customer_ms_at_10000\": 50}, \"verdict\": {\"full_load\": %s, \"one_customer\": %s}},\n", jstr(full_ok), jstr(one_ok) > out
 	gsub(/^ +| +$/, "", page_sizes); gsub(/ +/, ",", page_sizes)
 	printf "  \"ceiling3\": {\"body_bytes\": %s, \"page_bytes_measured\": [%s]},\n", num(page_bytes), page_sizes > out
-	printf "  \"worker_rss_kb_max_lists\": %s, \"shared_page_cache_kb_max\": %d, \"nginx_gzip\": %s,\n", (rss_lists > 0 ? rss_lists : "null"), shm_max, (nginx_gzip == 1 ? "true" : "false") > out
+	printf "  \"worker_rss_kb_max_lists\": %s, \"shared_page_cache_kb_max\": %d, \"worker_pss_kb_max\": %d, \"nginx_gzip\": %s,\n", (rss_lists > 0 ? rss_lists : "null"), shm_max, pss_max, (nginx_gzip == 1 ? "true" : "false") > out
 	printf "  \"targets\": {\"get_ratio_to_ceiling2\": 0.5, \"list_ratio_to_ceiling3\": 0.7, \"list_p99_ms\": 30, \"write_ratio_to_ceiling2\": 0.15, \"gzip_ratio_to_plain\": 0.8, \"gzip_byte_ratio\": 0.3333, \"worker_rss_mb\": 32},\n" > out
 	split(cpu, c, " ")
 	printf "cpu over all scenarios: %s%% busy (ours), %s%% niced background, %s%% idle\n", c[1], c[2], c[3]
