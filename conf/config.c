@@ -96,7 +96,7 @@ static void set_defaults(struct config *c)
 	c->write_timeout = 10;
 	c->max_page_bytes = 4 * 1024 * 1024;
 	c->max_customer_bytes = 1024 * 1024;
-	c->page_cache = 128 * 1024 * 1024;
+	c->page_cache = 96 * 1024 * 1024;
 	snprintf(c->db_host, sizeof(c->db_host), "localhost");
 	c->db_port = 3306;
 	snprintf(c->db_name, sizeof(c->db_name), "crm");
