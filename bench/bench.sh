@@ -24,7 +24,8 @@
 # when the data set is loaded; kept in var/bench/loaded), and every run a one-customer import
 # into the first tenant (median of 5).
 # Every run of every scenario starts from the same data: the write mix changes only a "write set"
-# of customers, which is restored before the scenarios and after the write scenario; the create
+# of customers, which is restored before the scenarios, before each run of the write scenario (each
+# of its changes adds an event: a run grows the documents it writes) and after it; the create
 # scenario's customers (every id not of the data set's form TENANT-cNNNNNN) are deleted before
 # the scenarios and after the create scenario.
 # BENCH_CLUSTER=1 (`make bench CLUSTER=1`): after the scenarios above, the same scenarios (by
@@ -554,6 +555,13 @@ ticks_snap() {
 	# shellcheck disable=SC2086 # pid files
 	echo "$(ticks_of nginx "$NGINX_DIR/nginx.pid") $(ticks_of app $app) $(ticks_of db) $busy"
 }
+# snap_add ACC BEFORE AFTER: ACC (a snapshot's fields; empty: zeros) plus AFTER - BEFORE, field by
+# field: the runs of a scenario are measured without what comes between them (the write set's reset)
+snap_add() {
+	printf '%s\n%s\n%s\n' "$2" "$3" "${1:-$(echo "$2" | sed 's/[0-9][0-9]*/0/g')}" |
+		awk '{ for (i = 1; i <= NF; i++) v[NR, i] = $i; n = NF }
+		END { for (i = 1; i <= n; i++) printf "%s%.0f", (i > 1 ? " " : ""), v[3, i] + v[2, i] - v[1, i]; print "" }'
+}
 # cpu_per_request BEFORE AFTER REQUESTS: microseconds of CPU per request, "nginx app db rest"
 cpu_per_request() {
 	printf '%s\n%s\n' "$1" "$2" | awk -v n="$3" -v hz="$HZ" '{ for (i = 1; i <= 4; i++) v[NR, i] = $i }
@@ -628,8 +636,7 @@ run_scenarios() {
 		rps_l="" p50_l="" p99_l="" err_l="" bytes_l="" runs_json=""
 		rss_max=0
 		log_from=$(log_marks)
-		cpu0=$(cpu_snap)
-		ticks0=$(ticks_snap "$s")
+		cpu_acc="" ticks_acc=""
 		nreq=0
 		matched=0
 		r=1
@@ -640,7 +647,12 @@ run_scenarios() {
 				OUT_RSS="$V/tmp/rss.$s" rss_sampler &
 				samplers=$!
 			fi
+			[ "$kind" = write ] && reset_write_set
+			cpu0=$(cpu_snap)
+			ticks0=$(ticks_snap "$s")
 			line=$(wrk_run "$s" "$DURATION")
+			cpu_acc=$(snap_add "$cpu_acc" "$cpu0" "$(cpu_snap)")
+			ticks_acc=$(snap_add "$ticks_acc" "$ticks0" "$(ticks_snap "$s")")
 			if [ "$kind" != ceiling ]; then
 				rm -f "$V/tmp/sampling.$$"
 				wait "$samplers"
@@ -670,8 +682,8 @@ run_scenarios() {
 			r=$((r + 1))
 		done
 		log_to=$(log_marks)
-		cpu=$(cpu_share "$cpu0" "$(cpu_snap)")
-		cpureq=$(cpu_per_request "$ticks0" "$(ticks_snap "$s")" "$nreq")
+		cpu=$(cpu_share "0 0 0 0 0 0 0 0" "$cpu_acc")
+		cpureq=$(cpu_per_request "0 0 0 0" "$ticks_acc" "$nreq")
 		srv="- - 0 0 0"
 		[ -n "$routes" ] && srv=$(server_ms "$log_from" "$log_to" "$routes" "$expect")
 		srv_other=$(echo "$srv" | cut -d' ' -f5)

@@ -15,11 +15,12 @@
 struct locked {
 	json_t *doc;
 	int found;
-	int complete;           /* the row held its enriched fragment (else the answer is read) */
-	struct strbuf enriched; /* the enriched customer as locked */
-	size_t tail_at;         /* where its document ends and the owner begins */
-	char *owner_key;        /* owner_id the owner was read by; NULL for none */
-	char *stored;           /* the document this change stored, when it stored one */
+	int complete;             /* the row held its enriched fragment (else the answer is read) */
+	struct strbuf enriched;   /* the enriched customer as locked */
+	size_t tail_at;           /* where its document ends and the owner begins */
+	char *owner_key;          /* owner_id the owner was read by; NULL for none */
+	char *stored;             /* the document this change stored, when it stored one */
+	char tag[LIST_TAG_BYTES]; /* the row's list_tag, when read without the lock */
 };
 
 static void locked_free(struct locked *l)
@@ -58,6 +59,24 @@ static enum db_rc locked_row(void *arg, const struct db_row *row)
 	return l->doc && !strbuf_failed(&l->enriched) ? DB_OK : DB_ERROR;
 }
 
+/* STMT_CUSTOMER_READ's row: the lock's columns, then the row's list_tag. */
+static enum db_rc read_row(void *arg, const struct db_row *row)
+{
+	struct locked *l = arg;
+	if (row->ncols <= COL_READ_LIST_TAG || row->len[COL_READ_LIST_TAG] != LIST_TAG_BYTES)
+		return DB_ERROR;
+	memcpy(l->tag, row->val[COL_READ_LIST_TAG], LIST_TAG_BYTES);
+	return locked_row(arg, row);
+}
+
+/* Does the stored document name the owner the row's owner was read by? */
+static int same_owner(const struct locked *l)
+{
+	const char *owner = json_string_value(json_object_get(l->doc, "ownerId"));
+	return (owner == NULL && l->owner_key == NULL) ||
+	       (owner != NULL && l->owner_key != NULL && strcmp(owner, l->owner_key) == 0);
+}
+
 /*
  * The answer after the change, read where the row was locked: the document
  * stored (or the locked one, when none was) before the owner and fragment
@@ -74,46 +93,57 @@ static enum db_rc answer_of(struct db *db, const char *tenant, const char *id,
 		strbuf_append(answer, l->enriched.data, l->enriched.len);
 		return strbuf_failed(answer) ? DB_ERROR : DB_OK;
 	}
-	const char *owner = json_string_value(json_object_get(l->doc, "ownerId"));
-	int same_owner =
-	        (owner == NULL && l->owner_key == NULL) ||
-	        (owner != NULL && l->owner_key != NULL && strcmp(owner, l->owner_key) == 0);
-	if (!same_owner)
+	if (!same_owner(l))
 		return db_customer_get_enriched(db, tenant, id, answer);
 	customer_append_open_object(answer, l->stored, strlen(l->stored));
 	strbuf_append(answer, l->enriched.data + l->tail_at, l->enriched.len - l->tail_at);
 	return strbuf_failed(answer) ? DB_ERROR : DB_OK;
 }
 
-/*
- * Writes the edited customer back, split as import splits it, with the keys
- * that order and find it; DB_CONFLICT (out->message says why) when it would
- * grow past the limit.
- */
+/* The edited customer split as import splits it; DB_CONFLICT (out->message says why) when it
+ * would grow past the limit. */
+static enum db_rc split(struct db *db, const json_t *item, struct customer_change_out *out,
+                        char **doc, char **extra)
+{
+	if (customer_split(item, doc, extra) != 0)
+		return DB_ERROR;
+	size_t len = strlen(*doc) + strlen(*extra), max = db_max_doc_bytes(db);
+	if (len <= max)
+		return DB_OK;
+	out->result = CHANGE_REFUSED;
+	snprintf(out->message, sizeof(out->message),
+	         "This change would make the customer's stored document %zu bytes, more "
+	         "than the limit of %zu (max_customer_bytes); nothing was changed.",
+	         len, max);
+	return DB_CONFLICT;
+}
+
+/* Writes doc and extra back with the keys that order and find the customer: in the locked
+ * row's transaction, or (tag: the list_tag read) only over that row, committing itself. */
+static enum db_rc write_row(struct db *db, const char *tenant, const char *id, const json_t *item,
+                            const char *doc, const char *extra, const char *tag,
+                            unsigned long long *affected)
+{
+	struct customer_keys k;
+	customer_keys(item, &k);
+	struct db_param p[9] = {
+	        k.sort_name,      k.owner,       k.status,
+	        k.overdue,        dbp_cstr(doc), dbp_cstr(extra),
+	        dbp_cstr(tenant), dbp_cstr(id),  tag ? dbp_str(tag, LIST_TAG_BYTES) : dbp_null(),
+	};
+	if (tag == NULL)
+		return db_run(db, STMT_CUSTOMER_UPDATE, p, NULL, NULL, NULL);
+	return db_run_committing(db, STMT_CUSTOMER_UPDATE_IF_TAG, p, affected);
+}
+
+/* Stores the edited customer in the locked row; *stored: the document stored. */
 static enum db_rc store(struct db *db, const char *tenant, const char *id, const json_t *item,
                         struct customer_change_out *out, char **stored)
 {
 	char *doc = NULL, *extra = NULL;
-	if (customer_split(item, &doc, &extra) != 0)
-		return DB_ERROR;
-	size_t len = strlen(doc) + strlen(extra), max = db_max_doc_bytes(db);
-	enum db_rc rc = DB_OK;
-	if (len > max) {
-		out->result = CHANGE_REFUSED;
-		snprintf(out->message, sizeof(out->message),
-		         "This change would make the customer's stored document %zu bytes, more "
-		         "than the limit of %zu (max_customer_bytes); nothing was changed.",
-		         len, max);
-		rc = DB_CONFLICT;
-	}
-	struct customer_keys k;
-	customer_keys(item, &k);
-	struct db_param p[8] = {
-	        k.sort_name,   k.owner,         k.status,         k.overdue,
-	        dbp_cstr(doc), dbp_cstr(extra), dbp_cstr(tenant), dbp_cstr(id),
-	};
+	enum db_rc rc = split(db, item, out, &doc, &extra);
 	if (rc == DB_OK)
-		rc = db_run(db, STMT_CUSTOMER_UPDATE, p, NULL, NULL, NULL);
+		rc = write_row(db, tenant, id, item, doc, extra, NULL, NULL);
 	if (rc == DB_OK)
 		*stored = doc;
 	else
@@ -200,12 +230,11 @@ static int event_stored(const struct db_row *row, const void *arg)
 	return held;
 }
 
-/* Checks, applies and stores ch in the locked document (l->doc, edited in place). */
-static enum db_rc apply(struct db *db, const char *tenant, const char *id, struct locked *l,
-                        const struct change *ch, const struct precondition *pre,
-                        struct customer_change_out *out)
+/* Checks ch and applies it to the read document (l->doc, edited in place); out->result says
+ * whether it changed it. */
+static enum db_rc edit(struct db *db, const char *tenant, struct locked *l, const struct change *ch,
+                       const struct precondition *pre, struct customer_change_out *out)
 {
-	/* after the lock: no other change can come between this check and the write */
 	enum db_rc rc = db_precondition_check(db, pre, l->complete ? &l->enriched : NULL, out);
 	if (rc == DB_OK) {
 		rc = check_owner(db, tenant, ch);
@@ -214,8 +243,6 @@ static enum db_rc apply(struct db *db, const char *tenant, const char *id, struc
 	if (rc != DB_OK)
 		return rc;
 	out->result = change_apply(l->doc, ch, out->message, sizeof(out->message));
-	if (out->result == CHANGE_APPLIED)
-		return store(db, tenant, id, l->doc, out, &l->stored);
 	if (out->result == CHANGE_REFUSED)
 		return DB_CONFLICT;
 	if (out->result == CHANGE_INVALID)
@@ -254,7 +281,10 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 		       ch->event_id, id, tenant);
 		out->result = CHANGE_APPLIED;
 	} else if (rc == DB_OK) {
-		rc = apply(db, tenant, id, &l, ch, pre, out);
+		/* after the lock: no other change can come between If-Match's check and the write */
+		rc = edit(db, tenant, &l, ch, pre, out);
+		if (rc == DB_OK && out->result == CHANGE_APPLIED)
+			rc = store(db, tenant, id, l.doc, out, &l.stored);
 	}
 	if (rc == DB_OK)
 		rc = answer_of(db, tenant, id, &l, answer);
@@ -263,6 +293,51 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
 	if (rc == DB_OK && (out->result == CHANGE_APPLIED || keyed != NULL))
 		return db_keyed_commit(db, keyed, answer);
 	db_rollback(db);
+	return rc;
+}
+
+/*
+ * A change without If-Match or Idempotency-Key, in two round trips where the
+ * locked attempt takes four: the row read as committed, the change applied
+ * to it, and an UPDATE that commits itself only while the row's list_tag is
+ * the one read.  Every write of doc or list_extra changes list_tag (a change
+ * adds an event), so a row changed or deleted in between is left alone: the
+ * attempt declines (*declined), having written nothing, and the caller takes
+ * the lock.  So does a change of owner, whose answer is read after the
+ * write.  The answer is made before the UPDATE: no change is committed that
+ * its client is told failed.  A change of other columns in between (an
+ * import's enriched fragment, the owner's name) does not touch what this one
+ * writes: its answer is the customer as this change left it, before that.
+ */
+static enum db_rc attempt_unlocked(struct db *db, const char *tenant, const char *id,
+                                   const struct change *ch, struct customer_change_out *out,
+                                   struct strbuf *answer, int *declined)
+{
+	struct locked l = {.enriched = STRBUF_INIT};
+	struct db_param key[2] = {dbp_cstr(tenant), dbp_cstr(id)};
+	char *extra = NULL;
+	unsigned long long affected = 0;
+	*declined = 0;
+	enum db_rc rc = db_run(db, STMT_CUSTOMER_READ, key, read_row, &l, NULL);
+	if (rc == DB_OK && !l.found)
+		rc = DB_NOT_FOUND;
+	if (rc == DB_OK)
+		rc = edit(db, tenant, &l, ch, NULL, out);
+	int applied = rc == DB_OK && out->result == CHANGE_APPLIED;
+	if (applied)
+		rc = split(db, l.doc, out, &l.stored, &extra);
+	if (rc == DB_OK && applied && !same_owner(&l))
+		*declined = 1;
+	else if (rc == DB_OK)
+		rc = answer_of(db, tenant, id, &l, answer);
+	if (rc == DB_OK && applied && !*declined) {
+		rc = write_row(db, tenant, id, l.doc, l.stored, extra, l.tag, &affected);
+		*declined = rc == DB_OK && affected == 0;
+	}
+	if (*declined)
+		strbuf_reset(answer);
+	free(extra);
+	locked_free(&l);
 	return rc;
 }
 
@@ -289,10 +364,19 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
 	 * normal in a cluster under contention: start over a few times.  A no-op
 	 * commits nothing, so only a change that was applied can lose its
 	 * COMMIT; its out->result stays the attempt's when it took effect. */
+	int unlocked = keyed == NULL && (pre == NULL || pre->if_match == NULL);
 	for (int i = 0;; i++) {
-		memset(out, 0, sizeof(*out));
+		int declined = 1;
 		ch->now = timefmt_now() / 1000 * 1000;
-		rc = attempt(db, tenant, id, ch, pre, keyed, lc.settled, out, answer);
+		if (unlocked && !lc.settled) {
+			memset(out, 0, sizeof(*out));
+			rc = attempt_unlocked(db, tenant, id, ch, out, answer, &declined);
+		}
+		if (declined) {
+			unlocked = 0; /* a row in contention: the lock from here on */
+			memset(out, 0, sizeof(*out));
+			rc = attempt(db, tenant, id, ch, pre, keyed, lc.settled, out, answer);
+		}
 		rc = db_lost_commit_settle(db, &lc, rc);
 		if (!db_retry_keyed(db, rc, i, keyed))
 			break;

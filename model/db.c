@@ -683,6 +683,18 @@ enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db
 	return rc;
 }
 
+enum db_rc db_run_committing(struct db *db, enum stmt id, const struct db_param *params,
+                             unsigned long long *affected)
+{
+	db->commit_unknown = 0;
+	db->in_commit = 1;
+	obs_db_begin(stmt_table[id].sql);
+	enum db_rc rc = run_once(db, id, params, NULL, NULL, affected);
+	obs_db_end();
+	db->in_commit = 0;
+	return rc;
+}
+
 struct db_param dbp_cstr(const char *s)
 {
 	return s ? dbp_str(s, strlen(s)) : dbp_null();

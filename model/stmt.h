@@ -32,7 +32,9 @@ enum stmt {
 	STMT_CUSTOMER_LIST_BY_STATUS_TAGS,
 	STMT_CUSTOMER_LIST_OVERDUE_TAGS,
 	STMT_CUSTOMER_LOCK,
+	STMT_CUSTOMER_READ,
 	STMT_CUSTOMER_UPDATE,
+	STMT_CUSTOMER_UPDATE_IF_TAG,
 	STMT_CUSTOMER_DELETE,
 	STMT_CUSTOMER_INSERT,
 	STMT_CUSTOMER_GET_ANY,
@@ -142,6 +144,9 @@ _Static_assert((int)COL_LOCK_DOC == (int)COL_ENRICHED_DOC &&
                        (int)COL_LOCK_OWNER_USERNAME == (int)COL_OWNER_USERNAME &&
                        (int)COL_LOCK_ENRICHED_EXTRA == (int)COL_ENRICHED_EXTRA,
                "a lock row reads as an enriched row");
+/* STMT_CUSTOMER_READ: the lock's columns, read as committed without a lock, and then the
+ * row's list_tag, which its change's UPDATE names (customer_write.c, "in two round trips"). */
+#define COL_READ_LIST_TAG COL_LOCK__MAX
 
 /* STMT_CUSTOMER_GET_ANY: a customer's row, live or a tombstone, as committed: what
  * a change whose COMMIT got no answer left in it (lost_commit.c). */
@@ -315,6 +320,14 @@ typedef enum db_rc (*db_row_fn)(void *arg, const struct db_row *row);
  */
 enum db_rc db_run(struct db *db, enum stmt id, const struct db_param *params, db_row_fn fn,
                   void *arg, unsigned long long *affected);
+
+/*
+ * Executes statement id (one without rows) outside a transaction, where it
+ * commits itself: as db_run, but never twice.  A connection lost before its
+ * answer leaves its outcome unknown (db_commit_unknown), as a COMMIT's.
+ */
+enum db_rc db_run_committing(struct db *db, enum stmt id, const struct db_param *params,
+                             unsigned long long *affected);
 
 /* A db_row_fn for "is there a row?": sets *(int *)arg to 1. */
 enum db_rc db_row_found(void *arg, const struct db_row *row);

@@ -485,6 +485,60 @@ int crmctl_import(const char *tenant, const char *document, char **err)
 	return rc;
 }
 
+/* ---- the status listener (CRM_TEST_STATUS_SOCKET, a unix socket) ---------------- */
+
+char *status_get(const char *method, const char *path, long *status, double *seconds)
+{
+	const char *sock = getenv("CRM_TEST_STATUS_SOCKET");
+	cr_assert(sock != NULL && sock[0] != '\0', "CRM_TEST_STATUS_SOCKET is not set");
+	char url[256];
+	snprintf(url, sizeof(url), "http://localhost%s", path);
+	struct buf g = {0};
+	buf_add(&g, "", 0);
+	CURL *h = curl_easy_init();
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &g);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+	CURLcode rc = curl_easy_perform(h);
+	cr_assert_eq(rc, CURLE_OK, "GET %s from the status listener: %s", path,
+	             curl_easy_strerror(rc));
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	if (seconds != NULL)
+		curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, seconds);
+	curl_easy_cleanup(h);
+	return g.data;
+}
+
+char *status_metrics(void)
+{
+	long code = 0;
+	char *body = status_get("GET", "/metrics", &code, NULL);
+	cr_assert_eq(code, 200, "/metrics: %ld", code);
+	return body;
+}
+
+/* The value of the sample whose line starts with `series ` (name and labels), or 0. */
+double metric_sample(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+	for (const char *p = text; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, series, n) == 0 && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+	return 0;
+}
+
+double metric_now(const char *series)
+{
+	char *m = status_metrics();
+	double v = metric_sample(m, series);
+	free(m);
+	return v;
+}
+
 /* ---- SQL ------------------------------------------------------------------------ */
 
 MYSQL *db_connect_new(void)

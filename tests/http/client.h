@@ -49,6 +49,14 @@ int crmctl_import(const char *tenant, const char *document, char **err);
 /* Runs crmctl with the test configuration and the given arguments (NULL-terminated). */
 int crmctl_run(const char *const *args, char **out, char **err);
 
+/* The pool's status listener (CRM_TEST_STATUS_SOCKET): method path's body (malloc'd), *status
+ * and (when non-NULL) *seconds the answer's; /metrics's text; the value of the sample in text
+ * whose line starts with `series ` (name and labels), or 0; the same read from /metrics now. */
+char *status_get(const char *method, const char *path, long *status, double *seconds);
+char *status_metrics(void);
+double metric_sample(const char *text, const char *series);
+double metric_now(const char *series);
+
 /* SQL against the test database as the admin user: the first column of the
  * first row of a query (malloc'd text, NULL for no row or SQL NULL).  Tests
  * may build SQL text from their own constants here; the service never does. */

@@ -205,6 +205,9 @@ Test(explain, lock_reads_the_customer_and_its_owner_by_primary_key)
 	explain(STMT_CUSTOMER_LOCK, a, &p);
 	assert_key(&p, "lock", "c", "PRIMARY");
 	assert_key(&p, "lock", "u", "PRIMARY");
+	explain(STMT_CUSTOMER_READ, a, &p);
+	assert_key(&p, "a change's read", "c", "PRIMARY");
+	assert_key(&p, "a change's read", "u", "PRIMARY");
 }
 
 /*
@@ -215,19 +218,27 @@ Test(explain, lock_reads_the_customer_and_its_owner_by_primary_key)
  */
 Test(explain, writes_by_primary_key_weigh_no_other_index)
 {
-	static const enum stmt writes[] = {STMT_CUSTOMER_UPDATE, STMT_CUSTOMER_DELETE};
+	/* each statement, and where its tenant and id parameters are */
+	static const struct {
+		enum stmt id;
+		unsigned key_at;
+	} writes[] = {{STMT_CUSTOMER_UPDATE, 6},
+	              {STMT_CUSTOMER_UPDATE_IF_TAG, 6},
+	              {STMT_CUSTOMER_DELETE, 2}};
 	for (size_t w = 0; w < sizeof(writes) / sizeof(writes[0]); w++) {
 		struct plan p;
-		struct db_param a[8];
-		unsigned n = stmt_table[writes[w]].nparams;
+		struct db_param a[9];
+		unsigned n = stmt_table[writes[w].id].nparams;
+		cr_assert_leq(n, 9);
 		for (unsigned i = 0; i < n; i++)
 			a[i] = dbp_cstr("x");
-		a[n - 2] = dbp_cstr(tenant);
-		a[n - 1] = dbp_cstr("c00007");
-		explain(writes[w], a, &p);
-		cr_assert_eq(p.n, 1, "%s", stmt_table[writes[w]].sql);
-		cr_expect_str_eq(p.possible[0], "PRIMARY", "%s", stmt_table[writes[w]].sql);
-		cr_expect_str_eq(p.key[0], "PRIMARY", "%s", stmt_table[writes[w]].sql);
+		a[writes[w].key_at] = dbp_cstr(tenant);
+		a[writes[w].key_at + 1] = dbp_cstr("c00007");
+		const char *sql = stmt_table[writes[w].id].sql;
+		explain(writes[w].id, a, &p);
+		cr_assert_eq(p.n, 1, "%s", sql);
+		cr_expect_str_eq(p.possible[0], "PRIMARY", "%s", sql);
+		cr_expect_str_eq(p.key[0], "PRIMARY", "%s", sql);
 	}
 }
 

@@ -21,50 +21,6 @@
 
 /* ---- the status listener (CRM_TEST_STATUS_SOCKET, a unix socket) ---------------- */
 
-struct got {
-	char *data;
-	size_t len;
-};
-
-static size_t collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct got *g = arg;
-	char *grown = realloc(g->data, g->len + size * n + 1);
-	if (grown == NULL)
-		return 0;
-	memcpy(grown + g->len, p, size * n);
-	g->data = grown;
-	g->len += size * n;
-	g->data[g->len] = '\0';
-	return size * n;
-}
-
-/* GET path from the status listener: the body (malloc'd); *status and *seconds the answer's. */
-static char *status_get(const char *method, const char *path, long *status, double *seconds)
-{
-	const char *sock = getenv("CRM_TEST_STATUS_SOCKET");
-	cr_assert(sock != NULL && sock[0] != '\0', "CRM_TEST_STATUS_SOCKET is not set");
-	char url[256];
-	snprintf(url, sizeof(url), "http://localhost%s", path);
-	struct got g = {calloc(1, 1), 0};
-	CURL *h = curl_easy_init();
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &g);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
-	CURLcode rc = curl_easy_perform(h);
-	cr_assert_eq(rc, CURLE_OK, "GET %s from the status listener: %s", path,
-	             curl_easy_strerror(rc));
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	if (seconds != NULL)
-		curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, seconds);
-	curl_easy_cleanup(h);
-	return g.data;
-}
-
 static json_t *status_json(const char *path)
 {
 	long code = 0;
@@ -77,45 +33,19 @@ static json_t *status_json(const char *path)
 	return j;
 }
 
-static char *metrics(void)
-{
-	long code = 0;
-	char *body = status_get("GET", "/metrics", &code, NULL);
-	cr_assert_eq(code, 200, "/metrics: %ld", code);
-	return body;
-}
-
-/* The value of the sample whose line starts with `series ` (name and labels), or 0. */
-static double sample(const char *text, const char *series)
-{
-	size_t n = strlen(series);
-	for (const char *p = text; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : p)
-		if (strncmp(p, series, n) == 0 && p[n] == ' ')
-			return strtod(p + n + 1, NULL);
-	return 0;
-}
-
-static double sample_now(const char *series)
-{
-	char *m = metrics();
-	double v = sample(m, series);
-	free(m);
-	return v;
-}
-
 /* The worker counts a request just before nginx sees its end: wait until
  * series reaches want (a second at most), then return what it is. */
 static double sample_reaching(const char *series, double want)
 {
 	double v = 0;
 	for (int i = 0; i < 100; i++) {
-		v = sample_now(series);
+		v = metric_now(series);
 		if (v >= want)
 			break;
 		usleep(10000);
 	}
 	usleep(50000);
-	return sample_now(series);
+	return metric_now(series);
 }
 
 /* ---- what every test here needs ------------------------------------------------ */
@@ -181,7 +111,7 @@ Test(status, answers_while_every_worker_is_busy, .timeout = 60)
 	char tenant[80], id[32];
 	make_tenant("stbusy", tenant, sizeof(tenant), id);
 	char *token = token_for("u-st", tenant, SCOPE_RW);
-	double slow_before = sample_now("crm_slow_requests_total");
+	double slow_before = metric_now("crm_slow_requests_total");
 	MYSQL *db = admin_db();
 	sql(db, "START TRANSACTION");
 	char q[256];
@@ -196,7 +126,7 @@ Test(status, answers_while_every_worker_is_busy, .timeout = 60)
 		pthread_create(&ch[i].tid, NULL, run_change, &ch[i]);
 	}
 	/* until both wait in the database (10 s: the service may run under valgrind) */
-	for (int i = 0; i < 500 && sample_now("crm_workers{state=\"waiting_db\"}") < 2; i++)
+	for (int i = 0; i < 500 && metric_now("crm_workers{state=\"waiting_db\"}") < 2; i++)
 		usleep(20000);
 	json_t *st = status_json("/status?full");
 	double seconds = 0;
@@ -204,9 +134,9 @@ Test(status, answers_while_every_worker_is_busy, .timeout = 60)
 	char *m = status_get("GET", "/metrics", &code, &seconds);
 	cr_assert_eq(code, 200);
 	cr_assert_lt(seconds, 0.5, "/metrics took %.3f s with every worker busy", seconds);
-	cr_assert_eq(sample(m, "crm_http_requests_in_flight"), 2, "%s", m);
-	cr_assert_eq(sample(m, "crm_workers{state=\"waiting_db\"}"), 2, "%s", m);
-	cr_assert_eq(sample(m, "crm_workers_max"), 2, "%s", m);
+	cr_assert_eq(metric_sample(m, "crm_http_requests_in_flight"), 2, "%s", m);
+	cr_assert_eq(metric_sample(m, "crm_workers{state=\"waiting_db\"}"), 2, "%s", m);
+	cr_assert_eq(metric_sample(m, "crm_workers_max"), 2, "%s", m);
 	cr_assert_eq(json_integer_value(json_object_get(st, "active_workers")), 2);
 	cr_assert_eq(json_integer_value(json_object_get(st, "idle_workers")), 0);
 	cr_assert_geq(json_integer_value(json_object_get(st, "max_children_reached")), 1);
@@ -218,10 +148,10 @@ Test(status, answers_while_every_worker_is_busy, .timeout = 60)
 		cr_assert_str_eq(json_string_value(json_object_get(req, "route")),
 		                 "customers.add_tag");
 		cr_assert_str_eq(json_string_value(json_object_get(req, "method")), "POST");
-		/* the change's lock statement, as far as the scoreboard keeps it */
+		/* the change's write, waiting for the row, as far as the scoreboard keeps it */
 		const char *shown = json_string_value(json_object_get(req, "statement"));
 		cr_assert(shown != NULL && strlen(shown) > 20 &&
-		                  strncmp(shown, stmt_table[STMT_CUSTOMER_LOCK].sql,
+		                  strncmp(shown, stmt_table[STMT_CUSTOMER_UPDATE_IF_TAG].sql,
 		                          strlen(shown)) == 0,
 		          "%s", json_dumps(req, 0));
 	}
@@ -244,7 +174,7 @@ Test(status, counts_every_request_by_route_method_and_status)
 	char tenant[80], id[32], path[128];
 	make_tenant("stcount", tenant, sizeof(tenant), id);
 	char *token = token_for("u-st", tenant, "crm:read");
-	char *m0 = metrics();
+	char *m0 = status_metrics();
 	const char *ok =
 	        "crm_http_requests_total{route=\"customers.get\",method=\"GET\",status=\"200\"}";
 	const char *nf =
@@ -262,14 +192,15 @@ Test(status, counts_every_request_by_route_method_and_status)
 		http_free(http_get("/crm/customers/no-such-customer", token));
 	for (int i = 0; i < 2; i++)
 		http_free(http_get(path, NULL));
-	double want = sample(m0, cnt) + 12;
+	double want = metric_sample(m0, cnt) + 12;
 	cr_assert_eq(sample_reaching(cnt, want), want);
-	char *m1 = metrics();
-	cr_assert_eq(sample(m1, ok) - sample(m0, ok), 7, "200s");
-	cr_assert_eq(sample(m1, nf) - sample(m0, nf), 3, "404s");
-	cr_assert_eq(sample(m1, un) - sample(m0, un), 2, "401s");
-	cr_assert_eq(sample(m1, missing) - sample(m0, missing), 2, "auth failures");
-	cr_assert_eq(sample(m1, inf), sample(m1, cnt), "+Inf bucket and _count differ");
+	char *m1 = status_metrics();
+	cr_assert_eq(metric_sample(m1, ok) - metric_sample(m0, ok), 7, "200s");
+	cr_assert_eq(metric_sample(m1, nf) - metric_sample(m0, nf), 3, "404s");
+	cr_assert_eq(metric_sample(m1, un) - metric_sample(m0, un), 2, "401s");
+	cr_assert_eq(metric_sample(m1, missing) - metric_sample(m0, missing), 2, "auth failures");
+	cr_assert_eq(metric_sample(m1, inf), metric_sample(m1, cnt),
+	             "+Inf bucket and _count differ");
 	free(m0);
 	free(m1);
 	free(token);
@@ -279,7 +210,7 @@ Test(status, counts_every_request_by_route_method_and_status)
 Test(status, metrics_pass_promtool_check_metrics)
 {
 	http_free(http_get("/health", NULL));
-	char *m = metrics();
+	char *m = status_metrics();
 	char file[] = "/tmp/crm-metrics-XXXXXX";
 	int fd = mkstemp(file);
 	cr_assert_geq(fd, 0);

@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "model/list_sql.h"
 #include "tests/http/client.h"
 #include "tests/http/test_write_helpers.h"
 
@@ -332,5 +334,99 @@ Test(write_concurrency, all_six_kinds_of_change_at_once_each_leave_their_change_
 	free(cols);
 	free_clients(clients, N);
 	json_decref(after);
+	free(tok);
+}
+
+/* ---- a change's row changed between its read and its write ---------------- */
+
+/*
+ * A change without If-Match reads the row without a lock and writes it only
+ * while its list_tag is still the one read (customer_write.c).  Here the
+ * test's own transaction has changed the row (sql: an UPDATE of tenant's c1)
+ * and holds it: the change reads the row as committed before, then waits in
+ * its write; the test commits, and the change must not overwrite what it did
+ * not read.
+ */
+static struct client *change_across(const char *tenant, const char *sql, const char *token,
+                                    const char *tag)
+{
+	MYSQL *holder = db_connect_new();
+	cr_assert_eq(mysql_query(holder, "START TRANSACTION"), 0, "%s", mysql_error(holder));
+	cr_assert_eq(mysql_query(holder, sql), 0, "%s\n  in: %s", mysql_error(holder), sql);
+	cr_assert_eq(mysql_affected_rows(holder), 1, "the test's change found no row: %s", sql);
+	pthread_barrier_t start; /* of one: client_run waits at it */
+	cr_assert_eq(pthread_barrier_init(&start, NULL, 1), 0);
+	struct client *c = calloc(1, sizeof(*c));
+	cr_assert_not_null(c);
+	c->start = &start;
+	c->method = "POST";
+	c->token = token;
+	snprintf(c->path, sizeof(c->path), "/crm/customers/c1/tags/%s", tag);
+	pthread_t tid;
+	cr_assert_eq(pthread_create(&tid, NULL, client_run, c), 0);
+	/* until the change waits for the row (10 s: the service may run under valgrind) */
+	double waiting = 0;
+	for (int i = 0; i < 500 && waiting < 1; i++) {
+		waiting = metric_now("crm_workers{state=\"waiting_db\"}");
+		if (waiting < 1)
+			usleep(20000);
+	}
+	cr_expect_geq(waiting, 1, "the change never waited for the row the test holds (%s)",
+	              tenant);
+	cr_assert_eq(mysql_query(holder, "COMMIT"), 0, "%s", mysql_error(holder));
+	pthread_join(tid, NULL);
+	pthread_barrier_destroy(&start);
+	mysql_close(holder);
+	return c;
+}
+
+Test(write_concurrency, a_change_whose_row_changed_after_its_read_is_made_on_the_new_row)
+{
+	char tenant[64], sql[1024];
+	fresh_tenant("wcc-across", tenant, sizeof(tenant));
+	json_t *c = wh_customer("c1", "LEAD");
+	json_object_set_new(c, "tags", json_pack("[s]", "existing"));
+	wh_import_customer(tenant, c);
+	char *tok = wh_token(tenant);
+	warm_up(tok);
+	long events = wh_db_events(tenant, "c1");
+	snprintf(sql, sizeof(sql),
+	         "UPDATE customers SET doc = REPLACE(doc, '\"tags\":[\"existing\"]',"
+	         " '\"tags\":[\"existing\",\"held\"]'), list_tag = " LIST_TAG_SQL
+	         ", list_bytes = " LIST_BYTES_SQL " WHERE tenant_id = '%s' AND id = 'c1'",
+	         tenant);
+	struct client *r = change_across(tenant, sql, tok, "mine");
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->response);
+	json_t *want = json_pack("[sss]", "existing", "held", "mine");
+	cr_assert(json_equal(json_object_get(r->json, "tags"), want), "answer: %s", r->response);
+	json_t *after = wh_doc(tenant, "c1");
+	cr_assert(json_equal(json_object_get(after, "tags"), want), "stored tags lost one");
+	cr_assert_eq(wh_db_events(tenant, "c1"), events + 1, "one TAG_ADDED event");
+	json_decref(want);
+	json_decref(after);
+	free_clients(r, 1);
+	free(r);
+	free(tok);
+}
+
+Test(write_concurrency, a_change_whose_customer_was_deleted_after_its_read_answers_404)
+{
+	char tenant[64], sql[512];
+	fresh_tenant("wcc-gone", tenant, sizeof(tenant));
+	wh_import_customer(tenant, wh_customer("c1", "LEAD"));
+	char *tok = wh_token(tenant);
+	warm_up(tok);
+	snprintf(sql, sizeof(sql),
+	         "UPDATE customers SET deleted_at = 1, deleted_by = 'u-test'"
+	         " WHERE tenant_id = '%s' AND id = 'c1'",
+	         tenant);
+	struct client *r = change_across(tenant, sql, tok, "late");
+	cr_assert_eq(r->status, 404, "%ld %s", r->status, r->response);
+	cr_assert_eq(db_count("SELECT COUNT(*) FROM customers WHERE tenant_id = '%s' AND id = 'c1'"
+	                      " AND deleted_at = 1 AND doc NOT LIKE '%%late%%'",
+	                      tenant),
+	             1, "the tombstone was changed");
+	free_clients(r, 1);
+	free(r);
 	free(tok);
 }
