@@ -8,10 +8,12 @@
 #include "lib/timefmt.h"
 #include "lib/uuid7.h"
 #include "model/change.h"
+#include "model/doc_edit.h"
 #include "model/model.h"
 #include "model/stmt.h"
 
-/* The locked row: its document to edit, and its enriched answer as it stands. */
+/* The locked row: its document to edit, and its enriched answer as it stands; or the row as
+ * read without the lock (text, extra, tag), and doc what doc_edit parsed of it. */
 struct locked {
 	json_t *doc;
 	int found;
@@ -21,34 +23,43 @@ struct locked {
 	char *owner_key;          /* owner_id the owner was read by; NULL for none */
 	char *stored;             /* the document this change stored, when it stored one */
 	char tag[LIST_TAG_BYTES]; /* the row's list_tag, when read without the lock */
+	char *text;               /* its document, when read without the lock */
+	size_t text_len;
+	char *extra; /* its list fragment, when read without the lock */
 };
 
 static void locked_free(struct locked *l)
 {
 	json_decref(l->doc);
+	free(l->text);
+	free(l->extra);
 	strbuf_free(&l->enriched);
 	free(l->owner_key);
 	free(l->stored);
 }
 
-/* The list shape, whole: the document with the list fragment (",...") before its closing
- * brace, to edit; and the enriched answer, whose owner and fragment a change keeps. */
-static enum db_rc locked_row(void *arg, const struct db_row *row)
+/* The list shape, whole: the document (doc_len bytes, '}' last) with the list fragment
+ * (",...") before its closing brace; NULL when it is not JSON. */
+static json_t *parse_whole(const char *doc, size_t doc_len, const char *extra, size_t extra_len)
 {
-	struct locked *l = arg;
-	size_t doc_len = row->len[COL_LOCK_DOC], extra_len = row->len[COL_LOCK_EXTRA];
-	l->found = 1;
-	if (doc_len < 2 || row->val[COL_LOCK_DOC][doc_len - 1] != '}')
-		return DB_ERROR;
+	if (doc_len < 2 || doc[doc_len - 1] != '}')
+		return NULL;
 	char *text = malloc(doc_len + extra_len + 1);
 	if (text == NULL)
-		return DB_ERROR;
-	memcpy(text, row->val[COL_LOCK_DOC], doc_len - 1);
-	memcpy(text + doc_len - 1, row->val[COL_LOCK_EXTRA], extra_len);
+		return NULL;
+	memcpy(text, doc, doc_len - 1);
+	memcpy(text + doc_len - 1, extra, extra_len);
 	text[doc_len - 1 + extra_len] = '}';
-	l->doc = json_loadb(text, doc_len + extra_len, 0, NULL);
+	json_t *whole = json_loadb(text, doc_len + extra_len, 0, NULL);
 	free(text);
-	customer_append_open_object(&l->enriched, row->val[COL_LOCK_DOC], doc_len);
+	return whole;
+}
+
+/* The enriched answer as the row stands, whose owner and fragment a change keeps. */
+static enum db_rc keep_answer(struct locked *l, const struct db_row *row)
+{
+	l->found = 1;
+	customer_append_open_object(&l->enriched, row->val[COL_LOCK_DOC], row->len[COL_LOCK_DOC]);
 	l->tail_at = l->enriched.len;
 	l->complete = customer_write_enriched_tail(&l->enriched, row) == 0;
 	if (!row->is_null[COL_LOCK_OWNER_KEY]) {
@@ -56,17 +67,31 @@ static enum db_rc locked_row(void *arg, const struct db_row *row)
 		if (l->owner_key == NULL)
 			return DB_ERROR;
 	}
-	return l->doc && !strbuf_failed(&l->enriched) ? DB_OK : DB_ERROR;
+	return strbuf_failed(&l->enriched) ? DB_ERROR : DB_OK;
 }
 
-/* STMT_CUSTOMER_READ's row: the lock's columns, then the row's list_tag. */
+/* STMT_CUSTOMER_LOCK's row: the whole document, to edit. */
+static enum db_rc locked_row(void *arg, const struct db_row *row)
+{
+	struct locked *l = arg;
+	l->doc = parse_whole(row->val[COL_LOCK_DOC], row->len[COL_LOCK_DOC],
+	                     row->val[COL_LOCK_EXTRA], row->len[COL_LOCK_EXTRA]);
+	enum db_rc rc = keep_answer(l, row);
+	return l->doc != NULL ? rc : DB_ERROR;
+}
+
+/* STMT_CUSTOMER_READ's row: the lock's columns, kept as text, then the row's list_tag. */
 static enum db_rc read_row(void *arg, const struct db_row *row)
 {
 	struct locked *l = arg;
 	if (row->ncols <= COL_READ_LIST_TAG || row->len[COL_READ_LIST_TAG] != LIST_TAG_BYTES)
 		return DB_ERROR;
 	memcpy(l->tag, row->val[COL_READ_LIST_TAG], LIST_TAG_BYTES);
-	return locked_row(arg, row);
+	l->text_len = row->len[COL_LOCK_DOC];
+	l->text = strndup(row->val[COL_LOCK_DOC], l->text_len);
+	l->extra = strndup(row->val[COL_LOCK_EXTRA], row->len[COL_LOCK_EXTRA]);
+	enum db_rc rc = keep_answer(l, row);
+	return l->text != NULL && l->extra != NULL ? rc : DB_ERROR;
 }
 
 /* Does the stored document name the owner the row's owner was read by? */
@@ -100,14 +125,11 @@ static enum db_rc answer_of(struct db *db, const char *tenant, const char *id,
 	return strbuf_failed(answer) ? DB_ERROR : DB_OK;
 }
 
-/* The edited customer split as import splits it; DB_CONFLICT (out->message says why) when it
- * would grow past the limit. */
-static enum db_rc split(struct db *db, const json_t *item, struct customer_change_out *out,
-                        char **doc, char **extra)
+/* DB_CONFLICT (out->message says why) when the edited customer would grow past the limit. */
+static enum db_rc check_size(struct db *db, const char *doc, const char *extra,
+                             struct customer_change_out *out)
 {
-	if (customer_split(item, doc, extra) != 0)
-		return DB_ERROR;
-	size_t len = strlen(*doc) + strlen(*extra), max = db_max_doc_bytes(db);
+	size_t len = strlen(doc) + strlen(extra), max = db_max_doc_bytes(db);
 	if (len <= max)
 		return DB_OK;
 	out->result = CHANGE_REFUSED;
@@ -116,6 +138,15 @@ static enum db_rc split(struct db *db, const json_t *item, struct customer_chang
 	         "than the limit of %zu (max_customer_bytes); nothing was changed.",
 	         len, max);
 	return DB_CONFLICT;
+}
+
+/* The edited customer split as import splits it, no larger than the limit. */
+static enum db_rc split(struct db *db, const json_t *item, struct customer_change_out *out,
+                        char **doc, char **extra)
+{
+	if (customer_split(item, doc, extra) != 0)
+		return DB_ERROR;
+	return check_size(db, *doc, *extra, out);
 }
 
 /* Writes doc and extra back with the keys that order and find the customer: in the locked
@@ -150,16 +181,6 @@ static enum db_rc store(struct db *db, const char *tenant, const char *id, const
 		free(doc);
 	free(extra);
 	return rc;
-}
-
-static enum db_rc check_owner(struct db *db, const char *tenant, const struct change *ch)
-{
-	if (ch->kind != CHANGE_OWNER_SET)
-		return DB_OK;
-	int found = 0;
-	struct db_param p[2] = {dbp_cstr(tenant), dbp_cstr(ch->text)};
-	enum db_rc rc = db_run(db, STMT_USER_GET_ACTIVE, p, db_row_found, &found, NULL);
-	return rc == DB_OK && !found ? DB_NOT_FOUND : rc;
 }
 
 /*
@@ -230,19 +251,21 @@ static int event_stored(const struct db_row *row, const void *arg)
 	return held;
 }
 
-/* Checks ch and applies it to the read document (l->doc, edited in place); out->result says
- * whether it changed it. */
-static enum db_rc edit(struct db *db, const char *tenant, struct locked *l, const struct change *ch,
-                       const struct precondition *pre, struct customer_change_out *out)
+static enum db_rc check_owner(struct db *db, const char *tenant, const struct change *ch,
+                              struct customer_change_out *out)
 {
-	enum db_rc rc = db_precondition_check(db, pre, l->complete ? &l->enriched : NULL, out);
-	if (rc == DB_OK) {
-		rc = check_owner(db, tenant, ch);
-		out->user_missing = rc == DB_NOT_FOUND;
-	}
-	if (rc != DB_OK)
-		return rc;
-	out->result = change_apply(l->doc, ch, out->message, sizeof(out->message));
+	if (ch->kind != CHANGE_OWNER_SET)
+		return DB_OK;
+	int found = 0;
+	struct db_param p[2] = {dbp_cstr(tenant), dbp_cstr(ch->text)};
+	enum db_rc rc = db_run(db, STMT_USER_GET_ACTIVE, p, db_row_found, &found, NULL);
+	out->user_missing = rc == DB_OK && !found;
+	return out->user_missing ? DB_NOT_FOUND : rc;
+}
+
+/* What change_apply's out->result means for the attempt. */
+static enum db_rc result_rc(struct db *db, const struct customer_change_out *out)
+{
 	if (out->result == CHANGE_REFUSED)
 		return DB_CONFLICT;
 	if (out->result == CHANGE_INVALID)
@@ -252,6 +275,55 @@ static enum db_rc edit(struct db *db, const char *tenant, struct locked *l, cons
 		return DB_ERROR;
 	}
 	return DB_OK;
+}
+
+/* Checks ch and applies it to the locked document (l->doc, edited in place); out->result says
+ * whether it changed it. */
+static enum db_rc edit(struct db *db, const char *tenant, struct locked *l, const struct change *ch,
+                       const struct precondition *pre, struct customer_change_out *out)
+{
+	enum db_rc rc = db_precondition_check(db, pre, l->complete ? &l->enriched : NULL, out);
+	if (rc == DB_OK)
+		rc = check_owner(db, tenant, ch, out);
+	if (rc != DB_OK)
+		return rc;
+	out->result = change_apply(l->doc, ch, out->message, sizeof(out->message));
+	return result_rc(db, out);
+}
+
+/*
+ * Checks ch and applies it to the row read without the lock: to its text
+ * (doc_edit) where it can, else to the whole document parsed.  On
+ * CHANGE_APPLIED l->stored and *extra are the new document and list
+ * fragment, and l->doc holds (at least) the members customer_keys reads.
+ */
+static enum db_rc edit_read(struct db *db, const char *tenant, struct locked *l,
+                            const struct change *ch, struct customer_change_out *out, char **extra)
+{
+	enum db_rc rc = check_owner(db, tenant, ch, out);
+	if (rc != DB_OK)
+		return rc;
+	enum change_result r = CHANGE_FAILED;
+	if (doc_edit(l->text, l->text_len, ch, out->message, sizeof(out->message), &r, &l->stored,
+	             &l->doc) == 0) {
+		out->result = r;
+		rc = result_rc(db, out);
+		if (rc == DB_OK && r == CHANGE_APPLIED)
+			rc = (*extra = strdup(l->extra)) != NULL
+			             ? check_size(db, l->stored, *extra, out)
+			             : DB_ERROR;
+		return rc;
+	}
+	l->doc = parse_whole(l->text, l->text_len, l->extra, strlen(l->extra));
+	if (l->doc == NULL) {
+		db_note_error(db, "customer document could not be read");
+		return DB_ERROR;
+	}
+	out->result = change_apply(l->doc, ch, out->message, sizeof(out->message));
+	rc = result_rc(db, out);
+	if (rc == DB_OK && out->result == CHANGE_APPLIED)
+		rc = split(db, l->doc, out, &l->stored, extra);
+	return rc;
 }
 
 /*
@@ -322,11 +394,9 @@ static enum db_rc attempt_unlocked(struct db *db, const char *tenant, const char
 	if (rc == DB_OK && !l.found)
 		rc = DB_NOT_FOUND;
 	if (rc == DB_OK)
-		rc = edit(db, tenant, &l, ch, NULL, out);
+		rc = edit_read(db, tenant, &l, ch, out, &extra);
 	int applied = rc == DB_OK && out->result == CHANGE_APPLIED;
-	if (applied)
-		rc = split(db, l.doc, out, &l.stored, &extra);
-	if (rc == DB_OK && applied && !same_owner(&l))
+	if (applied && !same_owner(&l))
 		*declined = 1;
 	else if (rc == DB_OK)
 		rc = answer_of(db, tenant, id, &l, answer);
