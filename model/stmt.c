@@ -14,7 +14,8 @@ static const char *const tags_by_name_cols[] = {
 static const char *const tags_by_due_cols[] = {
         LIST_TAGS_COLS(COLUMN_NAME, COLUMN_NAME, "overdue_key")};
 static const char *const lock_cols[] = {LOCK_COLS(COLUMN_NAME, COLUMN_NAME)};
-static const char *const read_cols[] = {LOCK_COLS(COLUMN_NAME, COLUMN_NAME) "c.list_tag"};
+static const char *const read_cols[] = {ENRICHED_COLS(COLUMN_NAME, COLUMN_NAME) "c.list_extra",
+                                        "c.owner_id", "c.list_tag"};
 static const char *const any_cols[] = {ANY_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const user_cols[] = {USER_COLS(COLUMN_NAME, COLUMN_NAME)};
 static const char *const key_cols[] = {KEY_COLS(COLUMN_NAME, COLUMN_NAME)};
@@ -27,8 +28,10 @@ _Static_assert(NCOLS(enriched_cols) == COL_ENRICHED__MAX, "enriched columns");
 _Static_assert(NCOLS(list_by_name_cols) == COL_LIST__MAX, "list columns");
 _Static_assert(NCOLS(list_by_due_cols) == COL_LIST__MAX, "list columns");
 _Static_assert(NCOLS(lock_cols) == COL_LOCK__MAX && COL_LOCK__MAX <= DB_MAX_COLS, "lock columns");
-_Static_assert(NCOLS(read_cols) == COL_READ_LIST_TAG + 1 && NCOLS(read_cols) <= DB_MAX_COLS,
-               "read columns");
+_Static_assert(NCOLS(read_cols) == COL_READ_LIST_TAG + 1 && NCOLS(read_cols) <= DB_MAX_COLS &&
+                       (int)COL_LOCK_EXTRA == (int)COL_ENRICHED__MAX &&
+                       (int)COL_LOCK_OWNER_KEY == (int)COL_ENRICHED__MAX + 1,
+               "a change's read is an enriched row, then the lock's columns after it");
 _Static_assert(NCOLS(any_cols) == COL_ANY__MAX && COL_ANY__MAX <= DB_MAX_COLS, "row columns");
 _Static_assert(NCOLS(tags_by_name_cols) == COL_TAGS__MAX &&
                        NCOLS(tags_by_due_cols) == COL_TAGS__MAX,
@@ -75,10 +78,11 @@ _Static_assert(COL_ENRICHED__MAX <= DB_MAX_COLS && COL_LIST__MAX <= DB_MAX_COLS,
 #define LIST_SELECT(key) "SELECT " LIST_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT, key)
 #define TAGS_SELECT(key) "SELECT " LIST_TAGS_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT, key)
 
-/* A live customer's row by its key: the lock (FOR UPDATE) and the read of a change. */
-#define CUSTOMER_READ_SQL(cols)                                                                    \
-	"SELECT " cols " FROM customers c WHERE c.tenant_id = ? AND c.id = ?"                      \
-	" AND c.deleted_at IS NULL"
+/* A live customer and its owner by the customer's key: the enriched GET, and a change's read
+ * without the lock (a lock reads the owner in subqueries: stmt.h, LOCK_COLS). */
+#define ENRICHED_FROM                                                                              \
+	" FROM customers c LEFT JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.owner_id"   \
+	" WHERE c.tenant_id = ? AND c.id = ? AND c.deleted_at IS NULL"
 /* A change's write of the edited row: the locked one's, and (AND list_tag = ?) the row as read. */
 #define CUSTOMER_UPDATE_SQL                                                                        \
 	"UPDATE customers FORCE INDEX (PRIMARY) SET sort_name = ?, owner_id = ?, crm_status = ?,"  \
@@ -87,13 +91,8 @@ _Static_assert(COL_ENRICHED__MAX <= DB_MAX_COLS && COL_LIST__MAX <= DB_MAX_COLS,
 
 const struct stmt_def stmt_table[STMT__MAX] = {
         [STMT_CUSTOMER_GET_ENRICHED] =
-                ROWS("SELECT " ENRICHED_COLS(COLUMN_SQL_FIRST,
-                                             COLUMN_SQL_NEXT) " FROM customers c"
-                                                              " LEFT JOIN users u ON u.tenant_id = "
-                                                              "c.tenant_id AND u.id = c.owner_id"
-                                                              " WHERE c.tenant_id = ? AND c.id = ?"
-                                                              " AND c.deleted_at IS NULL",
-                     2, enriched_cols),
+                ROWS("SELECT " ENRICHED_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT) ENRICHED_FROM, 2,
+                     enriched_cols),
         /* The touched customers' fragments.  One possible plan: the small
          * touched table first (STRAIGHT_JOIN), each customer by its primary
          * key, and the subqueries by the index they name. */
@@ -187,11 +186,16 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                         EXPORT_PAGE,
                 3, ex_child_cols),
         [STMT_CUSTOMER_LOCK] =
-                ROWS(CUSTOMER_READ_SQL(LOCK_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT)) " FOR UPDATE",
+                ROWS("SELECT " LOCK_COLS(
+                             COLUMN_SQL_FIRST,
+                             COLUMN_SQL_NEXT) " FROM customers c WHERE c.tenant_id = ? AND c.id = ?"
+                                              " AND c.deleted_at IS NULL FOR UPDATE",
                      2, lock_cols),
-        [STMT_CUSTOMER_READ] =
-                ROWS(CUSTOMER_READ_SQL(LOCK_COLS(COLUMN_SQL_FIRST, COLUMN_SQL_NEXT) ", c.list_tag"),
-                     2, read_cols),
+        [STMT_CUSTOMER_READ] = ROWS(
+                "SELECT " ENRICHED_COLS(
+                        COLUMN_SQL_FIRST,
+                        COLUMN_SQL_NEXT) ", c.list_extra, c.owner_id, c.list_tag" ENRICHED_FROM,
+                2, read_cols),
         [STMT_CUSTOMER_UPDATE] = NO_ROWS(CUSTOMER_UPDATE_SQL, 8),
         [STMT_CUSTOMER_UPDATE_IF_TAG] = NO_ROWS(CUSTOMER_UPDATE_SQL " AND list_tag = ?", 9),
         [STMT_CUSTOMER_DELETE] =

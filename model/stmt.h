@@ -144,8 +144,9 @@ _Static_assert((int)COL_LOCK_DOC == (int)COL_ENRICHED_DOC &&
                        (int)COL_LOCK_OWNER_USERNAME == (int)COL_OWNER_USERNAME &&
                        (int)COL_LOCK_ENRICHED_EXTRA == (int)COL_ENRICHED_EXTRA,
                "a lock row reads as an enriched row");
-/* STMT_CUSTOMER_READ: the lock's columns, read as committed without a lock, and then the
- * row's list_tag, which its change's UPDATE names (customer_write.c, "in two round trips"). */
+/* STMT_CUSTOMER_READ: a row as STMT_CUSTOMER_LOCK's, read as committed without a lock (the
+ * owner by a join), and then the row's list_tag, which its change's UPDATE names
+ * (customer_write.c, "in two round trips"). */
 #define COL_READ_LIST_TAG COL_LOCK__MAX
 
 /* STMT_CUSTOMER_GET_ANY: a customer's row, live or a tombstone, as committed: what
