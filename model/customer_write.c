@@ -375,7 +375,8 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
  * the one read.  Every write of doc or list_extra changes list_tag (a change
  * adds an event), so a row changed or deleted in between is left alone: the
  * attempt declines (*declined), having written nothing, and the caller takes
- * the lock.  So does a change of owner, whose answer is read after the
+ * the lock.  So does a change of a row locked by another (the UPDATE does
+ * not wait for it), and a change of owner, whose answer is read after the
  * write.  The answer is made before the UPDATE: no change is committed that
  * its client is told failed.  A change of other columns in between (an
  * import's enriched fragment, the owner's name) does not touch what this one
@@ -402,7 +403,11 @@ static enum db_rc attempt_unlocked(struct db *db, const char *tenant, const char
 		rc = answer_of(db, tenant, id, &l, answer);
 	if (rc == DB_OK && applied && !*declined) {
 		rc = write_row(db, tenant, id, l.doc, l.stored, extra, l.tag, &affected);
-		*declined = rc == DB_OK && affected == 0;
+		/* DB_RETRY: the row is locked (the UPDATE does not wait) or a deadlock; the
+		 * statement wrote nothing */
+		*declined = (rc == DB_OK && affected == 0) || rc == DB_RETRY;
+		if (rc == DB_RETRY)
+			rc = DB_OK;
 	}
 	if (*declined)
 		strbuf_reset(answer);

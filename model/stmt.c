@@ -197,7 +197,12 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                         COLUMN_SQL_NEXT) ", c.list_extra, c.owner_id, c.list_tag" ENRICHED_FROM,
                 2, read_cols),
         [STMT_CUSTOMER_UPDATE] = NO_ROWS(CUSTOMER_UPDATE_SQL, 8),
-        [STMT_CUSTOMER_UPDATE_IF_TAG] = NO_ROWS(CUSTOMER_UPDATE_SQL " AND list_tag = ?", 9),
+        /* never waits for a row lock: a locked row is one in contention, and the change
+         * then takes the lock itself (customer_write.c) */
+        [STMT_CUSTOMER_UPDATE_IF_TAG] =
+                NO_ROWS("SET STATEMENT innodb_lock_wait_timeout = 0 FOR " CUSTOMER_UPDATE_SQL
+                        " AND list_tag = ?",
+                        9),
         [STMT_CUSTOMER_DELETE] =
                 NO_ROWS("UPDATE customers FORCE INDEX (PRIMARY) SET deleted_at = ?, deleted_by = ?"
                         " WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL",

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,16 @@
 /* COM_QUERY "COMMIT": length 7 (little-endian), sequence 0, 0x03, the text */
 static const unsigned char commit_packet[] = {0x07, 0x00, 0x00, 0x00, 0x03, 'C',
                                               'O',  'M',  'M',  'I',  'T'};
-#define HEADER_SIZE 4
+#define HEADER_SIZE      4
+#define COM_QUERY        0x03
+#define COM_STMT_PREPARE 0x16
+#define COM_STMT_EXECUTE 0x17
+/* the statement a change without If-Match commits itself with (model/stmt.c,
+ * STMT_CUSTOMER_UPDATE_IF_TAG): its executions count as COMMITs */
+static const char committing_marker[] = "AND list_tag = ?";
+/* a packet's start held back to judge it: a COMMIT whole, an execution's statement id, or a
+ * prepared statement's text whole (up to this) */
+#define HOLD_MAX 8192
 
 /* One client's connection and the proxy's to the server for it. */
 struct pair {
@@ -27,9 +37,12 @@ struct pair {
 	/* the client's stream: bytes of the current packet still to pass on, and the
 	 * start of a packet held back until it is known whether it is a COMMIT */
 	size_t left;
-	unsigned char held[sizeof(commit_packet)];
+	unsigned char held[HOLD_MAX];
 	size_t nheld;
 	int awaiting_answer; /* CP_ANSWER_LOST: the COMMIT went through; drop what answers it */
+	int preparing;       /* the committing statement is being prepared: the answer has its id */
+	int has_committing;
+	uint32_t committing_id; /* its statement id on this connection */
 };
 
 struct commit_proxy {
@@ -103,15 +116,53 @@ static void accept_one(struct commit_proxy *p)
 	x->server = s;
 }
 
+static size_t packet_len(const unsigned char *h)
+{
+	return (size_t)h[0] | (size_t)h[1] << 8 | (size_t)h[2] << 16;
+}
+
+static uint32_t le32(const unsigned char *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* How much of the packet whose start is held to hold before judging it. */
+static size_t hold_for(const struct pair *x)
+{
+	size_t whole = HEADER_SIZE + packet_len(x->held);
+	size_t want = HEADER_SIZE + 1; /* the command */
+	if (x->nheld > HEADER_SIZE) {
+		unsigned char cmd = x->held[HEADER_SIZE];
+		if (cmd == COM_QUERY && whole == sizeof(commit_packet))
+			want = whole;
+		else if (cmd == COM_STMT_EXECUTE)
+			want = HEADER_SIZE + 5; /* and its statement id */
+		else if (cmd == COM_STMT_PREPARE)
+			want = whole;
+	}
+	if (x->held[3] != 0) /* not a command's first packet */
+		want = HEADER_SIZE;
+	want = want < whole ? want : whole;
+	return want < HOLD_MAX ? want : HOLD_MAX;
+}
+
 /*
  * The held start of a packet is complete enough to judge: 0 to go on, 1 when
  * the pair is to be closed (the armed mode broke this COMMIT).
  */
 static int judge_held(struct commit_proxy *p, struct pair *x)
 {
-	size_t len = (size_t)x->held[0] | (size_t)x->held[1] << 8 | (size_t)x->held[2] << 16;
+	size_t len = packet_len(x->held);
 	int is_commit = x->nheld == sizeof(commit_packet) &&
 	                memcmp(x->held, commit_packet, sizeof(commit_packet)) == 0;
+	int command = x->held[3] == 0 && x->nheld > HEADER_SIZE; /* a command's first packet */
+	is_commit = is_commit || (command && x->has_committing && x->nheld >= HEADER_SIZE + 5 &&
+	                          x->held[HEADER_SIZE] == COM_STMT_EXECUTE &&
+	                          le32(x->held + HEADER_SIZE + 1) == x->committing_id);
+	if (command && x->held[HEADER_SIZE] == COM_STMT_PREPARE &&
+	    memmem(x->held + HEADER_SIZE + 1, x->nheld - HEADER_SIZE - 1, committing_marker,
+	           sizeof(committing_marker) - 1) != NULL)
+		x->preparing = 1;
 	enum cp_mode mode = is_commit ? (enum cp_mode)atomic_exchange(&p->mode, CP_PASS) : CP_PASS;
 	if (mode == CP_REQUEST_LOST) {
 		atomic_fetch_add(&p->fired, 1);
@@ -141,14 +192,10 @@ static int from_client(struct commit_proxy *p, struct pair *x, const unsigned ch
 			n -= k;
 			continue;
 		}
-		/* a packet starts: its header is held, and the whole packet when it
-		 * has a COMMIT's length and sequence */
+		/* a packet starts: its header is held, and as much of it as judging takes */
 		x->held[x->nheld++] = *b++;
 		n--;
-		if (x->nheld < HEADER_SIZE)
-			continue;
-		if (memcmp(x->held, commit_packet, HEADER_SIZE) == 0 &&
-		    x->nheld < sizeof(commit_packet))
+		if (x->nheld < HEADER_SIZE || x->nheld < hold_for(x))
 			continue;
 		if (judge_held(p, x) != 0)
 			return 1;
@@ -167,6 +214,12 @@ static int relay(struct commit_proxy *p, struct pair *x, int from_server)
 		return 1;
 	if (!from_server)
 		return from_client(p, x, buf, (size_t)n);
+	/* COM_STMT_PREPARE_OK of the committing statement: 0x00, then its id */
+	if (x->preparing && n >= HEADER_SIZE + 5 && buf[HEADER_SIZE] == 0x00) {
+		x->committing_id = le32(buf + HEADER_SIZE + 1);
+		x->has_committing = 1;
+	}
+	x->preparing = 0;
 	/* the server answered the COMMIT: it has committed; the client never hears it */
 	if (x->awaiting_answer)
 		return 1;

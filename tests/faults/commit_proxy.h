@@ -8,7 +8,10 @@
  * Armed, the proxy watches what clients send for a COM_QUERY "COMMIT" (a
  * packet of 3-byte little-endian length 7, sequence 0, payload 0x03
  * "COMMIT": how mysql_real_query sends it; no TLS, no compression here) and
- * breaks the connection that sends the next one:
+ * breaks the connection that sends the next one.  An execution of the
+ * statement a change without If-Match commits itself with (prepared on the
+ * same connection, its text holding "AND list_tag = ?") counts as a COMMIT:
+ * it is the change's commit.
  *   CP_ANSWER_LOST   the COMMIT goes to the server; once the server answers
  *                    (it has committed), both sockets are closed without
  *                    passing the answer on: the change is stored, the client

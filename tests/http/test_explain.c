@@ -46,7 +46,11 @@ static void explain(enum stmt id, const struct db_param *params, struct plan *ou
 {
 	const struct stmt_def *def = &stmt_table[id];
 	char sql[8192];
-	snprintf(sql, sizeof(sql), "EXPLAIN %s", def->sql);
+	/* EXPLAIN takes the statement without its SET STATEMENT ... FOR */
+	const char *text = def->sql, *set_for = " FOR ";
+	if (strncmp(text, "SET STATEMENT ", 14) == 0 && strstr(text, set_for) != NULL)
+		text = strstr(text, set_for) + strlen(set_for);
+	snprintf(sql, sizeof(sql), "EXPLAIN %s", text);
 	MYSQL_STMT *st = mysql_stmt_init(explain_db());
 	cr_assert_not_null(st);
 	cr_assert_eq(mysql_stmt_prepare(st, sql, strlen(sql)), 0, "%s\n  in: %s",

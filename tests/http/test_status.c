@@ -148,10 +148,10 @@ Test(status, answers_while_every_worker_is_busy, .timeout = 60)
 		cr_assert_str_eq(json_string_value(json_object_get(req, "route")),
 		                 "customers.add_tag");
 		cr_assert_str_eq(json_string_value(json_object_get(req, "method")), "POST");
-		/* the change's write, waiting for the row, as far as the scoreboard keeps it */
+		/* the change's lock statement, as far as the scoreboard keeps it */
 		const char *shown = json_string_value(json_object_get(req, "statement"));
 		cr_assert(shown != NULL && strlen(shown) > 20 &&
-		                  strncmp(shown, stmt_table[STMT_CUSTOMER_UPDATE_IF_TAG].sql,
+		                  strncmp(shown, stmt_table[STMT_CUSTOMER_LOCK].sql,
 		                          strlen(shown)) == 0,
 		          "%s", json_dumps(req, 0));
 	}

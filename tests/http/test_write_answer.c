@@ -116,6 +116,50 @@ static void bind_text(char *out, size_t cap, const char *sql, const char *const 
 	}
 }
 
+/* sql with each '?' replaced by the next of args, as they are (SQL text of the test's own). */
+static void bind_sql(char *out, size_t cap, const char *sql, const char *const *args)
+{
+	size_t n = 0;
+	for (const char *p = sql; *p != '\0'; p++) {
+		int w = *p == '?' ? snprintf(out + n, cap - n, "%s", *args++)
+		                  : snprintf(out + n, cap - n, "%c", *p);
+		cr_assert(w > 0 && (size_t)w < cap - n, "statement too long for the test buffer");
+		n += (size_t)w;
+	}
+}
+
+/* A change without If-Match writes the row it read with the statement below, which must
+ * write nothing over a row whose list_tag is no longer the one read (customer_write.c). */
+Test(write_answer, the_unlocked_write_changes_only_the_row_as_it_was_read)
+{
+	char tenant[64], sql[4096], quoted[96], stale[64], current[64];
+	fixture(tenant, sizeof(tenant), "wan-guard");
+	char *hex = db_scalar("SELECT HEX(list_tag) FROM customers WHERE tenant_id = '%s'"
+	                      " AND id = 'c1'",
+	                      tenant);
+	cr_assert(hex != NULL && strlen(hex) == 32, "list_tag: %s", hex ? hex : "NULL");
+	snprintf(quoted, sizeof(quoted), "'%s'", tenant);
+	snprintf(current, sizeof(current), "UNHEX('%s')", hex);
+	snprintf(stale, sizeof(stale), "UNHEX('%032d')", 0);
+	const char *tag_of[2] = {stale, current};
+	MYSQL *db = db_connect_new();
+	for (int i = 0; i < 2; i++) {
+		const char *args[] = {"'Guarded'", "NULL", "'LEAD'", "NULL",   "'{\"guarded\":1}'",
+		                      "''",        quoted, "'c1'",   tag_of[i]};
+		bind_sql(sql, sizeof(sql), stmt_table[STMT_CUSTOMER_UPDATE_IF_TAG].sql, args);
+		cr_assert_eq(mysql_query(db, sql), 0, "%s\n  in: %s", mysql_error(db), sql);
+		cr_assert_eq(mysql_affected_rows(db), (my_ulonglong)i, "%s",
+		             i == 0 ? "written over a row with another list_tag"
+		                    : "not written though its list_tag is the one read");
+		cr_assert_eq(db_count("SELECT COUNT(*) FROM customers WHERE tenant_id = '%s'"
+		                      " AND id = 'c1' AND doc = '{\"guarded\":1}'",
+		                      tenant),
+		             i);
+	}
+	mysql_close(db);
+	free(hex);
+}
+
 /* A change holds its customer's row and not its owner's: the lock statement reads the owner
  * in subqueries, so the changes of one owner's customers do not queue behind each other. */
 Test(write_answer, the_lock_holds_the_customer_and_not_its_owner)

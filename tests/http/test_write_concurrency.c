@@ -341,10 +341,11 @@ Test(write_concurrency, all_six_kinds_of_change_at_once_each_leave_their_change_
 
 /*
  * A change without If-Match reads the row without a lock and writes it only
- * while its list_tag is still the one read (customer_write.c).  Here the
- * test's own transaction has changed the row (sql: an UPDATE of tenant's c1)
- * and holds it: the change reads the row as committed before, then waits in
- * its write; the test commits, and the change must not overwrite what it did
+ * while its list_tag is still the one read, without waiting for a row lock
+ * (customer_write.c).  Here the test's own transaction has changed the row
+ * (sql: an UPDATE of tenant's c1) and holds it: the change reads the row as
+ * committed before, finds it locked at its write and waits for the lock
+ * itself; the test commits, and the change must not overwrite what it did
  * not read.
  */
 static struct client *change_across(const char *tenant, const char *sql, const char *token,
