@@ -308,10 +308,12 @@ static enum db_rc edit_read(struct db *db, const char *tenant, struct locked *l,
 	             &l->doc) == 0) {
 		out->result = r;
 		rc = result_rc(db, out);
-		if (rc == DB_OK && r == CHANGE_APPLIED)
-			rc = (*extra = strdup(l->extra)) != NULL
-			             ? check_size(db, l->stored, *extra, out)
-			             : DB_ERROR;
+		if (rc == DB_OK && r == CHANGE_APPLIED) {
+			*extra =
+			        l->extra; /* unchanged: no change of these touches the list fragment */
+			l->extra = NULL;
+			rc = check_size(db, l->stored, *extra, out);
+		}
 		return rc;
 	}
 	l->doc = parse_whole(l->text, l->text_len, l->extra, strlen(l->extra));
@@ -376,8 +378,8 @@ static enum db_rc attempt(struct db *db, const char *tenant, const char *id,
  * adds an event), so a row changed or deleted in between is left alone: the
  * attempt declines (*declined), having written nothing, and the caller takes
  * the lock.  So does a change of a row locked by another (the UPDATE does
- * not wait for it), and a change of owner, whose answer is read after the
- * write.  The answer is made before the UPDATE: no change is committed that
+ * not wait for it), and a merge patch that changes the owner, whose answer
+ * is read after the write (the owner's own changes take the lock at once).  The answer is made before the UPDATE: no change is committed that
  * its client is told failed.  A change of other columns in between (an
  * import's enriched fragment, the owner's name) does not touch what this one
  * writes: its answer is the customer as this change left it, before that.
@@ -439,7 +441,9 @@ enum db_rc db_customer_change(struct db *db, const char *tenant, const char *id,
 	 * normal in a cluster under contention: start over a few times.  A no-op
 	 * commits nothing, so only a change that was applied can lose its
 	 * COMMIT; its out->result stays the attempt's when it took effect. */
-	int unlocked = keyed == NULL && (pre == NULL || pre->if_match == NULL);
+	/* a change of owner is answered with the new owner, read after its write: locked */
+	int unlocked = keyed == NULL && (pre == NULL || pre->if_match == NULL) &&
+	               ch->kind != CHANGE_OWNER_SET && ch->kind != CHANGE_OWNER_CLEAR;
 	for (int i = 0;; i++) {
 		int declined = 1;
 		ch->now = timefmt_now() / 1000 * 1000;

@@ -95,18 +95,26 @@ static void warm_up(const char *token)
 	http_free(r);
 }
 
+/* A fresh tenant (its id in tenant) with customer c1, tagged "existing"; a warmed-up
+ * crm:write token of it (free it). */
+static char *tagged_customer(const char *prefix, char *tenant, size_t cap)
+{
+	fresh_tenant(prefix, tenant, cap);
+	json_t *c = wh_customer("c1", "LEAD");
+	json_object_set_new(c, "tags", json_pack("[s]", "existing"));
+	wh_import_customer(tenant, c);
+	char *tok = wh_token(tenant);
+	warm_up(tok);
+	return tok;
+}
+
 #define TAG_CLIENTS 16
 
 Test(write_concurrency,
      sixteen_clients_adding_different_tags_at_once_all_succeed_and_nothing_is_lost)
 {
 	char tenant[64];
-	fresh_tenant("wcc-tags", tenant, sizeof(tenant));
-	json_t *c = wh_customer("c1", "LEAD");
-	json_object_set_new(c, "tags", json_pack("[s]", "existing"));
-	wh_import_customer(tenant, c);
-	char *tok = wh_token(tenant);
-	warm_up(tok);
+	char *tok = tagged_customer("wcc-tags", tenant, sizeof(tenant));
 	json_t *before = wh_doc(tenant, "c1");
 	size_t nb = json_array_size(json_object_get(before, "events"));
 
@@ -384,12 +392,7 @@ static struct client *change_across(const char *tenant, const char *sql, const c
 Test(write_concurrency, a_change_whose_row_changed_after_its_read_is_made_on_the_new_row)
 {
 	char tenant[64], sql[1024];
-	fresh_tenant("wcc-across", tenant, sizeof(tenant));
-	json_t *c = wh_customer("c1", "LEAD");
-	json_object_set_new(c, "tags", json_pack("[s]", "existing"));
-	wh_import_customer(tenant, c);
-	char *tok = wh_token(tenant);
-	warm_up(tok);
+	char *tok = tagged_customer("wcc-across", tenant, sizeof(tenant));
 	long events = wh_db_events(tenant, "c1");
 	snprintf(sql, sizeof(sql),
 	         "UPDATE customers SET doc = REPLACE(doc, '\"tags\":[\"existing\"]',"
