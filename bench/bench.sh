@@ -5,7 +5,7 @@
 # bench/results/<timestamp>.json.
 #
 # Knobs (environment): BENCH_PORT (18280), CRM_WORKERS, CRM_THREADS (override the generated configuration; workers
-# 0 = two per core; the ceilings get as many processes), CRM_DB_POOL (InnoDB buffer pool, default 2G), BENCH_DURATION (seconds per
+# 0 = two per core; the ceilings get as many processes), CRM_DB_POOL (InnoDB buffer pool, default 2G), CRM_DB_REDO (its redo log, 1G), BENCH_DURATION (seconds per
 # run, 10), BENCH_RUNS (3; every figure is the median), BENCH_WARMUP (seconds, 3),
 # BENCH_CONNECTIONS (32), BENCH_THREADS (wrk threads, 2), BENCH_SCENARIOS (a subset, e.g.
 # "ceiling2 get"), BENCH_IMPORT_JOBS (parallel imports, 2), BENCH_KEEP_DATA=1 (keep the JSON
@@ -62,6 +62,10 @@ NGINX_GZIP=${BENCH_NGINX_GZIP:-0}
 case $NGINX_GZIP in 0 | 1) ;; *) die "BENCH_NGINX_GZIP=$NGINX_GZIP: expected 0 or 1" ;; esac
 [ "$NGINX_GZIP$CLUSTER" = 11 ] && die "BENCH_NGINX_GZIP=1 is for the single node only, not with BENCH_CLUSTER=1"
 export CRM_DB_POOL=${CRM_DB_POOL:-2G}
+# A redo log that holds a tenant's import: with MariaDB's small default (64-96M) InnoDB must
+# flush dirty pages to free log space many times a tenant, and the full load took 31-35 s
+# instead of 26 (README, "Speed"; the same advice for servers in "Install on a server").
+export CRM_DB_REDO=${CRM_DB_REDO:-1G}
 CORES=$(nproc)
 WORKERS=${CRM_WORKERS:-0}
 [ "$WORKERS" = 0 ] && WORKERS=$CORES # until the pool says how many it runs (below)

@@ -16,6 +16,7 @@ DATA=${BENCH_IMPORT_DATA:-$ROOT/var/bench/data}
 ROUNDS=${BENCH_AB_ROUNDS:-2}
 V=$ROOT/var/import-ab
 export CRM_DB_POOL="${CRM_DB_POOL:-2G}"
+export CRM_DB_REDO="${CRM_DB_REDO:-1G}"
 [ $# -gt 0 ] || set -- build
 ls "$DATA"/*.jsonl >/dev/null 2>&1 || die "no JSON Lines files in $DATA (make bench with BENCH_KEEP_DATA=1)"
 mkdir -p "$V"

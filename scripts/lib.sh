@@ -111,14 +111,15 @@ db_start() {
 			die "mariadb-install-db failed (log: $ds_d/install.log)"
 		}
 	fi
-	# Sized for a small machine: one buffer pool, a modest redo log, no binary log, and
+	# Sized for a small machine: one buffer pool, a modest redo log (CRM_DB_REDO: the bench's
+	# is larger, for its bulk imports), no binary log, and
 	# commits flushed once a second (this is development and test data).  Each server has
 	# its own tmpdir: a starting mariadbd deletes every #sql* file in its tmpdir, and in a
 	# shared /tmp that was the live temporary tables of other servers' statements.
 	mariadbd --no-defaults --datadir="$ds_d/data" --socket="$ds_d/run/mysqld.sock" \
 		--tmpdir="$ds_d/tmp" \
 		--pid-file="$ds_d/run/mysqld.pid" --skip-networking --skip-name-resolve --user=root \
-		--innodb-buffer-pool-size="${CRM_DB_POOL:-256M}" --innodb-log-file-size=64M \
+		--innodb-buffer-pool-size="${CRM_DB_POOL:-256M}" --innodb-log-file-size="${CRM_DB_REDO:-64M}" \
 		--innodb-flush-log-at-trx-commit=2 --max-connections=200 \
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
 		--log-error="$ds_d/mysqld.log" </dev/null >/dev/null 2>&1 &
