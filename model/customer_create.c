@@ -80,7 +80,7 @@ enum db_rc db_customer_create(struct db *db, const char *tenant, const char *act
 	enum db_rc rc = DB_RETRY;
 	if (fill(item, actor, timefmt_now() / 1000 * 1000) != 0)
 		rc = DB_ERROR;
-	char *text = rc == DB_RETRY ? json_dumps(item, DOC_DUMP_FLAGS) : NULL;
+	char *text = rc == DB_RETRY ? json_text(item) : NULL;
 	size_t len = text ? strlen(text) : 0, max = db_max_doc_bytes(db);
 	free(text);
 	if (rc == DB_RETRY && len > max) {

@@ -142,12 +142,8 @@ static json_t *parse_members(const char *doc, const struct span *sp)
 /* 0, or -1: no memory for the dump */
 static int append_dump(struct strbuf *out, const json_t *v)
 {
-	char *text = json_dumps(v, DOC_DUMP_FLAGS | JSON_ENCODE_ANY);
-	if (text == NULL)
-		return -1;
-	strbuf_append_str(out, text);
-	free(text);
-	return 0;
+	strbuf_append_json(out, v);
+	return strbuf_failed(out) ? -1 : 0;
 }
 
 /* The stored events array (text, len: "[...]") with the new events appended. */

@@ -6,6 +6,7 @@
 #include <mysqld_error.h>
 
 #include "lib/ids.h"
+#include "lib/json_text.h"
 #include "lib/timefmt.h"
 #include "model/model.h"
 #include "model/shape.h"
@@ -74,8 +75,8 @@ int customer_split(const json_t *item, char **doc, char **list_extra)
 	*doc = *list_extra = NULL;
 	if (split_objects(item, &core, &ext) != 0)
 		return -1;
-	*doc = json_dumps(core, DOC_DUMP_FLAGS);
-	*list_extra = json_dumps(ext, DOC_DUMP_FLAGS);
+	*doc = json_text(core);
+	*list_extra = json_text(ext);
 	if (*list_extra != NULL)
 		as_fragment(*list_extra, strlen(*list_extra));
 	json_decref(core);
@@ -117,7 +118,7 @@ static enum db_rc import_customer(struct db *db, const json_t *item, const char 
 static enum db_rc import_child(struct db *db, enum stmt st, const json_t *item, const char *key,
                                const char *tenant)
 {
-	char *doc = json_dumps(item, DOC_DUMP_FLAGS);
+	char *doc = json_text(item);
 	if (doc == NULL)
 		return DB_ERROR;
 	struct db_param when = time_param(item, key);
@@ -195,6 +196,7 @@ struct kind_rows {
 struct import_batch {
 	char *tenant;
 	struct arena_block *arena;
+	struct strbuf scratch; /* a document's text, before arena_copy */
 	struct kind_rows rows[SHAPE__MAX];
 	size_t items, bytes;
 };
@@ -262,6 +264,7 @@ void import_batch_free(struct import_batch *b)
 		free(b->rows[k].p);
 		free(b->rows[k].bytes);
 	}
+	strbuf_free(&b->scratch);
 	free(b->tenant);
 	free(b);
 }
@@ -307,43 +310,17 @@ static const char *arena_copy(struct import_batch *b, const char *s, size_t len)
 	return out;
 }
 
-/*
- * JSON dumped straight into the arena (a json_dump_callback_t), instead of
- * json_dumps' growing buffer, its copy and ours: the text grows at the end
- * of the newest block, moved once to a larger block when it outgrows it.
- */
-struct arena_text {
-	struct import_batch *b;
-	char *text; /* NULL until the first bytes; not yet counted in the block's used */
-	size_t len;
-};
-
-static int arena_put(const char *buf, size_t size, void *data)
-{
-	struct arena_text *t = data;
-	struct arena_block *a = t->b->arena;
-	if (t->text == NULL || a->cap - a->used < t->len + size + 1) {
-		const char *old = t->text;
-		if ((a = arena_room(t->b, 2 * (t->len + size + 1))) == NULL)
-			return -1;
-		t->text = a->data + a->used;
-		if (old != NULL && old != t->text)
-			memcpy(t->text, old, t->len);
-	}
-	memcpy(t->text + t->len, buf, size);
-	t->len += size;
-	return 0;
-}
-
-/* item dumped into the arena: its text (NUL-terminated) in *p, or -1 when memory ran out. */
+/* item's text (NUL-terminated, in the arena) in *p, written by strbuf_append_json into the
+ * batch's scratch buffer and copied once: -1 when memory ran out. */
 static int arena_dump(struct import_batch *b, const json_t *item, struct db_param *p)
 {
-	struct arena_text t = {b, NULL, 0};
-	if (json_dump_callback(item, arena_put, &t, DOC_DUMP_FLAGS) != 0 || t.text == NULL ||
-	    arena_put("", 1, &t) != 0)
+	strbuf_reset(&b->scratch);
+	strbuf_append_json(&b->scratch, item);
+	const char *text =
+	        strbuf_failed(&b->scratch) ? NULL : arena_copy(b, b->scratch.data, b->scratch.len);
+	if (text == NULL)
 		return -1;
-	b->arena->used += t.len;
-	*p = dbp_str(t.text, t.len - 1);
+	*p = dbp_str(text, b->scratch.len);
 	return 0;
 }
 

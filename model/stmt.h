@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <mysql.h>
 
+#include "lib/json_text.h"
 #include "lib/limits.h"
 #include "model/list_sql.h"
 #include "model/model.h"
@@ -395,7 +396,7 @@ struct lost_commit {
 enum db_rc db_lost_commit_settle(struct db *db, struct lost_commit *lc, enum db_rc rc);
 
 /* How stored JSON is written: compact, reals with 15 significant digits. */
-#define DOC_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+#define DOC_DUMP_FLAGS JSON_TEXT_FLAGS
 
 /*
  * The columns that find and order a customer, read from its document
