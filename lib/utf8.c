@@ -7,9 +7,7 @@
 
 #include "lib/utf8.h"
 
-/* Decodes one scalar value at s[0..len); returns its byte length and sets
- * *cp, or 0 when the sequence is malformed. */
-static size_t decode_one(const unsigned char *s, size_t len, unsigned long *cp)
+size_t utf8_decode(const unsigned char *s, size_t len, unsigned long *cp)
 {
 	unsigned long v;
 	size_t n;
@@ -50,7 +48,7 @@ static long count(const char *s, size_t len, int printable_only)
 
 	while (i < len) {
 		unsigned long cp;
-		size_t n = decode_one(p + i, len - i, &cp);
+		size_t n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0)
 			return -1;
 		if (printable_only && (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)))
@@ -93,7 +91,7 @@ long utf8_count_refusing(const char *s, size_t len, unsigned refused)
 	long chars = 0;
 	for (size_t i = 0; i < len; chars++) {
 		unsigned long cp;
-		size_t n = decode_one(p + i, len - i, &cp);
+		size_t n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0 || (class_of(cp) & refused) != 0)
 			return -1;
 		i += n;
@@ -113,7 +111,7 @@ int utf8_is_blank(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < len;) {
 		unsigned long cp;
-		size_t n = decode_one(p + i, len - i, &cp);
+		size_t n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0 || (!is_white_space(cp) && class_of(cp) != UTF8_FORMAT))
 			return 0;
 		i += n;
@@ -126,7 +124,7 @@ void utf8_trim_space(const char *s, size_t *start, size_t *end)
 	const unsigned char *p = (const unsigned char *)s;
 	unsigned long cp;
 	size_t n;
-	while (*start < *end && (n = decode_one(p + *start, *end - *start, &cp)) != 0 &&
+	while (*start < *end && (n = utf8_decode(p + *start, *end - *start, &cp)) != 0 &&
 	       is_white_space(cp))
 		*start += n;
 	/* backwards: find the start of the last character, then test it */
@@ -134,7 +132,7 @@ void utf8_trim_space(const char *s, size_t *start, size_t *end)
 		size_t b = *end - 1;
 		while (b > *start && (p[b] & 0xC0) == 0x80)
 			b--;
-		if (decode_one(p + b, *end - b, &cp) == 0 || !is_white_space(cp))
+		if (utf8_decode(p + b, *end - b, &cp) == 0 || !is_white_space(cp))
 			break;
 		*end = b;
 	}
@@ -203,7 +201,7 @@ static enum utf8_text_err first_refused(const char *s, size_t len, unsigned refu
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < len;) {
 		unsigned long cp;
-		size_t n = decode_one(p + i, len - i, &cp);
+		size_t n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0)
 			return UTF8_TEXT_MALFORMED;
 		switch (class_of(cp) & refused) {

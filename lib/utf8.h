@@ -6,6 +6,10 @@
 
 #include "lib/limits.h"
 
+/* Decodes one scalar value at s[0..len) (len > 0): its byte length, with the value in *cp,
+ * or 0 when the sequence is malformed (the same strictness as below). */
+size_t utf8_decode(const unsigned char *s, size_t len, unsigned long *cp);
+
 /*
  * Returns the number of Unicode scalar values in s[0..len), or -1 when s is
  * not well-formed UTF-8 (overlong forms, surrogates, code points above

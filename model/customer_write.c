@@ -5,6 +5,7 @@
 
 #include "lib/etag.h"
 #include "lib/gzip.h"
+#include "lib/json_read.h"
 #include "lib/timefmt.h"
 #include "lib/uuid7.h"
 #include "model/change.h"
@@ -50,7 +51,7 @@ static json_t *parse_whole(const char *doc, size_t doc_len, const char *extra, s
 	memcpy(text, doc, doc_len - 1);
 	memcpy(text + doc_len - 1, extra, extra_len);
 	text[doc_len - 1 + extra_len] = '}';
-	json_t *whole = json_loadb(text, doc_len + extra_len, 0, NULL);
+	json_t *whole = json_read(text, doc_len + extra_len, NULL);
 	free(text);
 	return whole;
 }
@@ -243,7 +244,7 @@ static int event_stored(const struct db_row *row, const void *arg)
 {
 	if (row->is_null[COL_ANY_DOC])
 		return 0;
-	json_t *doc = json_loadb(row->val[COL_ANY_DOC], row->len[COL_ANY_DOC], 0, NULL);
+	json_t *doc = json_read(row->val[COL_ANY_DOC], row->len[COL_ANY_DOC], NULL);
 	if (doc == NULL)
 		return -1;
 	int held = holds_event(doc, arg);

@@ -5,6 +5,7 @@
 
 #include <mysql.h>
 
+#include "lib/json_read.h"
 #include "lib/strbuf.h"
 #include "model/export.h"
 #include "model/stmt.h"
@@ -107,7 +108,7 @@ static int one_line_fragment(const char *extra, size_t len)
  * parsed and written again, compact, into out. */
 static enum line_rc compact_doc(struct strbuf *out, const char *doc, size_t len)
 {
-	json_t *v = json_loadb(doc, len, 0, NULL);
+	json_t *v = json_read(doc, len, NULL);
 	strbuf_reset(out);
 	int bad = !json_is_object(v) || json_dump_callback(v, dump_to_strbuf, out, DOC_DUMP_FLAGS);
 	json_decref(v);

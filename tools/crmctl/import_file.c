@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/json_read.h"
 #include "model/shape.h"
 #include "tools/crmctl/crmctl.h"
 #include "tools/crmctl/import_file.h"
@@ -163,7 +164,7 @@ static enum db_rc parse_line(struct import_batch *b, const char *line, size_t le
 	json_error_t jerr;
 	char where[64];
 	snprintf(where, sizeof(where), "line %ld", lineno);
-	json_t *obj = json_loadb(line, len, 0, &jerr);
+	json_t *obj = json_read(line, len, &jerr);
 	const char *kind = json_string_value(json_object_get(obj, "kind"));
 	size_t s = 0;
 	while (kind != NULL && s < NSECTIONS && strcmp(kind, sections[s].kind) != 0)
