@@ -56,6 +56,30 @@ Test(shm_cache, a_value_put_is_got_back_byte_for_byte)
 	shm_cache_destroy(c);
 }
 
+/* 1 MiB has 128 slots: of these 40 keys hashed one to a slot, 8 would push others out;
+ * in sets of two (64 sets), all 40 are kept and found. */
+Test(shm_cache, keys_that_hash_alike_are_both_kept)
+{
+	struct shm_cache *c = shm_cache_create(MB);
+	struct strbuf v = STRBUF_INIT, out = STRBUF_INIT;
+	char key[32];
+	for (unsigned n = 0; n < 40; n++) {
+		value_of(n, 1000, &v);
+		shm_cache_put(c, key, (size_t)key_of(n, key), v.data, v.len);
+	}
+	for (unsigned n = 0; n < 40; n++) {
+		value_of(n, 1000, &v);
+		strbuf_reset(&out);
+		cr_assert_eq(shm_cache_get(c, key, (size_t)key_of(n, key), &out), 1, "key %u lost",
+		             n);
+		cr_assert_eq(out.len, v.len);
+		cr_assert_eq(memcmp(out.data, v.data, v.len), 0);
+	}
+	strbuf_free(&v);
+	strbuf_free(&out);
+	shm_cache_destroy(c);
+}
+
 Test(shm_cache, values_larger_than_an_eighth_are_not_kept)
 {
 	struct shm_cache *c = shm_cache_create(1 * MB);
