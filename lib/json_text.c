@@ -79,14 +79,16 @@ static void append_real(struct strbuf *sb, double value)
 static void append_object(struct strbuf *sb, const json_t *o)
 {
 	const char *key;
+	size_t key_len;
 	json_t *value;
 	int first = 1;
 	strbuf_append_char(sb, '{');
-	json_object_foreach ((json_t *)o, key, value) {
+	json_object_keylen_foreach((json_t *)o, key, key_len, value)
+	{
 		if (!first)
 			strbuf_append_char(sb, ',');
 		first = 0;
-		append_string(sb, key, strlen(key));
+		append_string(sb, key, key_len);
 		strbuf_append_char(sb, ':');
 		strbuf_append_json(sb, value);
 	}

@@ -66,7 +66,10 @@ Test(json_text, every_byte_of_a_string)
 	json_decref(v);
 	json_t *nul = json_stringn("a\0b", 3); /* a NUL inside, as JSON_ALLOW_NUL reads it */
 	same_as_jansson(nul);
-	json_decref(nul);
+	json_t *o = json_object(); /* and in a key */
+	json_object_setn_new(o, "k\0ey", 4, nul);
+	same_as_jansson(o);
+	json_decref(o);
 }
 
 static double random_real(struct prng *r)
