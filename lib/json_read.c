@@ -167,84 +167,77 @@ static json_t *read_literal(struct reader *r, const char *word, size_t len, json
 	return value;
 }
 
-/* An object's members after its '{' (r->p after it): the object, or NULL to decline. */
-static json_t *read_members(struct reader *r, json_t *o)
+/* One member of object o, at its key: 0, or -1 to decline. */
+static int read_member(struct reader *r, json_t *o)
 {
+	const char *key;
+	size_t klen;
+	char *own = NULL; /* an escaped key, copied: the value may have escapes too */
+	if (!at(r, '"') || read_string(r, &key, &klen) != 0)
+		return -1;
+	if (key == r->unescaped.data) {
+		if ((own = malloc(klen + 1)) == NULL)
+			return -1;
+		key = memcpy(own, key, klen + 1);
+	}
 	skip_space(r);
-	if (at(r, '}')) {
-		r->p++;
-		return o;
-	}
-	for (;;) {
-		const char *key;
-		size_t klen;
-		char *own = NULL; /* an escaped key, copied: the value may have escapes too */
-		if (!at(r, '"') || read_string(r, &key, &klen) != 0)
-			return NULL;
-		if (key == r->unescaped.data) {
-			if ((own = malloc(klen + 1)) == NULL)
-				return NULL;
-			key = memcpy(own, key, klen + 1);
-		}
-		skip_space(r);
-		json_t *v = NULL;
-		if (at(r, ':')) {
-			r->p++;
-			skip_space(r);
-			v = read_value(r);
-		}
-		int set = v != NULL && json_object_setn_new_nocheck(o, key, klen, v) == 0;
-		free(own);
-		if (!set)
-			return NULL;
-		skip_space(r);
-		if (at(r, '}')) {
-			r->p++;
-			return o;
-		}
-		if (!at(r, ','))
-			return NULL;
+	json_t *v = NULL;
+	if (at(r, ':')) {
 		r->p++;
 		skip_space(r);
+		v = read_value(r);
 	}
+	int set = v != NULL && json_object_setn_new_nocheck(o, key, klen, v) == 0;
+	free(own);
+	return set ? 0 : -1;
 }
 
-/* An array's elements after its '[': the array, or NULL to decline. */
-static json_t *read_elements(struct reader *r, json_t *a)
+/* One element of array a: 0, or -1 to decline. */
+static int read_element(struct reader *r, json_t *a)
 {
-	skip_space(r);
-	if (at(r, ']')) {
-		r->p++;
-		return a;
-	}
-	for (;;) {
-		json_t *v = read_value(r);
-		if (v == NULL || json_array_append_new(a, v) != 0)
-			return NULL;
-		skip_space(r);
-		if (at(r, ']')) {
-			r->p++;
-			return a;
-		}
-		if (!at(r, ','))
-			return NULL;
-		r->p++;
-		skip_space(r);
-	}
+	json_t *v = read_value(r);
+	return v != NULL && json_array_append_new(a, v) == 0 ? 0 : -1;
 }
 
+/* Past the container's close: 1; past a ',' and the space after it: 0; else -1. */
+static int after_item(struct reader *r, char close)
+{
+	skip_space(r);
+	if (at(r, close)) {
+		r->p++;
+		return 1;
+	}
+	if (!at(r, ','))
+		return -1;
+	r->p++;
+	skip_space(r);
+	return 0;
+}
+
+/* The object or array c (empty) whose '{' or '[' r->p is at, read: c, or NULL to decline. */
 static json_t *read_container(struct reader *r, json_t *c)
 {
 	if (c == NULL || ++r->depth > FAST_MAX_DEPTH) {
 		json_decref(c);
 		return NULL;
 	}
+	int object = json_is_object(c);
+	char close = object ? '}' : ']';
 	r->p++;
-	json_t *done = json_is_object(c) ? read_members(r, c) : read_elements(r, c);
+	skip_space(r);
+	int state = at(r, close) ? 1 : 0; /* 1 closed, 0 an item follows, -1 declined */
+	if (state == 1)
+		r->p++;
+	while (state == 0) {
+		int rc = object ? read_member(r, c) : read_element(r, c);
+		state = rc == 0 ? after_item(r, close) : -1;
+	}
 	r->depth--;
-	if (done == NULL)
+	if (state < 0) {
 		json_decref(c);
-	return done;
+		return NULL;
+	}
+	return c;
 }
 
 static json_t *read_value(struct reader *r)

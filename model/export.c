@@ -55,14 +55,8 @@ struct export_run {
 
 enum line_rc { LINE_OK = 0, LINE_BAD_ROW, LINE_NO_MEMORY };
 
-static int dump_to_strbuf(const char *buf, size_t size, void *data)
-{
-	strbuf_append(data, buf, size);
-	return strbuf_failed(data) ? -1 : 0;
-}
-
-/* A user is columns, not a stored document: its item goes through jansson, the
- * encoder of every value we did not store as JSON ourselves. */
+/* A user is columns, not a stored document: its item is built with jansson (which
+ * checks the text columns are UTF-8) and written as every stored document is. */
 static enum line_rc user_line(struct export_run *r, const struct db_row *row)
 {
 	const char *id = row->val[COL_EX_USER_ID], *name = row->val[COL_EX_USER_USERNAME];
@@ -82,7 +76,7 @@ static enum line_rc user_line(struct export_run *r, const struct db_row *row)
 		bad |= json_object_set_new(u, "active", json_false());
 	strbuf_reset(&r->line);
 	if (!bad)
-		bad = json_dump_callback(u, dump_to_strbuf, &r->line, JSON_COMPACT);
+		strbuf_append_json(&r->line, u);
 	json_decref(u);
 	if (strbuf_failed(&r->line) || (bad && u == NULL))
 		return LINE_NO_MEMORY;
@@ -110,7 +104,9 @@ static enum line_rc compact_doc(struct strbuf *out, const char *doc, size_t len)
 {
 	json_t *v = json_read(doc, len, NULL);
 	strbuf_reset(out);
-	int bad = !json_is_object(v) || json_dump_callback(v, dump_to_strbuf, out, DOC_DUMP_FLAGS);
+	int bad = !json_is_object(v);
+	if (!bad)
+		strbuf_append_json(out, v);
 	json_decref(v);
 	if (strbuf_failed(out))
 		return LINE_NO_MEMORY;
