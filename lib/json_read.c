@@ -38,7 +38,7 @@ static int is_digit(const char *p, const char *end)
 	return p < end && *p >= '0' && *p <= '9';
 }
 
-/* The escape after a backslash (not \u, left to jansson), or 0. */
+/* The escape after a backslash (but \u), or 0. */
 static char unescape(char c)
 {
 	switch (c) {
@@ -54,10 +54,62 @@ static char unescape(char c)
 	}
 }
 
+/* The value of the four hex digits at p, or -1. */
+static long hex4(const unsigned char *p, const unsigned char *end)
+{
+	if (end - p < 4)
+		return -1;
+	long v = 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned char c = p[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/*
+ * The escape at p (its backslash) appended to out, \u as UTF-8 (a surrogate
+ * pair as one character, as jansson reads it): its length in the input, or
+ * 0 to decline what jansson refuses (an unknown escape, \u without four hex
+ * digits, \u0000, a surrogate that is not one of a pair).
+ */
+static size_t read_escape(const unsigned char *p, const unsigned char *end, struct strbuf *out)
+{
+	if (end - p < 2)
+		return 0;
+	if (p[1] != 'u') {
+		char c = unescape((char)p[1]);
+		if (c != 0)
+			strbuf_append_char(out, c);
+		return c != 0 ? 2 : 0;
+	}
+	long cp = hex4(p + 2, end);
+	size_t n = 6;
+	if (cp >= 0xD800 && cp <= 0xDBFF) {
+		long low = end - p >= 8 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8, end) : -1;
+		if (low < 0xDC00 || low > 0xDFFF)
+			return 0;
+		cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+		n = 12;
+	} else if (cp <= 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) {
+		return 0;
+	}
+	unsigned char utf8[4];
+	strbuf_append(out, utf8, utf8_encode((unsigned long)cp, utf8));
+	return n;
+}
+
 /*
  * The string whose opening quote r->p is at: its bytes in *s and *len, in the
  * input or (when it has escapes) in r->unescaped; r->p after its closing
- * quote.  0, or -1 to decline: a control character, malformed UTF-8, \u.
+ * quote.  0, or -1 to decline: a control character, malformed UTF-8, an
+ * escape that read_escape declines.
  */
 static int read_string(struct reader *r, const char **s, size_t *len)
 {
@@ -84,16 +136,15 @@ static int read_string(struct reader *r, const char **s, size_t *len)
 			p += n;
 			continue;
 		}
-		char c = p + 1 < end ? unescape((char)p[1]) : 0;
-		if (c == 0)
-			return -1;
 		if (!escaped) {
 			strbuf_reset(&r->unescaped);
 			strbuf_append(&r->unescaped, start, (size_t)(p - start));
 			escaped = 1;
 		}
-		strbuf_append_char(&r->unescaped, c);
-		p += 2;
+		size_t n = read_escape(p, end, &r->unescaped);
+		if (n == 0)
+			return -1;
+		p += n;
 	}
 	if (escaped && strbuf_failed(&r->unescaped))
 		return -1;

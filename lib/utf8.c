@@ -39,6 +39,20 @@ size_t utf8_decode(const unsigned char *s, size_t len, unsigned long *cp)
 	return n;
 }
 
+size_t utf8_encode(unsigned long cp, unsigned char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (unsigned char)cp;
+		return 1;
+	}
+	size_t n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+	static const unsigned char lead[5] = {0, 0, 0xC0, 0xE0, 0xF0};
+	for (size_t i = n - 1; i > 0; i--, cp >>= 6)
+		out[i] = (unsigned char)(0x80 | (cp & 0x3F));
+	out[0] = (unsigned char)(lead[n] | cp);
+	return n;
+}
+
 /* Counts scalar values; -1 when malformed, or (printable_only) on a control. */
 static long count(const char *s, size_t len, int printable_only)
 {

@@ -10,6 +10,9 @@
  * or 0 when the sequence is malformed (the same strictness as below). */
 size_t utf8_decode(const unsigned char *s, size_t len, unsigned long *cp);
 
+/* Encodes the scalar value cp (at most U+10FFFF, not a surrogate) into out: its byte length. */
+size_t utf8_encode(unsigned long cp, unsigned char out[4]);
+
 /*
  * Returns the number of Unicode scalar values in s[0..len), or -1 when s is
  * not well-formed UTF-8 (overlong forms, surrogates, code points above

@@ -51,6 +51,9 @@ static const char *const seeds[] = {
         "  {\"a\" : 1 ,\n\t\"b\":[ 1 , 2 ]\r\n}  ",
         "{\"dup\":1,\"x\":2,\"dup\":3}",
         "{\"esc\\\"key\":{\"esc\\nkey2\":\"v\\\"\"}}",
+        /* PHP's json_encode escapes every non-ASCII character (and '/') */
+        "{\"php\":\"caf\\u00e9 \\u20ac\\u20AC \\ud83d\\ude00\\uD83D\\uDE00 \\u001f\\u0041\\/\","
+        "\"k\\u00e9y\":[\"\\u00fc\",\"\\udbff\\udfff\\u0800\\u07ff\\u007f\\u0080\"]}",
 };
 
 /* cppcheck-suppress unknownMacro */
@@ -89,7 +92,22 @@ Test(json_read, what_jansson_refuses_or_leaves_is_declined)
 	        "[tru]",
 	        "[nul]",
 	        "[True]",
-	        "[\"\\u0041\"]",
+	        "[\"\\u0000\"]",
+	        "[\"\\u\"]",
+	        "[\"\\u12\"]",
+	        "[\"\\u12g4\"]",
+	        "[\"\\u00G1\"]",
+	        "[\"\\u00:1\"]",
+	        "[\"\\u00`1\"]",
+	        "[\"\\u00@1\"]",
+	        "[\"\\u00/1\"]",
+	        "[\"\\ud800\"]",
+	        "[\"\\ud800x\"]",
+	        "[\"\\ud800\\u0041\"]",
+	        "[\"\\ud800\\ud800\"]",
+	        "[\"\\ud800\\\"]",
+	        "[\"\\udc00\"]",
+	        "[\"\\udfff\\ud800\"]",
 	        "[\"\\x\"]",
 	        "[\"\\\"]",
 	        "[\"a\tb\"]",

@@ -248,3 +248,22 @@ Test(utf8, fold_keeps_different_text_apart)
 	cr_assert_eq(fold_eq("e", "\xC3\xA9"), 0);                  /* no accent stripping */
 	cr_assert_eq(utf8_fold_equal("a", 1, "\xFF", 1), -1);
 }
+
+Test(utf8, encode_writes_every_scalar_value_as_decode_reads_it)
+{
+	unsigned char buf[4];
+	for (unsigned long cp = 0; cp <= 0x10FFFF; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		size_t n = utf8_encode(cp, buf);
+		unsigned long back = 0;
+		cr_assert_eq(n,
+		             cp < 0x80      ? 1u
+		             : cp < 0x800   ? 2u
+		             : cp < 0x10000 ? 3u
+		                            : 4u,
+		             "U+%lX", cp);
+		cr_assert_eq(utf8_decode(buf, n, &back), n, "U+%lX", cp);
+		cr_assert_eq(back, cp, "U+%lX", cp);
+	}
+}
