@@ -1,4 +1,4 @@
-/* lost_commit: a change whose COMMIT got no answer, settled by its own effect in the customer's row. */
+/* lost_commit: a change whose commit (a COMMIT, or an UPDATE that commits itself) got no answer, settled by its own effect in the customer's row. */
 #include <stdio.h>
 
 #include "model/model.h"
@@ -64,14 +64,14 @@ enum db_rc db_lost_commit_settle(struct db *db, struct lost_commit *lc, enum db_
 		if (took != 1)
 			return rc;
 		db_log("warn",
-		       "database: %s %s (tenant %s): its COMMIT, found without effect, took effect"
+		       "database: %s %s (tenant %s): its commit, found without effect, took effect"
 		       " after all (read again on %s): answered as committed",
 		       lc->what, lc->id, lc->tenant, server);
 		return answer_now(db, lc);
 	}
 	if (took == 1) {
 		db_log("warn",
-		       "database: the COMMIT of %s %s (tenant %s) got no answer (%s); settled by"
+		       "database: the commit of %s %s (tenant %s) got no answer (%s); settled by"
 		       " its effect, read on %s: it took effect, answered as committed",
 		       lc->what, lc->id, lc->tenant, why, server);
 		return answer_now(db, lc);
@@ -80,13 +80,13 @@ enum db_rc db_lost_commit_settle(struct db *db, struct lost_commit *lc, enum db_
 		db_commit_settled(db);
 		lc->settled = 1;
 		db_log("warn",
-		       "database: the COMMIT of %s %s (tenant %s) got no answer (%s); settled by"
+		       "database: the commit of %s %s (tenant %s) got no answer (%s); settled by"
 		       " its effect, read on %s: it did not take effect, so it may run again",
 		       lc->what, lc->id, lc->tenant, why, server);
 		return rc;
 	}
 	db_log("warn",
-	       "database: the COMMIT of %s %s (tenant %s) got no answer (%s); its effect could"
+	       "database: the commit of %s %s (tenant %s) got no answer (%s); its effect could"
 	       " not be read (%s): the outcome stays unknown",
 	       lc->what, lc->id, lc->tenant, why, db_last_error(db));
 	return rc;
