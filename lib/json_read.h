@@ -9,9 +9,9 @@
 /*
  * json_loadb(text, len, 0, err), the same value or the same error: the
  * common case (an object or array of strings, numbers, literals) is read
- * by json_read_fast, and everything else by jansson itself.  An import reads 700 MB of JSON Lines, where jansson's reader,
- * a function call and a buffer append per character, was half of crmctl's
- * CPU.
+ * by json_read_fast, and everything else by jansson itself.  An import
+ * reads 700 MB of JSON Lines, where jansson's reader, a function call and a
+ * buffer append per character, was half of crmctl's CPU.
  */
 json_t *json_read(const char *text, size_t len, json_error_t *err);
 

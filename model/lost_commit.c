@@ -1,4 +1,4 @@
-/* lost_commit: a change whose commit (a COMMIT, or an UPDATE that commits itself) got no answer, settled by its own effect in the customer's row. */
+/* lost_commit: a change whose commit (COMMIT, or an UPDATE in autocommit) got no answer, settled by its effect. */
 #include <stdio.h>
 
 #include "model/model.h"
