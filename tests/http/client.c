@@ -1,6 +1,7 @@
 /* client: what the HTTP integration tests share — requests through nginx (libcurl), tokens (libjwt), crmctl runs and SQL checks (libmariadb). */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -421,7 +422,23 @@ static int temp_file(char *path, size_t cap, const char *what)
 	return fd;
 }
 
-int crmctl_run(const char *const *args, char **out, char **err)
+/* Writes all of text to fd, then closes it (a reader that stops early is no failure). */
+static void feed(int fd, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	signal(SIGPIPE, SIG_IGN);
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+}
+
+int crmctl_run_input(const char *const *args, const char *input, char **out, char **err)
 {
 	const char *crmctl = env_required("CRM_TEST_CRMCTL");
 	const char *conf = env_required("CRM_TEST_CONF");
@@ -439,18 +456,26 @@ int crmctl_run(const char *const *args, char **out, char **err)
 	char opath[256], epath[256];
 	int ofd = temp_file(opath, sizeof(opath), "out");
 	int efd = temp_file(epath, sizeof(epath), "err");
+	int in[2] = {-1, -1};
+	cr_assert(input == NULL || pipe(in) == 0, "pipe: %s", strerror(errno));
 	fflush(NULL);
 	pid_t pid = fork();
 	cr_assert(pid >= 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-		if (nul >= 0)
-			dup2(nul, 0);
+		int from = input != NULL ? in[0] : open("/dev/null", O_RDONLY);
+		if (from >= 0)
+			dup2(from, 0);
+		if (input != NULL)
+			close(in[1]);
 		dup2(ofd, 1);
 		dup2(efd, 2);
 		execv(crmctl, argv);
 		fprintf(stderr, "exec %s: %s\n", crmctl, strerror(errno));
 		_exit(127);
+	}
+	if (input != NULL) {
+		close(in[0]);
+		feed(in[1], input);
 	}
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -463,6 +488,11 @@ int crmctl_run(const char *const *args, char **out, char **err)
 	close(ofd);
 	close(efd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+int crmctl_run(const char *const *args, char **out, char **err)
+{
+	return crmctl_run_input(args, NULL, out, err);
 }
 
 int crmctl_import(const char *tenant, const char *document, char **err)

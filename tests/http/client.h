@@ -48,6 +48,8 @@ const char *fresh_tenant(const char *prefix, char *out, size_t cap);
 int crmctl_import(const char *tenant, const char *document, char **err);
 /* Runs crmctl with the test configuration and the given arguments (NULL-terminated). */
 int crmctl_run(const char *const *args, char **out, char **err);
+/* The same with input on its standard input through a pipe (not a file: it cannot be rewound). */
+int crmctl_run_input(const char *const *args, const char *input, char **out, char **err);
 
 /* The pool's status listener (CRM_TEST_STATUS_SOCKET): method path's body (malloc'd), *status
  * and (when non-NULL) *seconds the answer's; /metrics's text; the value of the sample in text

@@ -43,39 +43,6 @@ int cmd_migrate(const struct config *cfg, int argc, char **argv)
 	return rc == DB_OK ? 0 : 1;
 }
 
-/* Is the file JSON Lines?  Its first line is then a whole object with "kind". */
-static int looks_like_lines(FILE *f)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	int lines = 0;
-	if (getline(&line, &cap, f) > 0) {
-		json_t *first = json_loads(line, 0, NULL);
-		lines = json_is_string(json_object_get(first, "kind"));
-		json_decref(first);
-	}
-	free(line);
-	rewind(f);
-	return lines;
-}
-
-static enum db_rc load_file(struct db *db, FILE *f, const char *tenant, long *count, char *err,
-                            size_t errlen)
-{
-	if (looks_like_lines(f))
-		return import_lines_items(db, f, tenant, count, err, errlen);
-	json_error_t jerr;
-	json_t *doc = json_loadf(f, 0, &jerr);
-	if (doc == NULL) {
-		snprintf(err, errlen, "invalid JSON at line %d column %d: %s", jerr.line,
-		         jerr.column, jerr.text);
-		return DB_INVALID;
-	}
-	enum db_rc rc = import_document_items(db, doc, tenant, count, err, errlen);
-	json_decref(doc);
-	return rc;
-}
-
 const char *ctl_db_failure(const struct db *db, enum db_rc rc, const char *why)
 {
 	switch (rc) {
@@ -169,7 +136,7 @@ static enum db_rc run_file_job(struct db *db, void *arg, char *err, size_t errle
 		snprintf(err, errlen, "cannot start the import: %s", db_last_error(db));
 		return rc;
 	}
-	rc = load_file(db, job->f, job->tenant, &job->count, err, errlen);
+	rc = import_input_items(db, job->f, job->tenant, &job->count, err, errlen);
 	return rc == DB_OK ? refresh(db, job->tenant, err, errlen) : rc;
 }
 

@@ -29,4 +29,12 @@ enum db_rc import_document_items(struct db *db, const json_t *doc, const char *t
 enum db_rc import_lines_items(struct db *db, FILE *f, const char *tenant, long *count, char *err,
                               size_t errlen);
 
+/*
+ * A document or JSON Lines from f (a file or a pipe, from where it stands),
+ * told apart by its first line; a UTF-8 byte order mark before it is
+ * skipped (import_input.c).
+ */
+enum db_rc import_input_items(struct db *db, FILE *f, const char *tenant, long *count, char *err,
+                              size_t errlen);
+
 #endif
