@@ -597,7 +597,7 @@ wait_settled() {
 	# with a redo log that holds the whole load nothing hurries the page cleaner, which
 	# writes innodb_io_capacity pages a second (200): the wait took its 300 s
 	$DB -e "SET GLOBAL innodb_max_dirty_pages_pct = 0; SET GLOBAL innodb_io_capacity_max = 20000;
-		SET GLOBAL innodb_io_capacity = 20000" || die "cannot set innodb_max_dirty_pages_pct"
+		SET GLOBAL innodb_io_capacity = 20000" || die "cannot make InnoDB flush at full speed"
 	while :; do
 		ws_len=$($DB -N -e "SELECT count FROM information_schema.INNODB_METRICS
 			WHERE name = 'trx_rseg_history_len'" 2>/dev/null)

@@ -1,17 +1,6 @@
 /* pct: percent-decoding and -encoding of URI components (RFC 3986). */
 #include "lib/pct.h"
-
-/* Returns the value of hex digit c, or -1. */
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "lib/strbuf.h"
 
 /* Decodes s[0..len) into out (len+1 bytes), NUL-terminated; length or -1. */
 long pct_decode(const char *s, size_t len, enum pct_mode mode, char *out)

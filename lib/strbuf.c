@@ -163,6 +163,17 @@ int strbuf_failed(const struct strbuf *sb)
 	return sb->failed != 0;
 }
 
+int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void hex_encode(const void *p, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";

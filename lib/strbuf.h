@@ -36,6 +36,8 @@ void strbuf_append_char(struct strbuf *sb, char c);
 void strbuf_appendf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s (len bytes, valid UTF-8 assumed) as a quoted JSON string. */
 void strbuf_append_json_string(struct strbuf *sb, const char *s, size_t len);
+/* The value of hex digit c (either case), or -1. */
+int hex_value(char c);
 /* Writes p[0..n) as lower-case hex into out (2n characters and a NUL). */
 void hex_encode(const void *p, size_t n, char *out);
 /* Appends p[0..n) as lower-case hex. */

@@ -422,8 +422,9 @@ static int temp_file(char *path, size_t cap, const char *what)
 	return fd;
 }
 
-/* Writes all of text to fd, then closes it (a reader that stops early is no failure). */
-static void feed(int fd, const char *text)
+/* Writes all of text to fd and closes it: 0, or -1 when a write failed (a pipe's
+ * reader that stopped early: SIGPIPE is ignored so that it is only that). */
+static int write_text(int fd, const char *text)
 {
 	size_t len = strlen(text), off = 0;
 	signal(SIGPIPE, SIG_IGN);
@@ -436,6 +437,7 @@ static void feed(int fd, const char *text)
 		off += (size_t)n;
 	}
 	close(fd);
+	return off == len ? 0 : -1;
 }
 
 int crmctl_run_input(const char *const *args, const char *input, char **out, char **err)
@@ -475,7 +477,7 @@ int crmctl_run_input(const char *const *args, const char *input, char **out, cha
 	}
 	if (input != NULL) {
 		close(in[0]);
-		feed(in[1], input);
+		(void)write_text(in[1], input); /* crmctl may stop reading at a bad line */
 	}
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -501,14 +503,7 @@ int crmctl_import(const char *tenant, const char *document, char **err)
 	snprintf(path, sizeof(path), "%s/crm-http-import-XXXXXX", env_or("TMPDIR", "/tmp"));
 	int fd = mkstemp(path);
 	cr_assert(fd >= 0, "mkstemp %s: %s", path, strerror(errno));
-	size_t len = strlen(document), off = 0;
-	while (off < len) {
-		ssize_t n = write(fd, document + off, len - off);
-		cr_assert(n > 0 || errno == EINTR, "write %s: %s", path, strerror(errno));
-		if (n > 0)
-			off += (size_t)n;
-	}
-	close(fd);
+	cr_assert_eq(write_text(fd, document), 0, "write %s: %s", path, strerror(errno));
 	const char *args[] = {"import", "--tenant", tenant, path, NULL};
 	int rc = crmctl_run(args, NULL, err);
 	unlink(path);
