@@ -216,8 +216,8 @@ MYSQL *fx_lock_row(const struct fx_world *w, enum fx_customer who);
 /* ROLLBACK and close. */
 void fx_unlock(MYSQL *c);
 /* The service's statements waiting for a row lock now: prepared SELECT ... FOR
- * UPDATE being executed (the tests' lockers use plain queries); as root, which
- * sees every session. */
+ * UPDATE executing for 50 ms or more (the tests' lockers use plain queries); as
+ * root, which sees every session. */
 long fx_lock_waits(void);
 /* Waits up to timeout s until fx_lock_waits() >= n; returns the last count. */
 long fx_wait_lock_waits(long n, double timeout);
