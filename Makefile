@@ -3,7 +3,9 @@
 
 -include Makefile.local
 
-PKGS      := fcgi jansson libmariadb libjwt libcrypto libutf8proc zlib libsystemd
+PKGS      := fcgi jansson libmariadb libjwt libcrypto libutf8proc libdeflate libsystemd
+# the tests inflate what the service compressed with zlib, an independent decoder
+TEST_PKGS := zlib
 SANITIZE  ?= 0
 FUZZ      ?= 0
 ifeq ($(FUZZ),1)
@@ -29,6 +31,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS    += $(PKG_CFLAGS)
 LIBS      := $(PKG_LIBS) -lpthread -lm
+TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 LIB_SRC      := $(wildcard lib/*.c conf/*.c fcgi/*.c handlers/*.c model/*.c)
 # the program that wires the layers together (the only code above handlers/)
@@ -73,13 +76,13 @@ $(BUILD)/crmctl: $(CTL_OBJ) $(BUILD)/libcrm.a
 $(BUILD)/tools/crmctl/demo_data.o $(BUILD)/tests/unit/test_demo.o: tools/crmctl/demo.json
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libcrm.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS) -lcriterion
 
 $(BUILD)/http-tests: $(HTTP_OBJ) $(BUILD)/libcrm.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion -lcurl
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS) -lcriterion -lcurl
 
 $(BUILD)/fault-tests: $(FAULT_OBJ) $(CLIENT_OBJ) $(BUILD)/libcrm.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion -lcurl
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS) -lcriterion -lcurl
 
 $(BUILD)/fixed-fcgi: bench/fixed_fcgi.c
 	@mkdir -p $(dir $@)

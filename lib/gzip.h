@@ -10,10 +10,11 @@
  * times (a list page in the page cache): small. */
 #define GZ_LEVEL_ONCE 1
 #define GZ_LEVEL_KEPT 6
+#define GZ_LEVEL_MAX  12 /* libdeflate's levels: 1 .. 12 */
 
 /* The whole of data[0..len) as one gzip member in out (replacing it) at
- * level (1..9).  The bytes depend only on data, level and zlib's version.
- * 0, or -1 (zlib, memory). */
+ * level (1..GZ_LEVEL_MAX).  The bytes depend only on data, level and libdeflate's
+ * version.  0, or -1 (out of memory, or no such level). */
 int gz_compress(const char *data, size_t len, int level, struct strbuf *out);
 
 #endif

@@ -13,7 +13,7 @@ set -u
 # nginx: on Debian 12 the package `nginx` is the server itself (nginx-light/-full/-extras
 # only add modules to it); the FastCGI module we need is built in.
 PACKAGES="build-essential pkg-config libfcgi-dev libjansson-dev default-libmysqlclient-dev
-libjwt-dev libssl-dev libutf8proc-dev zlib1g-dev libcriterion-dev libcurl4-openssl-dev mariadb-server mariadb-client
+libjwt-dev libssl-dev libutf8proc-dev libdeflate-dev zlib1g-dev libcriterion-dev libcurl4-openssl-dev mariadb-server mariadb-client
 nginx openssl curl wrk clang clang-format valgrind cppcheck
 libsystemd-dev debhelper lintian mandoc fakeroot python3
 nodejs chromium prometheus"
