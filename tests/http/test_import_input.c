@@ -1,4 +1,4 @@
-/* test_import_input: crmctl import reads a pipe as it reads a file (every line), and skips a byte order mark. */
+/* test_import_input: crmctl import reads a pipe as it reads a file (every line), and skips a byte order mark and blank lines before the first item. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,5 +129,32 @@ Test(import_input, a_bad_line_through_a_pipe_is_named_by_its_number_and_nothing_
 	cr_assert_eq(db_count("SELECT COUNT(*) FROM customers WHERE tenant_id = '%s'", t), 0);
 	free(err);
 	free(bad);
+	free(text);
+}
+
+/* JSON Lines that start with blank lines (an editor's, or `echo >>` into an empty
+ * file) are still JSON Lines, in files and pipes, and their lines keep their numbers. */
+Test(import_input, blank_lines_before_the_first_item_are_skipped)
+{
+	for (int piped = 0; piped <= 1; piped++) {
+		char t[64];
+		fresh_tenant("blank", t, sizeof(t));
+		char *text = customers_text(t, 1), *spaced = joined("\n \r\n\t\n", text);
+		import_and_check(t, spaced, piped);
+		free(spaced);
+		free(text);
+	}
+	char t[64];
+	fresh_tenant("blankbad", t, sizeof(t));
+	char *text = customers_text(t, 1), *spaced = joined("\n\n", text);
+	char *bad = joined(spaced, "{\"kind\":\"customer\",\n");
+	const char *args[] = {"import", "--tenant", t, "-", NULL};
+	char *err = NULL;
+	cr_assert_neq(crmctl_run_input(args, bad, NULL, &err), 0);
+	cr_assert(strstr(err, "line 6: invalid JSON") != NULL, "crmctl said: %s", err);
+	cr_assert_eq(db_count("SELECT COUNT(*) FROM customers WHERE tenant_id = '%s'", t), 0);
+	free(err);
+	free(bad);
+	free(spaced);
 	free(text);
 }

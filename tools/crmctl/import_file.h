@@ -8,6 +8,12 @@
 
 #include "model/model.h"
 
+/* JSON's white space (RFC 8259): a JSON Lines line of nothing else is blank, and skipped. */
+static inline int import_is_json_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
 /*
  * Both store items into tenant inside the caller's transaction, after
  * db_import_start and before db_refresh_enriched (model.h), and add the

@@ -1,4 +1,4 @@
-/* import_input: an import's file or pipe, its format told from its first line, which is then read again. */
+/* import_input: an import's file or pipe, its format told from its first line that is not blank, read again with those before it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,7 @@
  * pipe cannot be rewound, and rewinding one silently lost that line.
  */
 struct replay {
-	char *first; /* the first line as read (owned), without a byte order mark from off */
+	char *first; /* the lines read to tell the format (owned); a byte order mark before off */
 	size_t len, off;
 	FILE *rest;
 };
@@ -56,18 +56,52 @@ static enum db_rc document_items(struct db *db, FILE *in, const char *tenant, lo
 	return rc;
 }
 
+static int is_blank(const char *s, size_t len)
+{
+	while (len > 0 && import_is_json_space(s[len - 1]))
+		len--;
+	return len == 0;
+}
+
+/* Reads lines into r until one is not blank (JSON Lines readers skip blank lines,
+ * and a document may start with them) or the input ends; *last is where that line
+ * starts.  0, or -1 when out of memory. */
+static int read_head(struct replay *r, size_t *last)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+	*last = 0;
+	while ((n = getline(&line, &cap, r->rest)) > 0) {
+		char *grown = realloc(r->first, r->len + (size_t)n + 1);
+		if (grown == NULL) {
+			rc = -1;
+			break;
+		}
+		r->first = grown;
+		memcpy(r->first + r->len, line, (size_t)n + 1);
+		*last = r->len;
+		r->len += (size_t)n;
+		if (*last == 0 && r->len >= UTF8_BOM_LEN &&
+		    memcmp(r->first, UTF8_BOM, UTF8_BOM_LEN) == 0)
+			*last = r->off = UTF8_BOM_LEN;
+		if (!is_blank(r->first + *last, r->len - *last))
+			break;
+	}
+	free(line);
+	return rc;
+}
+
 enum db_rc import_input_items(struct db *db, FILE *f, const char *tenant, long *count, char *err,
                               size_t errlen)
 {
 	static const cookie_io_functions_t io = {.read = replay_read};
 	struct replay r = {NULL, 0, 0, f};
-	size_t cap = 0;
-	ssize_t n = getline(&r.first, &cap, f);
-	r.len = n > 0 ? (size_t)n : 0;
-	if (r.len >= UTF8_BOM_LEN && memcmp(r.first, UTF8_BOM, UTF8_BOM_LEN) == 0)
-		r.off = UTF8_BOM_LEN;
-	int lines = is_lines(r.first + r.off, r.len - r.off);
-	FILE *in = fopencookie(&r, "r", io);
+	size_t last = 0;
+	int head = read_head(&r, &last);
+	int lines = head == 0 && r.len > 0 && is_lines(r.first + last, r.len - last);
+	FILE *in = head == 0 ? fopencookie(&r, "r", io) : NULL;
 	enum db_rc rc = DB_ERROR;
 	if (in == NULL)
 		snprintf(err, errlen, "out of memory");
