@@ -124,6 +124,7 @@ static void *run_change(void *arg)
  * Both workers (2 x 1 thread in make test) wait on a row lock the test holds:
  * the master still answers at once, and shows them waiting on the database.
  */
+/* cppcheck-suppress unknownMacro */
 Test(status, answers_while_every_worker_is_busy, .timeout = 60)
 {
 	char tenant[80], id[32];

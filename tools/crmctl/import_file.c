@@ -191,8 +191,7 @@ static void parse_chunk(struct chunk *c, const char *tenant)
 		const char *line = c->text + at, *nl = memchr(line, '\n', c->len - at);
 		size_t len = (size_t)(nl - line);
 		at += len + 1;
-		while (len > 0 && import_is_json_space(line[len - 1]))
-			len--;
+		len = import_line_len(line, len);
 		if (len > 0)
 			c->rc = parse_line(c->batch, line, len, lineno, tenant, c->err,
 			                   sizeof(c->err));

@@ -8,10 +8,14 @@
 
 #include "model/model.h"
 
-/* JSON's white space (RFC 8259): a JSON Lines line of nothing else is blank, and skipped. */
-static inline int import_is_json_space(char ch)
+/* The length of line[0..len) without the JSON white space (RFC 8259) at its end:
+ * 0 for a blank line, which JSON Lines readers skip. */
+static inline size_t import_line_len(const char *line, size_t len)
 {
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r' ||
+	                   line[len - 1] == '\n'))
+		len--;
+	return len;
 }
 
 /*
@@ -37,8 +41,8 @@ enum db_rc import_lines_items(struct db *db, FILE *f, const char *tenant, long *
 
 /*
  * A document or JSON Lines from f (a file or a pipe, from where it stands),
- * told apart by its first line; a UTF-8 byte order mark before it is
- * skipped (import_input.c).
+ * told apart by its first line that is not blank; a UTF-8 byte order mark
+ * at the start is skipped (import_input.c).
  */
 enum db_rc import_input_items(struct db *db, FILE *f, const char *tenant, long *count, char *err,
                               size_t errlen);

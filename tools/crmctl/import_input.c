@@ -56,13 +56,6 @@ static enum db_rc document_items(struct db *db, FILE *in, const char *tenant, lo
 	return rc;
 }
 
-static int is_blank(const char *s, size_t len)
-{
-	while (len > 0 && import_is_json_space(s[len - 1]))
-		len--;
-	return len == 0;
-}
-
 /* Reads lines into r until one is not blank (JSON Lines readers skip blank lines,
  * and a document may start with them) or the input ends; *last is where that line
  * starts.  0, or -1 when out of memory. */
@@ -86,7 +79,7 @@ static int read_head(struct replay *r, size_t *last)
 		if (*last == 0 && r->len >= UTF8_BOM_LEN &&
 		    memcmp(r->first, UTF8_BOM, UTF8_BOM_LEN) == 0)
 			*last = r->off = UTF8_BOM_LEN;
-		if (!is_blank(r->first + *last, r->len - *last))
+		if (import_line_len(r->first + *last, r->len - *last) > 0)
 			break;
 	}
 	free(line);
